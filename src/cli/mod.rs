@@ -1,0 +1,94 @@
+//! Command-line definitions, progress bars and terminal tables. Never simulates by itself:
+//! every command calls the library.
+
+mod progress;
+mod run;
+mod validate;
+
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+/// Simulate the auto-close of idle contact-center conversations: what a timeout and a sweep
+/// interval cost in closure delay, premature closures and agent capacity.
+#[derive(Debug, Parser)]
+#[command(name = "autoclose", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run one scenario (replications in parallel) and write its results.
+    Run(RunArgs),
+    /// Check scenario files and explain every problem with its line and column.
+    Validate(ValidateArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub struct RunArgs {
+    /// The scenario file (TOML).
+    pub scenario: PathBuf,
+    /// Results folder [default: results/<scenario name>].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Master seed, instead of the scenario's `scenario.seed`.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Number of replications, instead of the scenario's `scenario.replications`.
+    #[arg(long)]
+    pub replications: Option<u32>,
+    /// Override any scenario key by its dotted path, e.g. --set policy.schedulers.main.interval=5m
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Also write conversations.csv, one row per conversation.
+    #[arg(long)]
+    pub conversations: bool,
+    /// Replace an existing results folder.
+    #[arg(long)]
+    pub force: bool,
+    /// Worker threads [default: all cores]. Results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// No progress bar and no summary.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ValidateArgs {
+    /// Scenario files to check.
+    #[arg(required = true)]
+    pub scenarios: Vec<PathBuf>,
+    /// Override keys as `run --set` does, to check the result.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+}
+
+pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
+    match cli.command {
+        Command::Run(a) => run::run(a),
+        Command::Validate(a) => validate::validate(a),
+    }
+}
+
+/// Sets the size of rayon's global pool, once.
+pub fn set_threads(threads: Option<usize>) -> anyhow::Result<()> {
+    if let Some(n) = threads {
+        anyhow::ensure!(n >= 1, "--threads must be at least 1, got {n}");
+        rayon::ThreadPoolBuilder::new().num_threads(n).build_global()?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

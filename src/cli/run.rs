@@ -1,0 +1,126 @@
+//! `autoclose run`: one scenario, its replications in parallel, its results folder.
+
+use super::{progress::with_progress, set_threads, RunArgs};
+use anyhow::Context;
+use autoclose::metrics::{AggregateRow, Metric};
+use autoclose::output::{write_sweeps, write_timeseries, Clock, Manifest, Staging, SummaryWriter};
+use autoclose::runner::run_all;
+use autoclose::scenario::{self, overrides::Override, Scenario};
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+/// The overrides a run applies: `--seed` and `--replications` first, then every `--set`.
+pub fn overrides(seed: Option<u64>, replications: Option<u32>, set: &[String]) -> anyhow::Result<Vec<Override>> {
+    let mut out = Vec::new();
+    if let Some(s) = seed {
+        out.push(Override { key: "scenario.seed".into(), value: s.to_string() });
+    }
+    if let Some(r) = replications {
+        out.push(Override { key: "scenario.replications".into(), value: r.to_string() });
+    }
+    for s in set {
+        out.push(Override::parse(s).map_err(anyhow::Error::msg).with_context(|| format!("--set {s}"))?);
+    }
+    Ok(out)
+}
+
+pub fn load(path: &std::path::Path, overrides: &[Override]) -> anyhow::Result<Scenario> {
+    scenario::load_file(path, overrides)
+        .map_err(|d| anyhow::anyhow!("{} is not a valid scenario:\n{d}", path.display()))
+}
+
+pub fn run(a: RunArgs) -> anyhow::Result<ExitCode> {
+    set_threads(a.threads)?;
+    let ov = overrides(a.seed, a.replications, &a.set)?;
+    let s = load(&a.scenario, &ov)?;
+    let target = a.out.clone().unwrap_or_else(|| PathBuf::from("results").join(&s.name));
+    let staging = Staging::begin(&target, a.force)?;
+    let started = Instant::now();
+    let total = s.horizon.ms() * s.replications as u64;
+    let outcome = with_progress(total, a.quiet, |counter| {
+        let sink = a.conversations.then_some(|r: u32| {
+            staging.create(&format!("conversations.part{r}")).map_err(|e| std::io::Error::other(e.to_string()))
+        });
+        run_all(&s, sink, Some(counter))
+    })?;
+    let wall = started.elapsed();
+
+    let mut files = vec!["summary.csv", "timeseries.csv", "sweeps.csv", "manifest.toml", "scenario.toml"];
+    let mut summary = SummaryWriter::new(staging.create("summary.csv")?)?;
+    summary.replications(&s.name, "base", &outcome.reports)?;
+    summary.aggregates(&s.name, "base", &outcome.aggregate)?;
+    summary.finish()?.flush()?;
+    let clock = Clock::new(s.start_date);
+    let rows: Vec<_> = outcome.reports.iter().map(|r| (s.name.as_str(), "base", r)).collect();
+    write_timeseries(staging.create("timeseries.csv")?, clock, &rows)?.flush()?;
+    write_sweeps(staging.create("sweeps.csv")?, clock, &rows)?.flush()?;
+    if a.conversations {
+        let parts: Vec<String> = (0..s.replications).map(|r| format!("conversations.part{r}")).collect();
+        staging.concat("conversations.csv", &parts)?;
+        files.push("conversations.csv");
+    }
+    staging.write("scenario.toml", s.source_text.as_bytes())?;
+    let mut rerun = format!("autoclose run {} --out {}", a.scenario.display(), target.display());
+    for o in &ov {
+        rerun.push_str(&format!(" --set {}={}", o.key, o.value));
+    }
+    let manifest = Manifest {
+        program: "autoclose".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        command: "run".into(),
+        scenario_file: a.scenario.display().to_string(),
+        scenario_name: s.name.clone(),
+        seed: s.seed,
+        replications: s.replications,
+        overrides: ov.iter().map(|o| format!("{}={}", o.key, o.value)).collect(),
+        files: files.iter().map(|f| f.to_string()).collect(),
+        rerun,
+    };
+    staging.write("manifest.toml", manifest.to_toml().as_bytes())?;
+    let dir = staging.commit()?;
+
+    if !a.quiet {
+        let overall = &outcome.aggregate[0];
+        let events: u64 = outcome.reports.iter().map(|r| r.stats.events).sum();
+        println!(
+            "{}: {} replication(s) of {} in {:.2} s ({:.1} M events/s)",
+            s.name,
+            s.replications,
+            s.horizon,
+            wall.as_secs_f64(),
+            events as f64 / wall.as_secs_f64() / 1e6
+        );
+        print_summary(overall);
+        println!("results: {}", dir.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Mean and 95% interval of a figure, for the terminal.
+pub fn show(row: &AggregateRow, m: Metric, scale: f64, unit: &str) -> String {
+    match row.estimates[m as usize] {
+        None => "n/a".into(),
+        Some(e) => match e.half_width {
+            Some(h) => format!("{:.2}{unit} ± {:.2}", e.mean * scale, h * scale),
+            None => format!("{:.2}{unit}", e.mean * scale),
+        },
+    }
+}
+
+fn print_summary(overall: &AggregateRow) {
+    let lines = [
+        ("auto-closed", show(overall, Metric::AutoClosed, 1.0, "")),
+        ("closure latency p50", show(overall, Metric::LatencyP50S, 1.0 / 60.0, " min")),
+        ("closure latency p99", show(overall, Metric::LatencyP99S, 1.0 / 60.0, " min")),
+        ("premature closures", show(overall, Metric::PrematureShare, 100.0, " %")),
+        ("zombie capacity", show(overall, Metric::ZombieCapacityAgents, 1.0, " agents")),
+        ("mean queue wait", show(overall, Metric::QueueWaitMeanS, 1.0, " s")),
+        ("service level", show(overall, Metric::ServiceLevel, 100.0, " %")),
+        ("occupancy", show(overall, Metric::Occupancy, 100.0, " %")),
+    ];
+    for (k, v) in lines {
+        println!("  {k:<22} {v}");
+    }
+}

@@ -1,0 +1,30 @@
+//! `autoclose validate`: every problem of every file, with line and column.
+
+use super::ValidateArgs;
+use autoclose::scenario::{self, overrides::Override};
+use std::process::ExitCode;
+
+pub fn validate(a: ValidateArgs) -> anyhow::Result<ExitCode> {
+    let overrides =
+        a.set.iter().map(|s| Override::parse(s).map_err(anyhow::Error::msg)).collect::<Result<Vec<_>, _>>()?;
+    let mut failed = false;
+    for path in &a.scenarios {
+        match scenario::load_file(path, &overrides) {
+            Ok(s) => println!(
+                "ok: {} ({} channels, {} skills, {} agent groups, {} arrival streams, {} schedulers)",
+                path.display(),
+                s.channels.len(),
+                s.skills.len(),
+                s.agent_groups.len(),
+                s.arrivals.len(),
+                s.policy.schedulers.len()
+            ),
+            Err(diags) => {
+                failed = true;
+                eprint!("{diags}");
+                eprintln!("{}: {} problem(s)", path.display(), diags.0.len());
+            }
+        }
+    }
+    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}

@@ -1,0 +1,11 @@
+//! The event engine: the event queue, random streams, routing and the run loop. Reports to an
+//! `Observer`; owns no output.
+
+pub mod observer;
+pub mod queue;
+pub mod rng;
+pub mod routing;
+pub mod sim;
+
+pub use observer::{Both, CloseReason, ConvMeta, ConversationRecord, Observer, SweepRecord};
+pub use sim::{run, RunStats, SimError};

@@ -1,0 +1,188 @@
+//! What the engine reports while it runs. Metrics and the conversation export implement
+//! `Observer`; the engine never formats or stores results itself.
+
+use crate::model::state::State;
+use crate::time::{SimDuration, SimTime};
+
+/// Identity of a conversation as observers see it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConvMeta {
+    pub id: u64,
+    pub channel: u16,
+    pub skill: u16,
+    pub created: SimTime,
+}
+
+/// Why a conversation ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CloseReason {
+    /// The agent ended it and closed the wrap-up (or resolved the record).
+    AgentEnd,
+    /// The customer left the queue before assignment.
+    QueueAbandon,
+    /// An auto-close rule, from the given state.
+    AutoClose(State),
+    /// The platform's hard cap on inactivity, from the given state.
+    HardCap(State),
+}
+
+impl CloseReason {
+    pub fn key(self) -> &'static str {
+        match self {
+            CloseReason::AgentEnd => "agent_end",
+            CloseReason::QueueAbandon => "queue_abandon",
+            CloseReason::AutoClose(State::Open) => "auto_close_open",
+            CloseReason::AutoClose(State::Active) => "auto_close_active",
+            CloseReason::AutoClose(State::Waiting) => "auto_close_waiting",
+            CloseReason::AutoClose(State::WrapUp) => "auto_close_wrap_up",
+            CloseReason::AutoClose(State::Closed) => "auto_close_closed",
+            CloseReason::HardCap(_) => "hard_cap",
+        }
+    }
+
+    /// Closed by a policy (a rule or the hard cap).
+    pub fn is_auto(self) -> bool {
+        matches!(self, CloseReason::AutoClose(_) | CloseReason::HardCap(_))
+    }
+}
+
+/// Everything known about a conversation when it closes, or at the horizon if it is still
+/// open; one row of `conversations.csv`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ConversationRecord {
+    pub meta: ConvMeta,
+    pub first_assigned: Option<SimTime>,
+    pub last_assigned: Option<SimTime>,
+    pub wrap_up_initiated: Option<SimTime>,
+    /// `None` while still open at the horizon.
+    pub closed: Option<SimTime>,
+    /// The state it was closed from, or its state at the horizon.
+    pub last_state: State,
+    pub reason: Option<CloseReason>,
+    /// First instant the policy would have closed it (auto-closed conversations).
+    pub eligible_at: Option<SimTime>,
+    pub last_customer_message: SimTime,
+    pub last_activity: SimTime,
+    /// Auto-closed while a customer reply was on its way.
+    pub premature: bool,
+    /// Closed by a sweep that did not recheck, after the customer wrote.
+    pub race: bool,
+    /// The conversation this one re-contacts (its customer replied after an auto-close).
+    pub recontact_of: Option<u64>,
+    pub transfers: u32,
+    pub exchanges: u32,
+}
+
+/// One run of a sweep scheduler.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SweepRecord {
+    pub scheduler: usize,
+    pub run: u64,
+    pub started: SimTime,
+    /// Open conversations in states this scheduler has a rule for: what a real job scans.
+    pub in_scope: u64,
+    pub eligible: u64,
+    pub closed: u64,
+    /// Eligible but left for the next run by `max_closures_per_run`.
+    pub deferred: u64,
+    /// Closed although the customer had written since the run started (recheck off).
+    pub race_closures: u64,
+    /// Eligible at the start but no longer when its turn came (recheck on).
+    pub rescued: u64,
+    /// From the start to the last closure.
+    pub duration: SimDuration,
+}
+
+/// Receives the engine's reports. Every method has an empty default.
+#[allow(unused_variables)]
+pub trait Observer {
+    /// A conversation is created (an arrival or a re-contact).
+    fn arrival(&mut self, t: SimTime, c: &ConvMeta, recontact: bool) {}
+    /// `c` left `from` (entered at the given instant) for `to`. `from` is `None` at creation.
+    fn state_change(&mut self, t: SimTime, c: &ConvMeta, from: Option<(State, SimTime)>, to: State) {}
+    /// Capacity in use by `c` changed by `delta` units.
+    fn capacity(&mut self, t: SimTime, c: &ConvMeta, delta: i64) {}
+    /// Capacity units of on-shift agents is now `units`.
+    fn available(&mut self, t: SimTime, units: u64) {}
+    /// The queue of `skill` changed; `total` is the length over all skills.
+    fn queue(&mut self, t: SimTime, skill: usize, total: u32) {}
+    /// `c` was assigned after waiting `wait` in the queue.
+    fn assigned(&mut self, t: SimTime, c: &ConvMeta, wait: SimDuration) {}
+    /// `c` held `units` of capacity in `state` from `from` to `to` while past its eligibility
+    /// (zombie capacity). Reported when the period ends.
+    fn zombie(&mut self, c: &ConvMeta, state: State, units: u32, from: SimTime, to: SimTime) {}
+    /// `c` held `units` while its customer was silent before eligibility, from `from` to `to`;
+    /// reported when it is auto-closed.
+    fn silent_before_eligible(&mut self, c: &ConvMeta, state: State, units: u32, from: SimTime, to: SimTime) {}
+    /// Side events: an agent parked it, a live-chat customer disconnected.
+    fn parked(&mut self, t: SimTime, c: &ConvMeta) {}
+    fn disconnected(&mut self, t: SimTime, c: &ConvMeta) {}
+    /// An agent transferred the conversation (now Open) from `old`'s skill to `new`'s.
+    fn transferred(&mut self, t: SimTime, old: &ConvMeta, new: &ConvMeta) {}
+    fn reader_joined(&mut self, t: SimTime, c: &ConvMeta) {}
+    /// A conversation closed, or is still open at the horizon (`rec.closed` is `None`).
+    fn conversation(&mut self, rec: &ConversationRecord) {}
+    fn sweep_run(&mut self, rec: &SweepRecord) {}
+}
+
+/// Reports to two observers in turn.
+pub struct Both<'a, A: Observer, B: Observer>(pub &'a mut A, pub &'a mut B);
+
+impl<A: Observer, B: Observer> Observer for Both<'_, A, B> {
+    fn arrival(&mut self, t: SimTime, c: &ConvMeta, r: bool) {
+        self.0.arrival(t, c, r);
+        self.1.arrival(t, c, r);
+    }
+    fn state_change(&mut self, t: SimTime, c: &ConvMeta, from: Option<(State, SimTime)>, to: State) {
+        self.0.state_change(t, c, from, to);
+        self.1.state_change(t, c, from, to);
+    }
+    fn capacity(&mut self, t: SimTime, c: &ConvMeta, d: i64) {
+        self.0.capacity(t, c, d);
+        self.1.capacity(t, c, d);
+    }
+    fn available(&mut self, t: SimTime, u: u64) {
+        self.0.available(t, u);
+        self.1.available(t, u);
+    }
+    fn queue(&mut self, t: SimTime, s: usize, total: u32) {
+        self.0.queue(t, s, total);
+        self.1.queue(t, s, total);
+    }
+    fn assigned(&mut self, t: SimTime, c: &ConvMeta, w: SimDuration) {
+        self.0.assigned(t, c, w);
+        self.1.assigned(t, c, w);
+    }
+    fn zombie(&mut self, c: &ConvMeta, s: State, u: u32, f: SimTime, t: SimTime) {
+        self.0.zombie(c, s, u, f, t);
+        self.1.zombie(c, s, u, f, t);
+    }
+    fn silent_before_eligible(&mut self, c: &ConvMeta, s: State, u: u32, f: SimTime, t: SimTime) {
+        self.0.silent_before_eligible(c, s, u, f, t);
+        self.1.silent_before_eligible(c, s, u, f, t);
+    }
+    fn parked(&mut self, t: SimTime, c: &ConvMeta) {
+        self.0.parked(t, c);
+        self.1.parked(t, c);
+    }
+    fn disconnected(&mut self, t: SimTime, c: &ConvMeta) {
+        self.0.disconnected(t, c);
+        self.1.disconnected(t, c);
+    }
+    fn transferred(&mut self, t: SimTime, old: &ConvMeta, new: &ConvMeta) {
+        self.0.transferred(t, old, new);
+        self.1.transferred(t, old, new);
+    }
+    fn reader_joined(&mut self, t: SimTime, c: &ConvMeta) {
+        self.0.reader_joined(t, c);
+        self.1.reader_joined(t, c);
+    }
+    fn conversation(&mut self, r: &ConversationRecord) {
+        self.0.conversation(r);
+        self.1.conversation(r);
+    }
+    fn sweep_run(&mut self, r: &SweepRecord) {
+        self.0.sweep_run(r);
+        self.1.sweep_run(r);
+    }
+}

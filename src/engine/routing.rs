@@ -1,0 +1,265 @@
+//! Agents, their capacity and the per-skill queues. Push routing: a new conversation goes to
+//! the on-shift agent with the most free capacity among those serving its skill (lowest agent
+//! index on a tie); when capacity frees, the agent takes the longest-waiting conversation among
+//! its skills that fits (earliest enqueue time, then enqueue sequence).
+
+use crate::scenario::{Scenario, SkillId};
+use crate::time::SimTime;
+use std::collections::VecDeque;
+
+/// The on-shift agents serving one skill, grouped by free capacity: `levels[f]` is a bitset of
+/// agent indices with exactly `f` units free. Finding the agent with the most free capacity
+/// (lowest index on a tie) scans levels from the top, skipping empty ones by their count; an
+/// update moves one bit. Profiling showed an ordered set here costing 12% of a run.
+#[derive(Debug, Clone, Default)]
+struct SkillIndex {
+    levels: Vec<Vec<u64>>,
+    counts: Vec<u32>,
+}
+
+impl SkillIndex {
+    fn new(max_free: u32, n_agents: usize) -> Self {
+        let words = n_agents.div_ceil(64);
+        SkillIndex { levels: vec![vec![0; words]; max_free as usize + 1], counts: vec![0; max_free as usize + 1] }
+    }
+
+    fn insert(&mut self, free: u32, agent: u32) {
+        self.levels[free as usize][agent as usize / 64] |= 1 << (agent % 64);
+        self.counts[free as usize] += 1;
+    }
+
+    fn remove(&mut self, free: u32, agent: u32) {
+        self.levels[free as usize][agent as usize / 64] &= !(1 << (agent % 64));
+        self.counts[free as usize] -= 1;
+    }
+
+    /// The agent with the most free capacity, if it has at least `units` free.
+    fn best(&self, units: u32) -> Option<u32> {
+        let top = self.counts.iter().rposition(|&c| c > 0)?;
+        if (top as u32) < units {
+            return None;
+        }
+        let (w, bits) = self.levels[top].iter().enumerate().find(|(_, &b)| b != 0)?;
+        Some((w * 64) as u32 + bits.trailing_zeros())
+    }
+}
+
+/// One agent.
+#[derive(Debug, Clone)]
+pub struct Agent {
+    pub group: usize,
+    pub capacity: u32,
+    pub used: u32,
+    pub on_shift: bool,
+}
+
+impl Agent {
+    pub fn free(&self) -> u32 {
+        self.capacity - self.used
+    }
+}
+
+/// A queued conversation. Entries are removed lazily: `epoch` must still match the
+/// conversation's queue epoch when the entry reaches the head.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueEntry {
+    pub enqueued: SimTime,
+    pub seq: u64,
+    pub slot: u32,
+    pub tag: u32,
+    pub epoch: u32,
+    pub units: u32,
+}
+
+/// Agents, who serves what, and the queues.
+pub struct Routing {
+    pub agents: Vec<Agent>,
+    /// Skills served by each group.
+    group_skills: Vec<Vec<SkillId>>,
+    /// Agent indices of each group, in order (the first k are on shift when k are staffed).
+    pub group_agents: Vec<Vec<u32>>,
+    /// Per skill: on-shift agents serving it, by free capacity.
+    by_skill: Vec<SkillIndex>,
+    queues: Vec<VecDeque<QueueEntry>>,
+    /// Live (not abandoned) entries per skill.
+    live: Vec<u32>,
+    live_total: u32,
+    next_seq: u64,
+    /// Capacity units of on-shift agents.
+    pub on_shift_units: u64,
+}
+
+impl Routing {
+    /// Every agent of every group, none on shift yet.
+    pub fn new(s: &Scenario) -> Routing {
+        let mut agents = Vec::new();
+        let mut group_agents = Vec::new();
+        for (g, group) in s.agent_groups.iter().enumerate() {
+            let mut ids = Vec::new();
+            for _ in 0..group.staffing.head_count() {
+                ids.push(agents.len() as u32);
+                agents.push(Agent { group: g, capacity: group.capacity_units, used: 0, on_shift: false });
+            }
+            group_agents.push(ids);
+        }
+        let mut max_cap = vec![0u32; s.skills.len()];
+        for g in &s.agent_groups {
+            for &k in &g.skills {
+                max_cap[k] = max_cap[k].max(g.capacity_units);
+            }
+        }
+        let by_skill = max_cap.iter().map(|&m| SkillIndex::new(m, agents.len())).collect();
+        Routing {
+            agents,
+            group_skills: s.agent_groups.iter().map(|g| g.skills.clone()).collect(),
+            group_agents,
+            by_skill,
+            queues: vec![VecDeque::new(); s.skills.len()],
+            live: vec![0; s.skills.len()],
+            live_total: 0,
+            next_seq: 0,
+            on_shift_units: 0,
+        }
+    }
+
+    pub fn skills_of(&self, agent: u32) -> &[SkillId] {
+        &self.group_skills[self.agents[agent as usize].group]
+    }
+
+    fn unlist(&mut self, agent: u32) {
+        let a = &self.agents[agent as usize];
+        if !a.on_shift {
+            return;
+        }
+        let free = a.free();
+        for &s in &self.group_skills[a.group] {
+            self.by_skill[s].remove(free, agent);
+        }
+    }
+
+    fn list(&mut self, agent: u32) {
+        let a = &self.agents[agent as usize];
+        if !a.on_shift {
+            return;
+        }
+        let free = a.free();
+        for &s in &self.group_skills[a.group] {
+            self.by_skill[s].insert(free, agent);
+        }
+    }
+
+    /// Puts an agent on or off shift. Off-shift agents keep their conversations but get no new
+    /// ones.
+    pub fn set_on_shift(&mut self, agent: u32, on: bool) {
+        if self.agents[agent as usize].on_shift == on {
+            return;
+        }
+        let cap = self.agents[agent as usize].capacity as u64;
+        if on {
+            self.agents[agent as usize].on_shift = true;
+            self.list(agent);
+            self.on_shift_units += cap;
+        } else {
+            self.unlist(agent);
+            self.agents[agent as usize].on_shift = false;
+            self.on_shift_units -= cap;
+        }
+    }
+
+    /// The on-shift agent serving `skill` with the most free capacity, if it has `units` free.
+    pub fn best_agent(&self, skill: SkillId, units: u32) -> Option<u32> {
+        self.by_skill[skill].best(units)
+    }
+
+    /// Changes an agent's capacity in use by `delta` units.
+    pub fn adjust(&mut self, agent: u32, delta: i64) {
+        self.unlist(agent);
+        let a = &mut self.agents[agent as usize];
+        let used = a.used as i64 + delta;
+        assert!(
+            (0..=a.capacity as i64).contains(&used),
+            "capacity of agent {agent} should stay within 0..={}, got {used}",
+            a.capacity
+        );
+        a.used = used as u32;
+        self.list(agent);
+    }
+
+    pub fn enqueue(&mut self, skill: SkillId, mut entry: QueueEntry) {
+        entry.seq = self.next_seq;
+        self.next_seq += 1;
+        self.queues[skill].push_back(entry);
+        self.live[skill] += 1;
+        self.live_total += 1;
+    }
+
+    /// Records that a queued conversation left the queue without being taken from it (it
+    /// abandoned or was closed); its entry is skipped when it reaches the head.
+    pub fn forget(&mut self, skill: SkillId) {
+        self.live[skill] -= 1;
+        self.live_total -= 1;
+    }
+
+    pub fn queue_len(&self, skill: SkillId) -> u32 {
+        self.live[skill]
+    }
+
+    pub fn queue_len_total(&self) -> u32 {
+        self.live_total
+    }
+
+    /// Drops stale entries at the head of `skill`'s queue; `is_live` says whether an entry
+    /// still stands.
+    fn clean_head(&mut self, skill: SkillId, is_live: &impl Fn(&QueueEntry) -> bool) {
+        while let Some(e) = self.queues[skill].front() {
+            if is_live(e) {
+                break;
+            }
+            self.queues[skill].pop_front();
+        }
+    }
+
+    /// Takes, for `agent`, the longest-waiting live conversation among its skills that fits
+    /// in its free capacity.
+    pub fn take_for(&mut self, agent: u32, is_live: &impl Fn(&QueueEntry) -> bool) -> Option<(SkillId, QueueEntry)> {
+        let free = self.agents[agent as usize].free();
+        let group = self.agents[agent as usize].group;
+        let mut best: Option<(SkillId, (SimTime, u64))> = None;
+        for i in 0..self.group_skills[group].len() {
+            let s = self.group_skills[group][i];
+            self.clean_head(s, is_live);
+            if let Some(e) = self.queues[s].front() {
+                if e.units <= free && best.is_none_or(|(_, k)| (e.enqueued, e.seq) < k) {
+                    best = Some((s, (e.enqueued, e.seq)));
+                }
+            }
+        }
+        let (s, _) = best?;
+        let e = self.queues[s].pop_front().expect("the head was just seen");
+        self.live[s] -= 1;
+        self.live_total -= 1;
+        Some((s, e))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn skill_index_prefers_most_free_then_lowest_index() {
+        let mut ix = SkillIndex::new(4, 130);
+        ix.insert(2, 5);
+        ix.insert(3, 100);
+        ix.insert(3, 70);
+        assert_eq!(ix.best(1), Some(70));
+        assert_eq!(ix.best(4), None);
+        ix.remove(3, 70);
+        assert_eq!(ix.best(3), Some(100));
+        ix.remove(3, 100);
+        assert_eq!(ix.best(2), Some(5));
+        assert_eq!(ix.best(3), None);
+        ix.remove(2, 5);
+        assert_eq!(ix.best(0), None);
+    }
+}

@@ -1,0 +1,1192 @@
+//! The run loop: one replication of a scenario as a pure function of (scenario, replication),
+//! reporting to an observer.
+//!
+//! Conversation records live in a slab and are freed when they close. Events refer to a
+//! conversation by (slot, tag) and carry the epoch they were scheduled in; a handler first
+//! checks that the event still applies (lazy deletion). Auto-close eligibility is kept in one
+//! index per sweep (a min-heap of lower bounds, refreshed on pop), so a sweep costs what it
+//! closes, not what is open.
+//!
+//! Draw order per conversation (common random numbers across configurations): at creation the
+//! number of exchanges; at each entry into the queue the patience; when an agent message is
+//! scheduled its response time; at each agent message the customer's response time, whether
+//! the agent will park, the park delay and the disconnect delay; at wrap-up its duration. Side
+//! events (reader joins, manual response time, transfers) use a second stream per conversation.
+
+use super::observer::{CloseReason, ConvMeta, ConversationRecord, Observer, SweepRecord};
+use super::queue::{EventQueue, ScheduledInPast};
+use super::rng::{self, Purpose, StreamRng};
+use super::routing::{QueueEntry, Routing};
+use crate::model::state::{transition, IllegalTransition, State, Trigger};
+use crate::policy::{eligible_at, CloseAction, Eligibility, Readings, SchedulerKind, SweepSpec};
+use crate::scenario::{ChannelKind, Scenario, Staffing, WrapUpBlock};
+use crate::time::{SimDuration, SimTime, MS_PER_HOUR};
+use chrono::Datelike;
+use rand::Rng;
+use std::cmp::Reverse;
+use std::collections::{BinaryHeap, VecDeque};
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// A bug the engine detected in itself; never caused by input.
+#[derive(Debug, thiserror::Error)]
+pub enum SimError {
+    #[error(transparent)]
+    Illegal(#[from] IllegalTransition),
+    #[error(transparent)]
+    Past(#[from] ScheduledInPast),
+}
+
+/// Totals of one run, for invariants and throughput figures.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RunStats {
+    /// Events popped from the event queue.
+    pub events: u64,
+    pub arrived: u64,
+    pub closed: u64,
+    pub open_at_horizon: u64,
+    /// Most conversation records alive at once.
+    pub peak_live: u64,
+}
+
+const NO_AGENT: u32 = u32::MAX;
+
+/// An event; 16 bytes, so that a queue entry (time, sequence, event) is 32.
+#[derive(Debug, Clone, Copy)]
+enum Ev {
+    Arrival { stream: u32 },
+    Recontact { idx: u32 },
+    AgentMessage { slot: u32, tag: u32, epoch: u32 },
+    CustomerReply { slot: u32, tag: u32, turn: u32 },
+    Park { slot: u32, tag: u32, turn_epoch: u32 },
+    Disconnect { slot: u32, tag: u32, turn_epoch: u32 },
+    Patience { slot: u32, tag: u32, epoch: u32 },
+    WrapUpRelease { slot: u32, tag: u32, epoch: u32 },
+    WrapUpDone { slot: u32, tag: u32, epoch: u32 },
+    Timer { slot: u32, tag: u32, epoch: u32 },
+    Reader { slot: u32, tag: u32, epoch: u32 },
+    Transfer { slot: u32, tag: u32, epoch: u32 },
+    SweepRun { sched: u32 },
+    SweepClose { sched: u32, run: u32 },
+    Shift,
+}
+
+struct Conv {
+    meta: ConvMeta,
+    tag: u32,
+    rng: StreamRng,
+    side_rng: StreamRng,
+    state: State,
+    /// Bumped at every state change; events scheduled in an earlier state are stale.
+    epoch: u32,
+    state_entered: SimTime,
+    state_modified: SimTime,
+    last_activity: SimTime,
+    last_activity_excl_reader: SimTime,
+    last_customer_message: SimTime,
+    pending_consumer_since: Option<SimTime>,
+    pending_reply_at: Option<SimTime>,
+    wrap_up_initiated: Option<SimTime>,
+    first_assigned: Option<SimTime>,
+    last_assigned: Option<SimTime>,
+    enqueued_at: SimTime,
+    exchanges: u32,
+    /// Agent messages sent so far.
+    turn: u32,
+    /// Bumped at every agent message and every state change: a park or disconnect timer
+    /// stands only while the silence it was set for lasts.
+    turn_epoch: u32,
+    agent: u32,
+    held: u32,
+    held_since: SimTime,
+    /// Start of the current period of constant eligibility and held capacity.
+    episode_start: SimTime,
+    /// Key of this conversation's live entry in its scheduler's index (a lower bound of its
+    /// eligibility), or `None` when it has none.
+    indexed_key: Option<SimTime>,
+    manual_response: bool,
+    recontact_of: Option<u64>,
+    transfers: u32,
+    /// (stream, generation, index): the seed of its random streams.
+    key: (u32, u32, u64),
+}
+
+impl Conv {
+    fn readings(&self) -> Readings {
+        Readings {
+            state: self.state,
+            created: self.meta.created,
+            state_entered: self.state_entered,
+            state_modified: self.state_modified,
+            wrap_up_initiated: self.wrap_up_initiated,
+            last_activity: self.last_activity,
+            last_activity_excluding_reader: self.last_activity_excl_reader,
+            last_customer_message: self.last_customer_message,
+            pending_consumer_since: self.pending_consumer_since,
+            manual_response_time: self.manual_response,
+        }
+    }
+
+    /// Records a message or metadata change that is not a reader join.
+    fn touch(&mut self, t: SimTime) {
+        self.last_activity = t;
+        self.last_activity_excl_reader = t;
+    }
+}
+
+struct ArrivalGen {
+    rng: StreamRng,
+    /// Next candidate instant in fractional milliseconds (thinning works in continuous time;
+    /// only the accepted instant is floored onto the integer clock).
+    next_ms: f64,
+    max_rate_per_ms: f64,
+    count: u64,
+}
+
+struct RecontactInfo {
+    channel: u16,
+    skill: u16,
+    parent: u64,
+    key: (u32, u32, u64),
+}
+
+struct BatchItem {
+    slot: u32,
+    tag: u32,
+    epoch: u32,
+    eligibility: Eligibility,
+}
+
+/// An entry of a sweep's eligibility index: (lower bound of eligibility, conversation id,
+/// slot, tag, state epoch), ordered so that the oldest eligible pops first.
+type IndexEntry = Reverse<(SimTime, u64, u32, u32, u32)>;
+
+struct SweepState {
+    spec: SweepSpec,
+    heap: BinaryHeap<IndexEntry>,
+    jitter_rng: StreamRng,
+    runs: u64,
+    batch: VecDeque<BatchItem>,
+    current: Option<SweepRecord>,
+}
+
+enum SchedState {
+    Exact,
+    Sweep(Box<SweepState>),
+}
+
+struct Sim<'a, O: Observer> {
+    s: &'a Scenario,
+    replication: u32,
+    obs: &'a mut O,
+    q: EventQueue<Ev>,
+    horizon: SimTime,
+    convs: Vec<Option<Conv>>,
+    free_slots: Vec<u32>,
+    live: u64,
+    next_id: u64,
+    next_tag: u32,
+    routing: Routing,
+    arrivals: Vec<ArrivalGen>,
+    recontacts: Vec<RecontactInfo>,
+    scheds: Vec<SchedState>,
+    /// Open conversations in a state with a rule, per scheduler.
+    in_scope: Vec<u64>,
+    has_rule: Vec<bool>,
+    stats: RunStats,
+    weekday0: usize,
+}
+
+/// Runs replication `replication` of `s`, reporting to `obs`; `progress`, if given, is kept
+/// at the simulated milliseconds done.
+pub fn run<O: Observer>(
+    s: &Scenario,
+    replication: u32,
+    obs: &mut O,
+    progress: Option<&AtomicU64>,
+) -> Result<RunStats, SimError> {
+    let mut sim = Sim::new(s, replication, obs);
+    sim.start()?;
+    let mut done_ms = 0u64;
+    while let Some((t, ev)) = sim.q.pop_until(SimTime(sim.horizon.0.saturating_sub(1))) {
+        sim.handle(t, ev)?;
+        if let Some(p) = progress {
+            if sim.q.popped() & 0xFFFF == 0 {
+                p.fetch_add(t.0 - done_ms, Ordering::Relaxed);
+                done_ms = t.0;
+            }
+        }
+    }
+    if let Some(p) = progress {
+        p.fetch_add(sim.horizon.0 - done_ms, Ordering::Relaxed);
+    }
+    sim.finish();
+    sim.stats.events = sim.q.popped();
+    Ok(sim.stats)
+}
+
+fn check_live(convs: &[Option<Conv>], e: &QueueEntry) -> bool {
+    matches!(&convs[e.slot as usize], Some(c) if c.tag == e.tag && c.epoch == e.epoch && c.state == State::Open)
+}
+
+impl<'a, O: Observer> Sim<'a, O> {
+    fn new(s: &'a Scenario, replication: u32, obs: &'a mut O) -> Self {
+        let n_rules = s.policy.rules.len();
+        let mut has_rule = vec![false; n_rules];
+        for (i, r) in s.policy.rules.iter().enumerate() {
+            has_rule[i] = r.timeout.is_some() || s.policy.hard_cap.is_some();
+        }
+        let scheds = s
+            .policy
+            .schedulers
+            .iter()
+            .enumerate()
+            .map(|(i, sc)| match &sc.kind {
+                SchedulerKind::Exact => SchedState::Exact,
+                SchedulerKind::Sweep(spec) => SchedState::Sweep(Box::new(SweepState {
+                    spec: spec.clone(),
+                    heap: BinaryHeap::new(),
+                    jitter_rng: rng::stream(s.seed, replication, Purpose::SweepJitter, i as u64, 0),
+                    runs: 0,
+                    batch: VecDeque::new(),
+                    current: None,
+                })),
+            })
+            .collect();
+        Sim {
+            s,
+            replication,
+            obs,
+            q: EventQueue::new(),
+            horizon: SimTime(s.horizon.ms()),
+            convs: Vec::new(),
+            free_slots: Vec::new(),
+            live: 0,
+            next_id: 1,
+            next_tag: 0,
+            routing: Routing::new(s),
+            arrivals: Vec::new(),
+            recontacts: Vec::new(),
+            in_scope: vec![0; s.policy.schedulers.len()],
+            has_rule,
+            scheds,
+            stats: RunStats::default(),
+            weekday0: s.start_date.weekday().num_days_from_monday() as usize,
+        }
+    }
+
+    fn start(&mut self) -> Result<(), SimError> {
+        for (i, a) in self.s.arrivals.iter().enumerate() {
+            let peak = a.intraday.iter().copied().fold(0.0, f64::max) * a.weekly.iter().copied().fold(0.0, f64::max);
+            self.arrivals.push(ArrivalGen {
+                rng: rng::stream(self.s.seed, self.replication, Purpose::Arrivals, i as u64, 0),
+                next_ms: 0.0,
+                max_rate_per_ms: a.rate_per_hour * peak / MS_PER_HOUR as f64,
+                count: 0,
+            });
+            self.schedule_next_arrival(i)?;
+        }
+        self.apply_staffing(SimTime::ZERO);
+        if self.s.agent_groups.iter().any(|g| matches!(g.staffing, Staffing::Weekly(_))) {
+            self.q.schedule(SimTime(MS_PER_HOUR), Ev::Shift)?;
+        }
+        for i in 0..self.scheds.len() {
+            if let SchedState::Sweep(st) = &mut self.scheds[i] {
+                let at = SimTime(st.spec.phase.ms()) + jitter(st);
+                self.q.schedule(at, Ev::SweepRun { sched: i as u32 })?;
+            }
+        }
+        Ok(())
+    }
+
+    // ---- arrivals -------------------------------------------------------------------------
+
+    /// Draws candidates from the stream's peak-rate Poisson process and thins them down to the
+    /// hour-of-day and weekday profile (exact for piecewise-constant rates).
+    fn schedule_next_arrival(&mut self, i: usize) -> Result<(), SimError> {
+        let a = &self.s.arrivals[i];
+        let g = &mut self.arrivals[i];
+        if g.max_rate_per_ms <= 0.0 {
+            return Ok(());
+        }
+        loop {
+            let u: f64 = g.rng.gen();
+            g.next_ms += -(1.0 - u).ln() / g.max_rate_per_ms;
+            if g.next_ms >= self.horizon.0 as f64 {
+                return Ok(());
+            }
+            let t = SimTime(g.next_ms as u64);
+            let weekday = (self.weekday0 + t.day() as usize) % 7;
+            let rate = a.rate_per_hour * a.intraday[t.hour_of_day()] * a.weekly[weekday] / MS_PER_HOUR as f64;
+            let accept: f64 = g.rng.gen();
+            if accept * g.max_rate_per_ms < rate {
+                self.q.schedule(t, Ev::Arrival { stream: i as u32 })?;
+                return Ok(());
+            }
+        }
+    }
+
+    fn on_arrival(&mut self, t: SimTime, stream: usize) -> Result<(), SimError> {
+        let index = self.arrivals[stream].count;
+        self.arrivals[stream].count += 1;
+        let a = &self.s.arrivals[stream];
+        let (channel, skill) = (a.channel as u16, a.skill as u16);
+        self.create(t, channel, skill, (stream as u32, 0, index), None)?;
+        self.schedule_next_arrival(stream)
+    }
+
+    fn create(
+        &mut self,
+        t: SimTime,
+        channel: u16,
+        skill: u16,
+        key: (u32, u32, u64),
+        recontact_of: Option<u64>,
+    ) -> Result<(), SimError> {
+        let (seed, rep) = (self.s.seed, self.replication);
+        let stream_word = ((key.1 as u64) << 32) | key.0 as u64;
+        let mut rng = rng::stream(seed, rep, Purpose::Dialogue, stream_word, key.2);
+        let side_rng = rng::stream(seed, rep, Purpose::SideEvents, stream_word, key.2);
+        let b = self.s.behaviour(channel as usize, skill as usize);
+        let exchanges = b.exchanges.sample_count(&mut rng, 1).unwrap_or(1);
+        let meta = ConvMeta { id: self.next_id, channel, skill, created: t };
+        self.next_id += 1;
+        let tag = self.next_tag;
+        self.next_tag = self.next_tag.wrapping_add(1);
+        let conv = Conv {
+            meta,
+            tag,
+            rng,
+            side_rng,
+            state: State::Open,
+            epoch: 0,
+            state_entered: t,
+            state_modified: t,
+            last_activity: t,
+            last_activity_excl_reader: t,
+            last_customer_message: t,
+            pending_consumer_since: None,
+            pending_reply_at: None,
+            wrap_up_initiated: None,
+            first_assigned: None,
+            last_assigned: None,
+            enqueued_at: t,
+            exchanges,
+            turn: 0,
+            turn_epoch: 0,
+            agent: NO_AGENT,
+            held: 0,
+            held_since: t,
+            episode_start: t,
+            indexed_key: None,
+            manual_response: false,
+            recontact_of,
+            transfers: 0,
+            key,
+        };
+        let slot = match self.free_slots.pop() {
+            Some(s) => {
+                self.convs[s as usize] = Some(conv);
+                s
+            }
+            None => {
+                self.convs.push(Some(conv));
+                (self.convs.len() - 1) as u32
+            }
+        };
+        self.live += 1;
+        self.stats.peak_live = self.stats.peak_live.max(self.live);
+        self.stats.arrived += 1;
+        self.obs.arrival(t, &meta, recontact_of.is_some());
+        self.obs.state_change(t, &meta, None, State::Open);
+        self.scope_enter(slot);
+        self.enqueue(slot, t)
+    }
+
+    fn conv(&self, slot: u32) -> &Conv {
+        self.convs[slot as usize].as_ref().expect("a live slot should hold a conversation")
+    }
+
+    fn conv_mut(&mut self, slot: u32) -> &mut Conv {
+        self.convs[slot as usize].as_mut().expect("a live slot should hold a conversation")
+    }
+
+    /// The slot if it still holds the conversation with `tag`.
+    fn valid(&self, slot: u32, tag: u32) -> bool {
+        matches!(self.convs.get(slot as usize), Some(Some(c)) if c.tag == tag)
+    }
+
+    fn rule_index(&self, c: &Conv) -> Option<usize> {
+        c.state.open_index().map(|s| (c.meta.channel as usize * self.s.skills.len() + c.meta.skill as usize) * 4 + s)
+    }
+
+    fn scope_enter(&mut self, slot: u32) {
+        let c = self.conv(slot);
+        if let Some(i) = self.rule_index(c) {
+            if self.has_rule[i] {
+                self.in_scope[self.s.policy.rules[i].scheduler] += 1;
+            }
+        }
+    }
+
+    fn scope_leave(&mut self, slot: u32) {
+        let c = self.conv(slot);
+        if let Some(i) = self.rule_index(c) {
+            if self.has_rule[i] {
+                self.in_scope[self.s.policy.rules[i].scheduler] -= 1;
+            }
+        }
+    }
+
+    // ---- eligibility ----------------------------------------------------------------------
+
+    fn eligibility(&self, c: &Conv) -> Option<Eligibility> {
+        let i = self.rule_index(c)?;
+        eligible_at(&self.s.policy.rules[i], self.s.policy.hard_cap, &c.readings())
+    }
+
+    /// Ends the current period of constant eligibility and capacity at `t`, reporting any
+    /// capacity it held past its eligibility (zombie capacity). Call before every change.
+    fn end_episode(&mut self, slot: u32, t: SimTime) {
+        let c = self.conv(slot);
+        if c.held > 0 {
+            if let Some(e) = self.eligibility(c) {
+                let from = e.at().max(c.episode_start);
+                if from < t {
+                    let (meta, state, held) = (c.meta, c.state, c.held);
+                    self.obs.zombie(&meta, state, held, from, t);
+                }
+            }
+        }
+        self.conv_mut(slot).episode_start = t;
+    }
+
+    /// Makes sure the conversation's scheduler will look at it no later than its eligibility.
+    fn reindex(&mut self, slot: u32) -> Result<(), SimError> {
+        let c = self.conv(slot);
+        let Some(i) = self.rule_index(c) else { return Ok(()) };
+        let Some(e) = eligible_at(&self.s.policy.rules[i], self.s.policy.hard_cap, &c.readings()) else {
+            return Ok(());
+        };
+        let at = e.at();
+        if c.indexed_key.is_some_and(|k| k <= at) {
+            return Ok(());
+        }
+        let (id, tag, epoch, sched) = (c.meta.id, c.tag, c.epoch, self.s.policy.rules[i].scheduler);
+        self.conv_mut(slot).indexed_key = Some(at);
+        if at >= self.horizon {
+            return Ok(());
+        }
+        match &mut self.scheds[sched] {
+            SchedState::Exact => self.q.schedule(at.max(self.q.now()), Ev::Timer { slot, tag, epoch })?,
+            SchedState::Sweep(st) => st.heap.push(Reverse((at, id, slot, tag, epoch))),
+        }
+        Ok(())
+    }
+
+    // ---- state changes --------------------------------------------------------------------
+
+    /// Moves the conversation to the next state for `trigger`, as a metadata change.
+    fn enter(&mut self, slot: u32, t: SimTime, trigger: Trigger) -> Result<State, SimError> {
+        self.end_episode(slot, t);
+        self.scope_leave(slot);
+        let c = self.conv_mut(slot);
+        let from = c.state;
+        let to = transition(from, trigger)?;
+        let entered = c.state_entered;
+        c.state = to;
+        c.epoch = c.epoch.wrapping_add(1);
+        c.turn_epoch = c.turn_epoch.wrapping_add(1);
+        c.state_entered = t;
+        c.state_modified = t;
+        c.touch(t);
+        c.indexed_key = None;
+        let meta = c.meta;
+        self.obs.state_change(t, &meta, Some((from, entered)), to);
+        if from == State::Open {
+            // Left the queue other than by being taken from it.
+            if to != State::Active {
+                self.routing.forget(meta.skill as usize);
+                self.obs.queue(t, meta.skill as usize, self.routing.queue_len_total());
+            }
+        }
+        if to != State::Closed {
+            self.scope_enter(slot);
+        }
+        Ok(to)
+    }
+
+    /// Releases the capacity the conversation holds; returns the agent to refill.
+    fn release(&mut self, slot: u32, t: SimTime) -> Option<u32> {
+        let c = self.conv_mut(slot);
+        if c.held == 0 {
+            return None;
+        }
+        let (agent, held, meta) = (c.agent, c.held, c.meta);
+        c.held = 0;
+        c.held_since = t;
+        self.routing.adjust(agent, -(held as i64));
+        self.obs.capacity(t, &meta, -(held as i64));
+        Some(agent)
+    }
+
+    /// Queues the conversation (already Open), or hands it straight to an agent.
+    fn enqueue(&mut self, slot: u32, t: SimTime) -> Result<(), SimError> {
+        let c = self.conv_mut(slot);
+        c.enqueued_at = t;
+        let (channel, skill) = (c.meta.channel as usize, c.meta.skill as usize);
+        let b = self.s.behaviour(channel, skill);
+        let patience = b.patience.sample_duration(&mut self.conv_mut(slot).rng);
+        let (tag, epoch) = (self.conv(slot).tag, self.conv(slot).epoch);
+        let units = self.s.skills[skill].capacity_units;
+        match self.routing.best_agent(skill, units) {
+            Some(agent) => self.assign(slot, agent, t),
+            None => {
+                // Patience is drawn at every queue entry, but only a real wait needs its timer.
+                if let Some(p) = patience {
+                    self.q.schedule(t + p, Ev::Patience { slot, tag, epoch })?;
+                }
+                self.routing.enqueue(skill, QueueEntry { enqueued: t, seq: 0, slot, tag, epoch, units });
+                self.obs.queue(t, skill, self.routing.queue_len_total());
+                self.reindex(slot)
+            }
+        }
+    }
+
+    fn assign(&mut self, slot: u32, agent: u32, t: SimTime) -> Result<(), SimError> {
+        self.enter(slot, t, Trigger::Assign)?;
+        let units = self.s.skills[self.conv(slot).meta.skill as usize].capacity_units;
+        let c = self.conv_mut(slot);
+        c.agent = agent;
+        c.held = units;
+        c.held_since = t;
+        let first = c.first_assigned.is_none();
+        c.first_assigned.get_or_insert(t);
+        c.last_assigned = Some(t);
+        let (meta, wait, epoch, tag) = (c.meta, t.saturating_since(c.enqueued_at), c.epoch, c.tag);
+        self.routing.adjust(agent, units as i64);
+        self.obs.capacity(t, &meta, units as i64);
+        self.obs.assigned(t, &meta, wait);
+        let b = self.s.behaviour(meta.channel as usize, meta.skill as usize);
+        if first {
+            let c = self.conv_mut(slot);
+            let draw: f64 = c.side_rng.gen();
+            c.manual_response = draw < b.manual_response_probability;
+        }
+        if self.conv(slot).pending_consumer_since.is_none() {
+            self.schedule_agent_message(slot, t)?;
+        }
+        self.schedule_side_events(slot, t, epoch, tag)?;
+        self.reindex(slot)
+    }
+
+    fn schedule_side_events(&mut self, slot: u32, t: SimTime, epoch: u32, tag: u32) -> Result<(), SimError> {
+        let c = self.conv(slot);
+        let b = self.s.behaviour(c.meta.channel as usize, c.meta.skill as usize);
+        let (reader, transfer) = (b.reader_per_hour, b.transfer_per_hour);
+        let state = c.state;
+        if reader > 0.0 && matches!(state, State::Active | State::Waiting) {
+            let d = exp_ms(&mut self.conv_mut(slot).side_rng, reader);
+            self.q.schedule(t + d, Ev::Reader { slot, tag, epoch })?;
+        }
+        if transfer > 0.0 && state == State::Active {
+            let d = exp_ms(&mut self.conv_mut(slot).side_rng, transfer);
+            self.q.schedule(t + d, Ev::Transfer { slot, tag, epoch })?;
+        }
+        Ok(())
+    }
+
+    fn schedule_agent_message(&mut self, slot: u32, t: SimTime) -> Result<(), SimError> {
+        let c = self.conv(slot);
+        let b = self.s.behaviour(c.meta.channel as usize, c.meta.skill as usize);
+        let (tag, epoch) = (c.tag, c.epoch);
+        // An agent always answers eventually: `never` here means "at once".
+        let d = b.agent_response.sample_duration(&mut self.conv_mut(slot).rng).unwrap_or(SimDuration::ZERO);
+        self.q.schedule(t + d, Ev::AgentMessage { slot, tag, epoch })?;
+        Ok(())
+    }
+
+    /// Refills an agent from the queues until nothing more fits.
+    fn refill(&mut self, agent: u32, t: SimTime) -> Result<(), SimError> {
+        if !self.routing.agents[agent as usize].on_shift {
+            return Ok(());
+        }
+        loop {
+            let convs = &self.convs;
+            let Some((skill, e)) = self.routing.take_for(agent, &|e| check_live(convs, e)) else { break };
+            self.obs.queue(t, skill, self.routing.queue_len_total());
+            self.assign(e.slot, agent, t)?;
+        }
+        Ok(())
+    }
+
+    fn begin_wrap_up(&mut self, slot: u32, t: SimTime) -> Result<(), SimError> {
+        let c = self.conv_mut(slot);
+        c.wrap_up_initiated = Some(t);
+        c.pending_consumer_since = None;
+        let (tag, epoch, skill, channel) = (c.tag, c.epoch, c.meta.skill as usize, c.meta.channel as usize);
+        let b = self.s.behaviour(channel, skill);
+        let d = b.wrap_up.sample_duration(&mut self.conv_mut(slot).rng).unwrap_or(SimDuration::ZERO);
+        self.q.schedule(t + d, Ev::WrapUpDone { slot, tag, epoch })?;
+        match self.s.skills[skill].wrap_up {
+            WrapUpBlock::Always => {}
+            WrapUpBlock::Never => {
+                if let Some(agent) = self.release(slot, t) {
+                    self.reindex(slot)?;
+                    return self.refill(agent, t);
+                }
+            }
+            WrapUpBlock::For(block) => {
+                if block < d {
+                    self.q.schedule(t + block, Ev::WrapUpRelease { slot, tag, epoch })?;
+                }
+            }
+        }
+        self.reindex(slot)
+    }
+
+    /// Closes the conversation, frees its record and refills its agent.
+    fn close(
+        &mut self,
+        slot: u32,
+        t: SimTime,
+        trigger: Trigger,
+        reason: CloseReason,
+        eligible: Option<SimTime>,
+        race: bool,
+    ) -> Result<(), SimError> {
+        let from = self.conv(slot).state;
+        if reason.is_auto() {
+            let c = self.conv(slot);
+            if c.held > 0 {
+                if let Some(e) = eligible {
+                    let silence = c.pending_consumer_since.unwrap_or(c.state_entered);
+                    let start = silence.max(c.held_since).max(c.state_entered);
+                    let end = e.min(t);
+                    if start < end {
+                        let (meta, state, held) = (c.meta, c.state, c.held);
+                        self.obs.silent_before_eligible(&meta, state, held, start, end);
+                    }
+                }
+            }
+        }
+        self.enter(slot, t, trigger)?;
+        let agent = self.release(slot, t);
+        let c = self.convs[slot as usize].take().expect("a live slot should hold a conversation");
+        self.free_slots.push(slot);
+        self.live -= 1;
+        self.stats.closed += 1;
+        let premature = reason.is_auto() && c.pending_reply_at.is_some();
+        if premature {
+            let at = c.pending_reply_at.expect("premature implies a pending reply");
+            if at < self.horizon {
+                self.recontacts.push(RecontactInfo {
+                    channel: c.meta.channel,
+                    skill: c.meta.skill,
+                    parent: c.meta.id,
+                    key: (c.key.0, c.key.1 + 1, c.key.2),
+                });
+                self.q.schedule(at, Ev::Recontact { idx: (self.recontacts.len() - 1) as u32 })?;
+            }
+        }
+        let rec = record(&c, Some(t), from, Some(reason), eligible, premature, race);
+        self.obs.conversation(&rec);
+        if let Some(a) = agent {
+            self.refill(a, t)?;
+        }
+        Ok(())
+    }
+
+    // ---- events ---------------------------------------------------------------------------
+
+    fn handle(&mut self, t: SimTime, ev: Ev) -> Result<(), SimError> {
+        match ev {
+            Ev::Arrival { stream } => self.on_arrival(t, stream as usize),
+            Ev::Recontact { idx } => {
+                let r = &self.recontacts[idx as usize];
+                let (channel, skill, parent, key) = (r.channel, r.skill, r.parent, r.key);
+                self.create(t, channel, skill, key, Some(parent))
+            }
+            Ev::AgentMessage { slot, tag, epoch } => {
+                if !self.valid(slot, tag) {
+                    return Ok(());
+                }
+                let c = self.conv(slot);
+                if c.epoch != epoch || c.state != State::Active || c.pending_consumer_since.is_some() {
+                    return Ok(());
+                }
+                self.on_agent_message(slot, t)
+            }
+            Ev::CustomerReply { slot, tag, turn } => {
+                if !self.valid(slot, tag) {
+                    return Ok(());
+                }
+                let c = self.conv(slot);
+                if c.turn != turn || c.pending_reply_at != Some(t) {
+                    return Ok(());
+                }
+                self.on_customer_reply(slot, t)
+            }
+            Ev::Park { slot, tag, turn_epoch } => {
+                if !self.silent_in_active(slot, tag, turn_epoch) {
+                    return Ok(());
+                }
+                self.enter(slot, t, Trigger::Park)?;
+                let meta = self.conv(slot).meta;
+                self.obs.parked(t, &meta);
+                let agent = self.release(slot, t);
+                let (tag, epoch) = (self.conv(slot).tag, self.conv(slot).epoch);
+                self.schedule_side_events(slot, t, epoch, tag)?;
+                self.reindex(slot)?;
+                if let Some(a) = agent {
+                    self.refill(a, t)?;
+                }
+                Ok(())
+            }
+            Ev::Disconnect { slot, tag, turn_epoch } => {
+                if !self.silent_in_active(slot, tag, turn_epoch) {
+                    return Ok(());
+                }
+                // The customer left: a reply still on its way will never come.
+                self.conv_mut(slot).pending_reply_at = None;
+                self.enter(slot, t, Trigger::CustomerDisconnect)?;
+                let meta = self.conv(slot).meta;
+                self.obs.disconnected(t, &meta);
+                self.begin_wrap_up(slot, t)
+            }
+            Ev::Patience { slot, tag, epoch } => {
+                if !self.valid(slot, tag) {
+                    return Ok(());
+                }
+                let c = self.conv(slot);
+                if c.epoch != epoch || c.state != State::Open {
+                    return Ok(());
+                }
+                self.close(slot, t, Trigger::QueueAbandon, CloseReason::QueueAbandon, None, false)
+            }
+            Ev::WrapUpRelease { slot, tag, epoch } => {
+                if !self.valid(slot, tag) || self.conv(slot).epoch != epoch {
+                    return Ok(());
+                }
+                self.end_episode(slot, t);
+                if let Some(a) = self.release(slot, t) {
+                    self.refill(a, t)?;
+                }
+                Ok(())
+            }
+            Ev::WrapUpDone { slot, tag, epoch } => {
+                if !self.valid(slot, tag) || self.conv(slot).epoch != epoch {
+                    return Ok(());
+                }
+                self.close(slot, t, Trigger::WrapUpDone, CloseReason::AgentEnd, None, false)
+            }
+            Ev::Timer { slot, tag, epoch } => {
+                if !self.valid(slot, tag) {
+                    return Ok(());
+                }
+                let c = self.conv(slot);
+                if c.epoch != epoch || c.indexed_key.is_none_or(|k| k > t) {
+                    return Ok(());
+                }
+                self.conv_mut(slot).indexed_key = None;
+                match self.eligibility(self.conv(slot)) {
+                    Some(e) if e.at() <= t => self.auto_close(slot, t, e, false),
+                    Some(_) => self.reindex(slot),
+                    None => Ok(()),
+                }
+            }
+            Ev::Reader { slot, tag, epoch } => {
+                if !self.valid(slot, tag) || self.conv(slot).epoch != epoch {
+                    return Ok(());
+                }
+                self.end_episode(slot, t);
+                let c = self.conv_mut(slot);
+                // A metadata change (LivePerson); whether it resets a rule's clock is the rule's
+                // `reader_resets_clock`. Dynamics recomputes on monitor: state_modified.
+                c.last_activity = t;
+                c.state_modified = t;
+                let meta = c.meta;
+                self.obs.reader_joined(t, &meta);
+                let rate = self.s.behaviour(meta.channel as usize, meta.skill as usize).reader_per_hour;
+                let d = exp_ms(&mut self.conv_mut(slot).side_rng, rate);
+                self.q.schedule(t + d, Ev::Reader { slot, tag, epoch })?;
+                self.reindex(slot)
+            }
+            Ev::Transfer { slot, tag, epoch } => {
+                if !self.valid(slot, tag) {
+                    return Ok(());
+                }
+                let c = self.conv(slot);
+                if c.epoch != epoch || c.state != State::Active {
+                    return Ok(());
+                }
+                self.on_transfer(slot, t)
+            }
+            Ev::SweepRun { sched } => self.on_sweep_run(sched as usize, t),
+            Ev::SweepClose { sched, run } => {
+                let current = match &self.scheds[sched as usize] {
+                    SchedState::Sweep(st) => st.current.as_ref().map(|r| r.run as u32),
+                    SchedState::Exact => None,
+                };
+                if current != Some(run) {
+                    return Ok(());
+                }
+                self.on_sweep_close(sched as usize, t)
+            }
+            Ev::Shift => {
+                self.apply_staffing(t);
+                self.q.schedule(t + SimDuration(MS_PER_HOUR), Ev::Shift)?;
+                Ok(())
+            }
+        }
+    }
+
+    fn silent_in_active(&self, slot: u32, tag: u32, turn_epoch: u32) -> bool {
+        if !self.valid(slot, tag) {
+            return false;
+        }
+        let c = self.conv(slot);
+        c.turn_epoch == turn_epoch && c.state == State::Active && c.pending_consumer_since.is_some()
+    }
+
+    fn on_agent_message(&mut self, slot: u32, t: SimTime) -> Result<(), SimError> {
+        let c = self.conv(slot);
+        if c.turn >= c.exchanges {
+            self.enter(slot, t, Trigger::AgentEnd)?;
+            return self.begin_wrap_up(slot, t);
+        }
+        let meta = c.meta;
+        self.end_episode(slot, t);
+        let kind = self.s.channels[meta.channel as usize].kind;
+        let b = self.s.behaviour(meta.channel as usize, meta.skill as usize);
+        let c = self.convs[slot as usize].as_mut().expect("a live slot should hold a conversation");
+        c.touch(t);
+        c.pending_consumer_since = Some(t);
+        c.turn += 1;
+        c.turn_epoch = c.turn_epoch.wrapping_add(1);
+        let reply = b.customer_response.sample_duration(&mut c.rng);
+        let park = c.rng.gen::<f64>() < b.park_probability;
+        let park_delay = b.park_delay.sample_duration(&mut c.rng);
+        let disconnect = b.disconnect.sample_duration(&mut c.rng);
+        let (tag, turn_epoch, turn) = (c.tag, c.turn_epoch, c.turn);
+        c.pending_reply_at = reply.map(|d| t + d);
+        if let Some(d) = reply {
+            self.q.schedule(t + d, Ev::CustomerReply { slot, tag, turn })?;
+        }
+        // A park or disconnect due after the reply would find the turn over: the draws above
+        // are always made (common random numbers), but such events are not scheduled.
+        let before_reply = |d: SimDuration| reply.is_none_or(|r| d < r);
+        match kind {
+            ChannelKind::Messaging => {
+                if let (true, Some(d)) = (park, park_delay.filter(|&d| before_reply(d))) {
+                    self.q.schedule(t + d, Ev::Park { slot, tag, turn_epoch })?;
+                }
+            }
+            ChannelKind::LiveChat => {
+                if let Some(d) = disconnect.filter(|&d| before_reply(d)) {
+                    self.q.schedule(t + d, Ev::Disconnect { slot, tag, turn_epoch })?;
+                }
+            }
+        }
+        self.reindex(slot)
+    }
+
+    fn on_customer_reply(&mut self, slot: u32, t: SimTime) -> Result<(), SimError> {
+        self.end_episode(slot, t);
+        let c = self.conv_mut(slot);
+        c.touch(t);
+        c.last_customer_message = t;
+        c.pending_consumer_since = None;
+        c.pending_reply_at = None;
+        match c.state {
+            State::Active => {
+                self.schedule_agent_message(slot, t)?;
+                self.reindex(slot)
+            }
+            State::Waiting => {
+                self.enter(slot, t, Trigger::CustomerRevive)?;
+                self.enqueue(slot, t)
+            }
+            State::Open | State::WrapUp | State::Closed => self.reindex(slot),
+        }
+    }
+
+    fn on_transfer(&mut self, slot: u32, t: SimTime) -> Result<(), SimError> {
+        let old = self.conv(slot).meta;
+        let b = self.s.behaviour(old.channel as usize, old.skill as usize);
+        let targets = &b.transfer_to;
+        let pick = self.conv_mut(slot).side_rng.gen_range(0..targets.len().max(1));
+        let Some(&to_skill) = targets.get(pick) else { return Ok(()) };
+        self.enter(slot, t, Trigger::Transfer)?;
+        let agent = self.release(slot, t);
+        // Leave the old skill's scope and enter the new one's as Open.
+        self.scope_leave(slot);
+        let c = self.conv_mut(slot);
+        c.meta.skill = to_skill as u16;
+        c.transfers += 1;
+        let new = c.meta;
+        self.scope_enter(slot);
+        self.obs.transferred(t, &old, &new);
+        self.enqueue(slot, t)?;
+        if let Some(a) = agent {
+            self.refill(a, t)?;
+        }
+        Ok(())
+    }
+
+    fn auto_close(&mut self, slot: u32, t: SimTime, e: Eligibility, race: bool) -> Result<(), SimError> {
+        let c = self.conv(slot);
+        let i = self.rule_index(c).expect("an indexed conversation is in an open state");
+        let state = c.state;
+        match (e, self.s.policy.rules[i].action) {
+            (Eligibility::HardCap(at), _) => {
+                self.close(slot, t, Trigger::HardCap, CloseReason::HardCap(state), Some(at), race)
+            }
+            (Eligibility::Rule(at), CloseAction::ToWrapUp) if state == State::Active => {
+                debug_assert!(at <= t, "moved to Wrap-up before its eligibility");
+                self.enter(slot, t, Trigger::AutoCloseToWrapUp)?;
+                self.begin_wrap_up(slot, t)
+            }
+            (Eligibility::Rule(at), _) => {
+                self.close(slot, t, Trigger::AutoClose, CloseReason::AutoClose(state), Some(at), race)
+            }
+        }
+    }
+
+    // ---- sweeps ---------------------------------------------------------------------------
+
+    fn on_sweep_run(&mut self, si: usize, t: SimTime) -> Result<(), SimError> {
+        self.flush_batch(si, t)?;
+        let SchedState::Sweep(st) = &mut self.scheds[si] else { return Ok(()) };
+        let run = st.runs;
+        st.runs += 1;
+        let mut candidates: Vec<(SimTime, u64, BatchItem)> = Vec::new();
+        while let Some(&Reverse((key, id, slot, tag, epoch))) = st.heap.peek() {
+            if key > t {
+                break;
+            }
+            st.heap.pop();
+            let Some(Some(c)) = self.convs.get_mut(slot as usize) else { continue };
+            if c.tag != tag || c.epoch != epoch || c.indexed_key != Some(key) {
+                continue;
+            }
+            let i = c
+                .state
+                .open_index()
+                .map(|s| (c.meta.channel as usize * self.s.skills.len() + c.meta.skill as usize) * 4 + s)
+                .expect("an indexed conversation is in an open state");
+            match eligible_at(&self.s.policy.rules[i], self.s.policy.hard_cap, &c.readings()) {
+                None => c.indexed_key = None,
+                Some(e) if e.at() > t => {
+                    c.indexed_key = Some(e.at());
+                    if e.at() < self.horizon {
+                        st.heap.push(Reverse((e.at(), id, slot, tag, epoch)));
+                    }
+                }
+                Some(e) => {
+                    c.indexed_key = Some(e.at());
+                    candidates.push((e.at(), id, BatchItem { slot, tag, epoch, eligibility: e }));
+                }
+            }
+        }
+        candidates.sort_by_key(|(at, id, _)| (*at, *id));
+        let limit = st.spec.max_closures_per_run.map_or(usize::MAX, |m| m as usize);
+        let eligible = candidates.len() as u64;
+        let mut deferred = 0;
+        for (at, id, item) in candidates.drain(limit.min(candidates.len())..) {
+            st.heap.push(Reverse((at, id, item.slot, item.tag, item.epoch)));
+            deferred += 1;
+        }
+        st.batch.extend(candidates.into_iter().map(|(_, _, item)| item));
+        st.current = Some(SweepRecord {
+            scheduler: si,
+            run,
+            started: t,
+            in_scope: self.in_scope[si],
+            eligible,
+            closed: 0,
+            deferred,
+            race_closures: 0,
+            rescued: 0,
+            duration: SimDuration::ZERO,
+        });
+        let next = SimTime(st.spec.phase.ms() + (run + 1) * st.spec.interval.ms()) + jitter(st);
+        self.q.schedule(next, Ev::SweepRun { sched: si as u32 })?;
+        self.on_sweep_close(si, t)
+    }
+
+    /// Closes the next conversations of the current batch: all at once without a closure
+    /// rate, else one now and the next after 1/rate seconds.
+    fn on_sweep_close(&mut self, si: usize, t: SimTime) -> Result<(), SimError> {
+        loop {
+            let SchedState::Sweep(st) = &mut self.scheds[si] else { return Ok(()) };
+            let Some(item) = st.batch.pop_front() else {
+                if let Some(mut rec) = st.current.take() {
+                    rec.duration = t.saturating_since(rec.started);
+                    self.obs.sweep_run(&rec);
+                }
+                return Ok(());
+            };
+            let (recheck, rate) = (st.spec.recheck, st.spec.closures_per_second);
+            let started = st.current.as_ref().map_or(t, |r| r.started);
+            self.sweep_close_one(si, t, item, recheck, started)?;
+            if let Some(rate) = rate {
+                let SchedState::Sweep(st) = &mut self.scheds[si] else { return Ok(()) };
+                let gap = SimDuration((1000.0 / rate).round().max(1.0) as u64);
+                if st.batch.is_empty() {
+                    if let Some(mut rec) = st.current.take() {
+                        rec.duration = t.saturating_since(rec.started);
+                        self.obs.sweep_run(&rec);
+                    }
+                    return Ok(());
+                }
+                let run = st.current.as_ref().map_or(0, |r| r.run as u32);
+                return Ok(self.q.schedule(t + gap, Ev::SweepClose { sched: si as u32, run })?);
+            }
+        }
+    }
+
+    fn tally(&mut self, si: usize, f: impl FnOnce(&mut SweepRecord)) {
+        if let SchedState::Sweep(st) = &mut self.scheds[si] {
+            if let Some(r) = st.current.as_mut() {
+                f(r);
+            }
+        }
+    }
+
+    fn sweep_close_one(
+        &mut self,
+        si: usize,
+        t: SimTime,
+        item: BatchItem,
+        recheck: bool,
+        started: SimTime,
+    ) -> Result<(), SimError> {
+        if !self.valid(item.slot, item.tag) {
+            return Ok(());
+        }
+        let slot = item.slot;
+        let c = self.conv(slot);
+        if recheck {
+            let now = if c.epoch == item.epoch { self.eligibility(c).filter(|e| e.at() <= t) } else { None };
+            let Some(e) = now else {
+                self.tally(si, |r| r.rescued += 1);
+                self.conv_mut(slot).indexed_key = None;
+                return self.reindex(slot);
+            };
+            self.tally(si, |r| r.closed += 1);
+            return self.auto_close(slot, t, e, false);
+        }
+        // Decided at the start of the run from what it saw then.
+        let race = c.last_customer_message > started || c.epoch != item.epoch;
+        let state = c.state;
+        self.tally(si, |r| r.closed += 1);
+        if !race {
+            return self.auto_close(slot, t, item.eligibility, false);
+        }
+        self.tally(si, |r| r.race_closures += 1);
+        let (trigger, reason) = match item.eligibility {
+            Eligibility::HardCap(_) => (Trigger::HardCap, CloseReason::HardCap(state)),
+            Eligibility::Rule(_) => (Trigger::AutoClose, CloseReason::AutoClose(state)),
+        };
+        self.close(slot, t, trigger, reason, Some(item.eligibility.at()), true)
+    }
+
+    /// A new run starts while the last one still has conversations to close: they are
+    /// deferred to the new run (indexed again).
+    fn flush_batch(&mut self, si: usize, t: SimTime) -> Result<(), SimError> {
+        let SchedState::Sweep(st) = &mut self.scheds[si] else { return Ok(()) };
+        let left: Vec<BatchItem> = st.batch.drain(..).collect();
+        let rec = st.current.take();
+        if let Some(mut rec) = rec {
+            rec.deferred += left.len() as u64;
+            rec.duration = t.saturating_since(rec.started);
+            self.obs.sweep_run(&rec);
+        }
+        for item in left {
+            if self.valid(item.slot, item.tag) {
+                self.conv_mut(item.slot).indexed_key = None;
+                self.reindex(item.slot)?;
+            }
+        }
+        Ok(())
+    }
+
+    // ---- staffing -------------------------------------------------------------------------
+
+    fn apply_staffing(&mut self, t: SimTime) {
+        let weekday = (self.weekday0 + t.day() as usize) % 7;
+        let hour = t.hour_of_day();
+        let mut joined = Vec::new();
+        for (g, group) in self.s.agent_groups.iter().enumerate() {
+            let k = group.staffing.on_shift(weekday, hour) as usize;
+            for (i, &a) in self.routing.group_agents[g].clone().iter().enumerate() {
+                let on = i < k;
+                if on && !self.routing.agents[a as usize].on_shift {
+                    joined.push(a);
+                }
+                self.routing.set_on_shift(a, on);
+            }
+        }
+        self.obs.available(t, self.routing.on_shift_units);
+        for a in joined {
+            // Staffing never fails on its own; a failure here is a scheduling bug surfaced later.
+            let _ = self.refill(a, t);
+        }
+    }
+
+    fn finish(&mut self) {
+        let h = self.horizon;
+        let mut slots: Vec<u32> = (0..self.convs.len() as u32).filter(|&s| self.convs[s as usize].is_some()).collect();
+        slots.sort_by_key(|&s| self.conv(s).meta.id);
+        for slot in slots {
+            self.end_episode(slot, h);
+            let c = self.conv(slot);
+            let rec = record(c, None, c.state, None, None, false, false);
+            self.obs.conversation(&rec);
+            self.stats.open_at_horizon += 1;
+        }
+    }
+}
+
+const _: () = assert!(std::mem::size_of::<Ev>() == 16);
+
+fn jitter(st: &mut SweepState) -> SimDuration {
+    match st.spec.jitter {
+        Some(j) if j.ms() > 0 => SimDuration(st.jitter_rng.gen_range(0..j.ms())),
+        _ => SimDuration::ZERO,
+    }
+}
+
+/// An exponential delay for a Poisson process of `per_hour` events an hour.
+fn exp_ms(rng: &mut StreamRng, per_hour: f64) -> SimDuration {
+    let u: f64 = rng.gen();
+    SimDuration((-(1.0 - u).ln() / per_hour * MS_PER_HOUR as f64).round() as u64)
+}
+
+fn record(
+    c: &Conv,
+    closed: Option<SimTime>,
+    last_state: State,
+    reason: Option<CloseReason>,
+    eligible: Option<SimTime>,
+    premature: bool,
+    race: bool,
+) -> ConversationRecord {
+    ConversationRecord {
+        meta: c.meta,
+        first_assigned: c.first_assigned,
+        last_assigned: c.last_assigned,
+        wrap_up_initiated: c.wrap_up_initiated,
+        closed,
+        last_state,
+        reason,
+        eligible_at: eligible,
+        last_customer_message: c.last_customer_message,
+        last_activity: c.last_activity,
+        premature,
+        race,
+        recontact_of: c.recontact_of,
+        transfers: c.transfers,
+        exchanges: c.turn,
+    }
+}

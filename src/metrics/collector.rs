@@ -1,0 +1,557 @@
+//! The observer that turns engine reports into one replication's measurements.
+//!
+//! Two rules decide what counts (README, "What is measured"): per-conversation figures
+//! (arrivals, closures by reason, closure latency, idle time, premature closures, open at the
+//! horizon) count the cohort created at or after the warm-up; time-based figures (capacity,
+//! zombie capacity, state counts, queue, waits, sweep load) count what happens inside the
+//! window [warm-up, horizon). Integrals are kept in integer unit-milliseconds, so they are exact.
+
+use super::report::{Breakdown, GroupRow, Metric, RepReport, TsRow, METRICS};
+use super::stats::{mean, percentile};
+use crate::engine::{CloseReason, ConvMeta, ConversationRecord, Observer, RunStats, SweepRecord};
+use crate::model::state::State;
+use crate::scenario::Scenario;
+use crate::time::{SimTime, MS_PER_HOUR, MS_PER_MIN, MS_PER_S};
+
+/// A piecewise-constant level and its integral over the window.
+#[derive(Debug, Clone, Copy, Default)]
+struct Level {
+    value: i64,
+    last: u64,
+    area: i128,
+}
+
+impl Level {
+    fn advance(&mut self, t: u64, window: (u64, u64)) {
+        let from = self.last.max(window.0);
+        let to = t.min(window.1);
+        if to > from {
+            self.area += self.value as i128 * (to - from) as i128;
+        }
+        self.last = t;
+    }
+
+    fn change(&mut self, t: u64, delta: i64, window: (u64, u64)) {
+        self.advance(t, window);
+        self.value += delta;
+    }
+}
+
+/// A level spread over time-series buckets.
+#[derive(Debug, Clone, Default)]
+struct BucketLevel {
+    value: i64,
+    last: u64,
+    areas: Vec<i128>,
+}
+
+impl BucketLevel {
+    fn new(n: usize) -> Self {
+        BucketLevel { value: 0, last: 0, areas: vec![0; n] }
+    }
+
+    fn change(&mut self, t: u64, delta: i64, bucket_ms: u64) {
+        spread(&mut self.areas, bucket_ms, self.last, t, self.value);
+        self.last = t;
+        self.value += delta;
+    }
+}
+
+/// Adds `value` times the overlap of [from, to) with each bucket.
+fn spread(areas: &mut [i128], bucket_ms: u64, from: u64, to: u64, value: i64) {
+    if value == 0 || to <= from {
+        return;
+    }
+    let mut t = from;
+    while t < to {
+        let b = (t / bucket_ms) as usize;
+        if b >= areas.len() {
+            break;
+        }
+        let end = ((b as u64 + 1) * bucket_ms).min(to);
+        areas[b] += value as i128 * (end - t) as i128;
+        t = end;
+    }
+}
+
+/// Counters of one (channel, skill) cell.
+#[derive(Debug, Clone, Default)]
+struct Cell {
+    arrived: u64,
+    recontacts: u64,
+    closed: [u64; 4],
+    auto_closed: [u64; 4],
+    hard_cap: [u64; 4],
+    open_at_horizon: u64,
+    premature: u64,
+    race: u64,
+    parked: u64,
+    disconnects: u64,
+    transfers: u64,
+    reader_joins: u64,
+    queue_assigned: u64,
+    queue_within_target: u64,
+    queue_abandoned: u64,
+    capacity: Level,
+    states: [Level; 4],
+    entries: [u64; 4],
+    sojourn_ms: [u64; 4],
+    exits: [u64; 4],
+    zombie_unit_ms: [u128; 4],
+    silent_unit_ms: [u128; 4],
+}
+
+const CLOSED_AGENT_END: usize = 0;
+const CLOSED_QUEUE_ABANDON: usize = 1;
+
+/// A sample tagged with its cell and state, so that breakdowns are computed at the end.
+#[derive(Debug, Clone, Copy)]
+struct Sample {
+    ms: u64,
+    cell: u32,
+    state: u8,
+}
+
+/// One replication's measurements; implements `Observer`.
+pub struct Metrics {
+    replication: u32,
+    window: (u64, u64),
+    bucket_ms: u64,
+    n_skills: usize,
+    sl_target_ms: u64,
+    cells: Vec<Cell>,
+    latency: Vec<Sample>,
+    idle: Vec<Sample>,
+    waits: Vec<Sample>,
+    available: Level,
+    queue: Level,
+    queue_peak: u64,
+    ts_states: [BucketLevel; 4],
+    ts_capacity: BucketLevel,
+    ts_available: BucketLevel,
+    ts_queue: BucketLevel,
+    ts_zombie: Vec<i128>,
+    ts_arrivals: Vec<u64>,
+    ts_auto_closed: Vec<u64>,
+    ts_agent_end: Vec<u64>,
+    ts_abandoned: Vec<u64>,
+    auto_closures_per_minute: Vec<u32>,
+    sweeps: Vec<SweepRecord>,
+    scheduler_names: Vec<String>,
+    channel_names: Vec<String>,
+    skill_names: Vec<String>,
+    units_per_agent: f64,
+}
+
+impl Metrics {
+    pub fn new(s: &Scenario, replication: u32) -> Metrics {
+        let horizon = s.horizon.ms();
+        let bucket_ms = s.bucket.ms();
+        let n_buckets = horizon.div_ceil(bucket_ms) as usize;
+        let heads: u64 = s.agent_groups.iter().map(|g| g.staffing.head_count() as u64).sum();
+        let units: u64 = s.agent_groups.iter().map(|g| g.staffing.head_count() as u64 * g.capacity_units as u64).sum();
+        Metrics {
+            replication,
+            window: (s.warmup.ms(), horizon),
+            bucket_ms,
+            n_skills: s.skills.len(),
+            sl_target_ms: s.service_level_target.ms(),
+            cells: vec![Cell::default(); s.channels.len() * s.skills.len()],
+            latency: Vec::new(),
+            idle: Vec::new(),
+            waits: Vec::new(),
+            available: Level::default(),
+            queue: Level::default(),
+            queue_peak: 0,
+            ts_states: std::array::from_fn(|_| BucketLevel::new(n_buckets)),
+            ts_capacity: BucketLevel::new(n_buckets),
+            ts_available: BucketLevel::new(n_buckets),
+            ts_queue: BucketLevel::new(n_buckets),
+            ts_zombie: vec![0; n_buckets],
+            ts_arrivals: vec![0; n_buckets],
+            ts_auto_closed: vec![0; n_buckets],
+            ts_agent_end: vec![0; n_buckets],
+            ts_abandoned: vec![0; n_buckets],
+            auto_closures_per_minute: vec![0; horizon.div_ceil(MS_PER_MIN) as usize],
+            sweeps: Vec::new(),
+            scheduler_names: s.policy.schedulers.iter().map(|x| x.name.clone()).collect(),
+            channel_names: s.channels.iter().map(|c| c.name.clone()).collect(),
+            skill_names: s.skills.iter().map(|k| k.name.clone()).collect(),
+            units_per_agent: if heads > 0 { units as f64 / heads as f64 } else { 1.0 },
+        }
+    }
+
+    fn cell_index(&self, c: &ConvMeta) -> usize {
+        c.channel as usize * self.n_skills + c.skill as usize
+    }
+
+    fn in_cohort(&self, c: &ConvMeta) -> bool {
+        c.created.ms() >= self.window.0
+    }
+
+    fn in_window(&self, t: u64) -> bool {
+        t >= self.window.0 && t < self.window.1
+    }
+
+    fn bucket(&self, t: u64) -> Option<usize> {
+        let b = (t / self.bucket_ms) as usize;
+        (b < self.ts_arrivals.len()).then_some(b)
+    }
+
+    /// Closes the integrals at the horizon and computes every figure.
+    pub fn finish(mut self, stats: RunStats) -> RepReport {
+        let h = self.window.1;
+        let w = self.window;
+        for cell in &mut self.cells {
+            cell.capacity.advance(h, w);
+            for l in &mut cell.states {
+                l.advance(h, w);
+            }
+        }
+        self.available.advance(h, w);
+        self.queue.advance(h, w);
+        let bm = self.bucket_ms;
+        for l in self.ts_states.iter_mut().chain([&mut self.ts_capacity, &mut self.ts_available, &mut self.ts_queue]) {
+            l.change(h, 0, bm);
+        }
+        let rows = self.group_rows();
+        let timeseries = self.ts_rows();
+        RepReport {
+            replication: self.replication,
+            rows,
+            timeseries,
+            sweeps: self.sweeps,
+            scheduler_names: self.scheduler_names,
+            stats,
+        }
+    }
+
+    fn ts_rows(&self) -> Vec<TsRow> {
+        let mut rows = Vec::with_capacity(self.ts_arrivals.len());
+        for b in 0..self.ts_arrivals.len() {
+            let start = b as u64 * self.bucket_ms;
+            let len = (self.window.1.min(start + self.bucket_ms) - start) as f64;
+            let avg = |a: i128| a as f64 / len;
+            rows.push(TsRow {
+                start: SimTime(start),
+                in_warmup: start < self.window.0,
+                open: avg(self.ts_states[0].areas[b]),
+                active: avg(self.ts_states[1].areas[b]),
+                waiting: avg(self.ts_states[2].areas[b]),
+                wrap_up: avg(self.ts_states[3].areas[b]),
+                capacity_in_use: avg(self.ts_capacity.areas[b]),
+                capacity_available: avg(self.ts_available.areas[b]),
+                zombie_capacity: avg(self.ts_zombie[b]),
+                queue_length: avg(self.ts_queue.areas[b]),
+                arrivals: self.ts_arrivals[b],
+                auto_closed: self.ts_auto_closed[b],
+                agent_end: self.ts_agent_end[b],
+                queue_abandon: self.ts_abandoned[b],
+            });
+        }
+        rows
+    }
+
+    fn group_rows(&self) -> Vec<GroupRow> {
+        let n_ch = self.channel_names.len();
+        let mut rows = vec![self.row(Breakdown::Overall, "all".into(), &|_| true, None)];
+        for ch in 0..n_ch {
+            let pick = move |cell: usize| cell / self.n_skills == ch;
+            rows.push(self.row(Breakdown::Channel, self.channel_names[ch].clone(), &pick, None));
+        }
+        for sk in 0..self.n_skills {
+            let pick = move |cell: usize| cell % self.n_skills == sk;
+            rows.push(self.row(Breakdown::Skill, self.skill_names[sk].clone(), &pick, None));
+        }
+        for (i, st) in State::OPEN_STATES.iter().enumerate() {
+            rows.push(self.row(Breakdown::State, st.key().into(), &|_| true, Some(i)));
+        }
+        rows
+    }
+
+    /// One row of figures over the cells `pick` selects, restricted to one state if given.
+    fn row(&self, breakdown: Breakdown, group: String, pick: &dyn Fn(usize) -> bool, state: Option<usize>) -> GroupRow {
+        let window_ms = (self.window.1 - self.window.0) as f64;
+        let window_h = window_ms / MS_PER_HOUR as f64;
+        let cells: Vec<&Cell> = self.cells.iter().enumerate().filter(|(i, _)| pick(*i)).map(|(_, c)| c).collect();
+        let sum = |f: &dyn Fn(&Cell) -> u64| cells.iter().map(|c| f(c)).sum::<u64>() as f64;
+        let states: Vec<usize> = state.map_or((0..4).collect(), |s| vec![s]);
+        let by_state = |arr: &dyn Fn(&Cell) -> [u64; 4]| -> f64 {
+            cells.iter().map(|c| states.iter().map(|&s| arr(c)[s]).sum::<u64>()).sum::<u64>() as f64
+        };
+        let wide = |arr: &dyn Fn(&Cell) -> [u128; 4]| -> f64 {
+            cells.iter().map(|c| states.iter().map(|&s| arr(c)[s]).sum::<u128>()).sum::<u128>() as f64
+        };
+        let samples = |v: &[Sample]| -> Vec<f64> {
+            let mut out: Vec<f64> = v
+                .iter()
+                .filter(|s| pick(s.cell as usize) && state.is_none_or(|st| s.state as usize == st))
+                .map(|s| s.ms as f64 / MS_PER_S as f64)
+                .collect();
+            out.sort_by(f64::total_cmp);
+            out
+        };
+        let lat = samples(&self.latency);
+        let idle = samples(&self.idle);
+        let waits = if state.is_none() { samples(&self.waits) } else { Vec::new() };
+        let auto_rule = by_state(&|c| c.auto_closed);
+        let hard = by_state(&|c| c.hard_cap);
+        let auto_total = auto_rule + hard;
+        let premature = sum(&|c| c.premature);
+        let zombie_h = wide(&|c| c.zombie_unit_ms) / MS_PER_HOUR as f64;
+        let silent_h = wide(&|c| c.silent_unit_ms) / MS_PER_HOUR as f64;
+        let cap_area: f64 = cells.iter().map(|c| c.capacity.area as f64).sum();
+        let state_area = |s: usize| cells.iter().map(|c| c.states[s].area as f64).sum::<f64>() / window_ms;
+        let assigned = sum(&|c| c.queue_assigned);
+        let abandoned = sum(&|c| c.queue_abandoned);
+        let offered = assigned + abandoned;
+        let ratio = |a: f64, b: f64| (b > 0.0).then(|| a / b);
+        let all_states = state.is_none();
+        let overall = breakdown == Breakdown::Overall;
+
+        let mut v = vec![None; METRICS.len()];
+        let mut set = |m: Metric, x: Option<f64>| v[m as usize] = x;
+        use Metric::*;
+        if all_states {
+            set(Arrived, Some(sum(&|c| c.arrived)));
+            set(Recontacts, Some(sum(&|c| c.recontacts)));
+            set(ClosedAgentEnd, Some(sum(&|c| c.closed[CLOSED_AGENT_END])));
+            set(ClosedQueueAbandon, Some(sum(&|c| c.closed[CLOSED_QUEUE_ABANDON])));
+            set(OpenAtHorizon, Some(sum(&|c| c.open_at_horizon)));
+            set(Parked, Some(sum(&|c| c.parked)));
+            set(Disconnects, Some(sum(&|c| c.disconnects)));
+            set(Transfers, Some(sum(&|c| c.transfers)));
+            set(ReaderJoins, Some(sum(&|c| c.reader_joins)));
+            set(QueueAssigned, Some(assigned));
+            set(ServiceLevel, ratio(sum(&|c| c.queue_within_target), offered));
+            set(QueueAbandonShare, ratio(abandoned, offered));
+            set(QueueWaitMeanS, mean(&waits));
+            set(QueueWaitP50S, percentile(&waits, 0.5));
+            set(QueueWaitP90S, percentile(&waits, 0.9));
+            set(QueueWaitP95S, percentile(&waits, 0.95));
+            set(QueueWaitP99S, percentile(&waits, 0.99));
+            set(CapacityInUseMeanUnits, Some(cap_area / window_ms));
+            set(OpenMean, Some(state_area(0)));
+            set(ActiveMean, Some(state_area(1)));
+            set(WaitingMean, Some(state_area(2)));
+            set(WrapUpMean, Some(state_area(3)));
+            set(PrematureClosures, Some(premature));
+            set(PrematureShare, ratio(premature, auto_total));
+            set(RaceClosures, Some(sum(&|c| c.race)));
+        }
+        if let Some(s) = state {
+            let entries = sum(&|c| c.entries[s]);
+            set(StateEntries, Some(entries));
+            set(StateEntryRatePerHour, Some(entries / window_h));
+            set(StateSojournMeanS, ratio(sum(&|c| c.sojourn_ms[s]) / MS_PER_S as f64, sum(&|c| c.exits[s])));
+            set(StateCountMean, Some(state_area(s)));
+        }
+        if overall {
+            set(CapacityAvailableMeanUnits, Some(self.available.area as f64 / window_ms));
+            set(Occupancy, ratio(cap_area, self.available.area as f64));
+            set(QueueLengthMean, Some(self.queue.area as f64 / window_ms));
+            set(QueueLengthPeak, Some(self.queue_peak as f64));
+            let runs: Vec<&SweepRecord> = self.sweeps.iter().filter(|r| self.in_window(r.started.ms())).collect();
+            set(SweepRuns, Some(runs.len() as f64));
+            let in_scope: Vec<f64> = runs.iter().map(|r| r.in_scope as f64).collect();
+            set(SweepInScopeMean, mean(&in_scope));
+            set(SweepClosuresPeakPerRun, Some(runs.iter().map(|r| r.closed).max().unwrap_or(0) as f64));
+            set(SweepDeferred, Some(runs.iter().map(|r| r.deferred).sum::<u64>() as f64));
+            set(SweepDurationMaxS, Some(runs.iter().map(|r| r.duration.as_secs_f64()).fold(0.0, f64::max)));
+            let first_min = self.window.0.div_ceil(MS_PER_MIN) as usize;
+            let peak = self.auto_closures_per_minute.iter().skip(first_min).max().copied().unwrap_or(0);
+            set(AutoClosuresPeakPerMinute, Some(peak as f64));
+        }
+        set(AutoClosedOpen, Some(sum(&|c| c.auto_closed[0])).filter(|_| state.is_none_or(|s| s == 0)));
+        set(AutoClosedActive, Some(sum(&|c| c.auto_closed[1])).filter(|_| state.is_none_or(|s| s == 1)));
+        set(AutoClosedWaiting, Some(sum(&|c| c.auto_closed[2])).filter(|_| state.is_none_or(|s| s == 2)));
+        set(AutoClosedWrapUp, Some(sum(&|c| c.auto_closed[3])).filter(|_| state.is_none_or(|s| s == 3)));
+        set(ClosedHardCap, Some(hard));
+        set(AutoClosed, Some(auto_total));
+        set(LatencyMeanS, mean(&lat));
+        set(LatencyP50S, percentile(&lat, 0.5));
+        set(LatencyP90S, percentile(&lat, 0.9));
+        set(LatencyP95S, percentile(&lat, 0.95));
+        set(LatencyP99S, percentile(&lat, 0.99));
+        set(LatencyMaxS, lat.last().copied());
+        set(IdleToCloseMeanS, mean(&idle));
+        set(IdleToCloseP50S, percentile(&idle, 0.5));
+        set(IdleToCloseP90S, percentile(&idle, 0.9));
+        set(IdleToCloseP99S, percentile(&idle, 0.99));
+        set(IdleToCloseMaxS, idle.last().copied());
+        set(SilentCapacityHours, Some(silent_h));
+        set(SilentCapacityAgents, Some(silent_h / window_h / self.units_per_agent));
+        set(ZombieCapacityHours, Some(zombie_h));
+        set(ZombieCapacityAgents, Some(zombie_h / window_h / self.units_per_agent));
+        GroupRow { breakdown, group, values: v }
+    }
+}
+
+impl Observer for Metrics {
+    fn arrival(&mut self, t: SimTime, c: &ConvMeta, recontact: bool) {
+        if let Some(b) = self.bucket(t.ms()) {
+            self.ts_arrivals[b] += 1;
+        }
+        if self.in_cohort(c) {
+            let i = self.cell_index(c);
+            self.cells[i].arrived += 1;
+            if recontact {
+                self.cells[i].recontacts += 1;
+            }
+        }
+    }
+
+    fn state_change(&mut self, t: SimTime, c: &ConvMeta, from: Option<(State, SimTime)>, to: State) {
+        let (w, bm, i, tm) = (self.window, self.bucket_ms, self.cell_index(c), t.ms());
+        if let Some((f, entered)) = from {
+            let fi = f.open_index().expect("only open states are left");
+            self.cells[i].states[fi].change(tm, -1, w);
+            self.ts_states[fi].change(tm, -1, bm);
+            if entered.ms() >= w.0 {
+                self.cells[i].sojourn_ms[fi] += tm - entered.ms();
+                self.cells[i].exits[fi] += 1;
+            }
+            if f == State::Open && entered.ms() >= w.0 && entered.ms() < w.1 {
+                let wait = tm - entered.ms();
+                match to {
+                    State::Active => {
+                        self.cells[i].queue_assigned += 1;
+                        if wait <= self.sl_target_ms {
+                            self.cells[i].queue_within_target += 1;
+                        }
+                        self.waits.push(Sample { ms: wait, cell: i as u32, state: 0 });
+                    }
+                    _ => self.cells[i].queue_abandoned += 1,
+                }
+            }
+        }
+        if let Some(ti) = to.open_index() {
+            self.cells[i].states[ti].change(tm, 1, w);
+            self.ts_states[ti].change(tm, 1, bm);
+            if self.in_window(tm) {
+                self.cells[i].entries[ti] += 1;
+            }
+        }
+    }
+
+    fn capacity(&mut self, t: SimTime, c: &ConvMeta, delta: i64) {
+        let i = self.cell_index(c);
+        self.cells[i].capacity.change(t.ms(), delta, self.window);
+        self.ts_capacity.change(t.ms(), delta, self.bucket_ms);
+    }
+
+    fn available(&mut self, t: SimTime, units: u64) {
+        let delta = units as i64 - self.available.value;
+        self.available.change(t.ms(), delta, self.window);
+        self.ts_available.change(t.ms(), delta, self.bucket_ms);
+    }
+
+    fn queue(&mut self, t: SimTime, _skill: usize, total: u32) {
+        let delta = total as i64 - self.queue.value;
+        self.queue.change(t.ms(), delta, self.window);
+        self.ts_queue.change(t.ms(), delta, self.bucket_ms);
+        if self.in_window(t.ms()) {
+            self.queue_peak = self.queue_peak.max(total as u64);
+        }
+    }
+
+    fn zombie(&mut self, c: &ConvMeta, state: State, units: u32, from: SimTime, to: SimTime) {
+        let i = self.cell_index(c);
+        let s = state.open_index().expect("zombies are open");
+        let (a, b) = (from.ms().max(self.window.0), to.ms().min(self.window.1));
+        if b > a {
+            self.cells[i].zombie_unit_ms[s] += units as u128 * (b - a) as u128;
+        }
+        spread(&mut self.ts_zombie, self.bucket_ms, from.ms(), to.ms(), units as i64);
+    }
+
+    fn silent_before_eligible(&mut self, c: &ConvMeta, state: State, units: u32, from: SimTime, to: SimTime) {
+        let i = self.cell_index(c);
+        let s = state.open_index().expect("silent conversations are open");
+        let (a, b) = (from.ms().max(self.window.0), to.ms().min(self.window.1));
+        if b > a {
+            self.cells[i].silent_unit_ms[s] += units as u128 * (b - a) as u128;
+        }
+    }
+
+    fn parked(&mut self, t: SimTime, c: &ConvMeta) {
+        if self.in_window(t.ms()) {
+            let i = self.cell_index(c);
+            self.cells[i].parked += 1;
+        }
+    }
+
+    fn disconnected(&mut self, t: SimTime, c: &ConvMeta) {
+        if self.in_window(t.ms()) {
+            let i = self.cell_index(c);
+            self.cells[i].disconnects += 1;
+        }
+    }
+
+    fn transferred(&mut self, t: SimTime, old: &ConvMeta, new: &ConvMeta) {
+        // The conversation is Open now: move its Open count to the new skill's cell.
+        let (w, tm) = (self.window, t.ms());
+        let (i, j) = (self.cell_index(old), self.cell_index(new));
+        self.cells[i].states[0].change(tm, -1, w);
+        self.cells[j].states[0].change(tm, 1, w);
+        if self.in_window(tm) {
+            self.cells[i].transfers += 1;
+        }
+    }
+
+    fn reader_joined(&mut self, t: SimTime, c: &ConvMeta) {
+        if self.in_window(t.ms()) {
+            let i = self.cell_index(c);
+            self.cells[i].reader_joins += 1;
+        }
+    }
+
+    fn conversation(&mut self, rec: &ConversationRecord) {
+        let i = self.cell_index(&rec.meta);
+        if let (Some(t), Some(b)) = (rec.closed, rec.closed.and_then(|t| self.bucket(t.ms()))) {
+            match rec.reason {
+                Some(r) if r.is_auto() => {
+                    self.ts_auto_closed[b] += 1;
+                    if self.in_window(t.ms()) {
+                        self.auto_closures_per_minute[(t.ms() / MS_PER_MIN) as usize] += 1;
+                    }
+                }
+                Some(CloseReason::AgentEnd) => self.ts_agent_end[b] += 1,
+                Some(CloseReason::QueueAbandon) => self.ts_abandoned[b] += 1,
+                _ => {}
+            }
+        }
+        if !self.in_cohort(&rec.meta) {
+            return;
+        }
+        let cell = &mut self.cells[i];
+        let Some(closed) = rec.closed else {
+            cell.open_at_horizon += 1;
+            return;
+        };
+        let s = rec.last_state.open_index().expect("a conversation closes from an open state");
+        match rec.reason {
+            Some(CloseReason::AgentEnd) => cell.closed[CLOSED_AGENT_END] += 1,
+            Some(CloseReason::QueueAbandon) => cell.closed[CLOSED_QUEUE_ABANDON] += 1,
+            Some(CloseReason::AutoClose(_)) => cell.auto_closed[s] += 1,
+            Some(CloseReason::HardCap(_)) => cell.hard_cap[s] += 1,
+            None => {}
+        }
+        if rec.reason.is_some_and(CloseReason::is_auto) {
+            if rec.premature {
+                cell.premature += 1;
+            }
+            if rec.race {
+                cell.race += 1;
+            }
+            let eligible = rec.eligible_at.expect("an auto-closed conversation has an eligibility");
+            let tag = |ms: u64| Sample { ms, cell: i as u32, state: s as u8 };
+            self.latency.push(tag(closed.saturating_since(eligible).ms()));
+            self.idle.push(tag(closed.saturating_since(rec.last_customer_message).ms()));
+        }
+    }
+
+    fn sweep_run(&mut self, rec: &SweepRecord) {
+        self.sweeps.push(rec.clone());
+    }
+}

@@ -1,0 +1,242 @@
+//! Conversation states and the only transitions seed 002 allows.
+//!
+//! ```text
+//!            assign                 end / disconnect / auto-close(voice)
+//!   Open ───────────────▶ Active ──────────────────────────▶ Wrap-up
+//!    │  ▲                 │ │ ▲                                  │
+//!    │  └─ transfer ──────┘ │ │ agent revives                    │ agent closes / auto-close
+//!    │  ▲                   │ park           │                    ▼
+//!    │  └── customer revives ─ Waiting ──────┘                  Closed
+//!    │                          │ auto-close                      ▲
+//!    └── abandon / auto-close ──┴─────────────────────────────────┘
+//!                     (Active ──record resolved / auto-close──▶ Closed)
+//! ```
+//!
+//! Pure: no clock, no I/O. The engine asks `transition` for every change and treats an
+//! `IllegalTransition` as a bug it reports, never as something to recover from.
+
+use std::fmt;
+
+/// The five status reasons of a conversation (`msdyn_liveconversation`, seed 004).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum State {
+    Open,
+    Active,
+    Waiting,
+    WrapUp,
+    Closed,
+}
+
+impl State {
+    /// The four states a conversation can be in before it is closed, in export order.
+    pub const OPEN_STATES: [State; 4] = [State::Open, State::Active, State::Waiting, State::WrapUp];
+
+    /// Index into arrays over `OPEN_STATES` (Closed has none).
+    pub fn open_index(self) -> Option<usize> {
+        match self {
+            State::Open => Some(0),
+            State::Active => Some(1),
+            State::Waiting => Some(2),
+            State::WrapUp => Some(3),
+            State::Closed => None,
+        }
+    }
+
+    /// Name used in scenario files and CSV columns.
+    pub fn key(self) -> &'static str {
+        match self {
+            State::Open => "open",
+            State::Active => "active",
+            State::Waiting => "waiting",
+            State::WrapUp => "wrap_up",
+            State::Closed => "closed",
+        }
+    }
+
+    /// `msdyn_statecode` option value (seed 004).
+    pub fn msdyn_statecode(self) -> u8 {
+        match self {
+            State::Open => 0,
+            State::Active => 1,
+            State::Waiting => 2,
+            State::Closed => 3,
+            State::WrapUp => 4,
+        }
+    }
+
+    /// `msdyn_statuscode` option value (seed 004).
+    pub fn msdyn_statuscode(self) -> u8 {
+        match self {
+            State::Open => 1,
+            State::Active => 2,
+            State::Waiting => 3,
+            State::Closed => 4,
+            State::WrapUp => 5,
+        }
+    }
+}
+
+impl fmt::Display for State {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.key())
+    }
+}
+
+/// What happened to a conversation. Each trigger names its cause, so the same target state
+/// reached for different reasons stays distinguishable in the rules below.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Trigger {
+    /// Routing pushes the conversation to an agent.
+    Assign,
+    /// The customer leaves the queue before assignment (live chat disconnect).
+    QueueAbandon,
+    /// The agent ends the dialogue with the End button.
+    AgentEnd,
+    /// A live-chat customer disconnects during the dialogue.
+    CustomerDisconnect,
+    /// The agent transfers the conversation to another queue (skill).
+    Transfer,
+    /// The agent closes the session without ending the conversation (messaging only).
+    Park,
+    /// The customer writes into a parked conversation: it is queued again.
+    CustomerRevive,
+    /// An agent revives a parked conversation from their own work items.
+    AgentRevive,
+    /// The agent closes the session after wrap-up.
+    WrapUpDone,
+    /// The agent resolves the record and closes the session while Active.
+    RecordResolved,
+    /// An auto-close rule closes the conversation.
+    AutoClose,
+    /// An auto-close rule that moves Active to Wrap-up (Dynamics voice) instead of closing.
+    AutoCloseToWrapUp,
+    /// The platform's hard cap on inactivity (LivePerson: 90 days).
+    HardCap,
+}
+
+/// A transition seed 002 does not list. Reaching one is a simulator bug.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("illegal transition: {trigger:?} in state {from}")]
+pub struct IllegalTransition {
+    pub from: State,
+    pub trigger: Trigger,
+}
+
+/// The next state after `trigger` in state `from`, or the error for every pair seed 002 does
+/// not list. Written without a catch-all arm so that a new state or trigger forces a review.
+pub fn transition(from: State, trigger: Trigger) -> Result<State, IllegalTransition> {
+    use State::*;
+    use Trigger::*;
+    let to = match (from, trigger) {
+        (Open, Assign) => Some(Active),
+        (Open, QueueAbandon | AutoClose | HardCap) => Some(Closed),
+        (Open, AgentEnd | CustomerDisconnect | Transfer | Park | CustomerRevive | AgentRevive) => None,
+        (Open, WrapUpDone | RecordResolved | AutoCloseToWrapUp) => None,
+
+        (Active, AgentEnd | CustomerDisconnect | AutoCloseToWrapUp) => Some(WrapUp),
+        (Active, Transfer) => Some(Open),
+        (Active, Park) => Some(Waiting),
+        (Active, RecordResolved | AutoClose | HardCap) => Some(Closed),
+        (Active, Assign | QueueAbandon | CustomerRevive | AgentRevive | WrapUpDone) => None,
+
+        (WrapUp, WrapUpDone | AutoClose | HardCap) => Some(Closed),
+        (WrapUp, Assign | QueueAbandon | AgentEnd | CustomerDisconnect | Transfer | Park) => None,
+        (WrapUp, CustomerRevive | AgentRevive | RecordResolved | AutoCloseToWrapUp) => None,
+
+        (Waiting, AutoClose | HardCap) => Some(Closed),
+        (Waiting, AgentRevive) => Some(Active),
+        (Waiting, CustomerRevive) => Some(Open),
+        (Waiting, Assign | QueueAbandon | AgentEnd | CustomerDisconnect | Transfer | Park) => None,
+        (Waiting, WrapUpDone | RecordResolved | AutoCloseToWrapUp) => None,
+
+        (Closed, Assign | QueueAbandon | AgentEnd | CustomerDisconnect | Transfer | Park) => None,
+        (Closed, CustomerRevive | AgentRevive | WrapUpDone | RecordResolved) => None,
+        (Closed, AutoClose | AutoCloseToWrapUp | HardCap) => None,
+    };
+    to.ok_or(IllegalTransition { from, trigger })
+}
+
+/// Whether seed 002's table lists `from -> to` (for any trigger).
+pub fn seed_002_allows(from: State, to: State) -> bool {
+    use State::*;
+    matches!(
+        (from, to),
+        (Open, Active)
+            | (Open, Closed)
+            | (Active, WrapUp)
+            | (Active, Open)
+            | (Active, Waiting)
+            | (Active, Closed)
+            | (WrapUp, Closed)
+            | (Waiting, Closed)
+            | (Waiting, Active)
+            | (Waiting, Open)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const ALL_STATES: [State; 5] = [State::Open, State::Active, State::Waiting, State::WrapUp, State::Closed];
+    const ALL_TRIGGERS: [Trigger; 13] = [
+        Trigger::Assign,
+        Trigger::QueueAbandon,
+        Trigger::AgentEnd,
+        Trigger::CustomerDisconnect,
+        Trigger::Transfer,
+        Trigger::Park,
+        Trigger::CustomerRevive,
+        Trigger::AgentRevive,
+        Trigger::WrapUpDone,
+        Trigger::RecordResolved,
+        Trigger::AutoClose,
+        Trigger::AutoCloseToWrapUp,
+        Trigger::HardCap,
+    ];
+
+    #[test]
+    fn every_allowed_transition_is_in_seed_002() {
+        for from in ALL_STATES {
+            for trigger in ALL_TRIGGERS {
+                if let Ok(to) = transition(from, trigger) {
+                    assert!(seed_002_allows(from, to), "{from} -> {to} via {trigger:?}");
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_seed_002_transition_is_reachable() {
+        for from in ALL_STATES {
+            for to in ALL_STATES {
+                if seed_002_allows(from, to) {
+                    assert!(
+                        ALL_TRIGGERS.iter().any(|&t| transition(from, t) == Ok(to)),
+                        "{from} -> {to} has no trigger"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn closed_is_final() {
+        for trigger in ALL_TRIGGERS {
+            assert!(transition(State::Closed, trigger).is_err());
+        }
+    }
+
+    #[test]
+    fn live_chat_disconnect_goes_to_wrap_up() {
+        assert_eq!(transition(State::Active, Trigger::CustomerDisconnect), Ok(State::WrapUp));
+        assert_eq!(transition(State::Open, Trigger::QueueAbandon), Ok(State::Closed));
+    }
+
+    #[test]
+    fn msdyn_codes_follow_seed_004() {
+        assert_eq!(State::WrapUp.msdyn_statecode(), 4);
+        assert_eq!(State::Closed.msdyn_statuscode(), 4);
+        assert_eq!(State::Waiting.msdyn_statuscode(), 3);
+    }
+}

@@ -1,0 +1,292 @@
+//! CSV writers. Each turns results into bytes on any `impl Write`; none opens a file.
+//! Tidy layout: one observation per row, one column per variable, units in column names.
+
+use crate::engine::{ConversationRecord, Observer};
+use crate::metrics::{AggregateRow, RepReport, METRICS};
+use crate::scenario::Scenario;
+use crate::time::SimTime;
+use chrono::{NaiveDate, NaiveTime, TimeDelta};
+use std::io::{self, Write};
+
+/// Formats simulated instants as calendar timestamps from the scenario's start date.
+#[derive(Debug, Clone, Copy)]
+pub struct Clock {
+    start: NaiveDate,
+}
+
+impl Clock {
+    pub fn new(start: NaiveDate) -> Self {
+        Clock { start }
+    }
+
+    /// ISO 8601 in UTC with milliseconds, e.g. `2026-01-05T13:00:00.000Z`.
+    pub fn iso(&self, t: SimTime) -> String {
+        let dt = self.start.and_time(NaiveTime::MIN) + TimeDelta::milliseconds(t.ms() as i64);
+        dt.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+    }
+}
+
+fn opt(v: Option<f64>) -> String {
+    v.map(|x| x.to_string()).unwrap_or_default()
+}
+
+fn csv_err(e: csv::Error) -> io::Error {
+    io::Error::other(e)
+}
+
+/// Writes `summary.csv`: a row per (configuration, replication, group), then the mean and 95%
+/// interval rows per (configuration, group).
+pub struct SummaryWriter<W: Write> {
+    w: csv::Writer<W>,
+}
+
+impl<W: Write> SummaryWriter<W> {
+    pub fn new(out: W) -> io::Result<Self> {
+        let mut w = csv::Writer::from_writer(out);
+        let mut header = vec!["scenario", "config", "replication", "stat", "breakdown", "group"];
+        header.extend(METRICS);
+        w.write_record(&header).map_err(csv_err)?;
+        Ok(SummaryWriter { w })
+    }
+
+    pub fn replications(&mut self, scenario: &str, config: &str, reports: &[RepReport]) -> io::Result<()> {
+        for r in reports {
+            for g in &r.rows {
+                let mut rec = vec![scenario.to_string(), config.to_string(), r.replication.to_string(), "value".into()];
+                rec.push(g.breakdown.key().into());
+                rec.push(g.group.clone());
+                rec.extend(g.values.iter().map(|v| opt(*v)));
+                self.w.write_record(&rec).map_err(csv_err)?;
+            }
+        }
+        Ok(())
+    }
+
+    pub fn aggregates(&mut self, scenario: &str, config: &str, rows: &[AggregateRow]) -> io::Result<()> {
+        for g in rows {
+            for stat in ["mean", "ci95_low", "ci95_high"] {
+                let mut rec = vec![scenario.to_string(), config.to_string(), "all".into(), stat.into()];
+                rec.push(g.breakdown.key().into());
+                rec.push(g.group.clone());
+                rec.extend(g.estimates.iter().map(|e| {
+                    opt(e.and_then(|e| match stat {
+                        "mean" => Some(e.mean),
+                        "ci95_low" => e.low(),
+                        _ => e.high(),
+                    }))
+                }));
+                self.w.write_record(&rec).map_err(csv_err)?;
+            }
+        }
+        Ok(())
+    }
+
+    pub fn finish(self) -> io::Result<W> {
+        self.w.into_inner().map_err(|e| io::Error::other(e.to_string()))
+    }
+}
+
+/// Writes `timeseries.csv`: a row per (configuration, replication, bucket).
+pub fn write_timeseries<W: Write>(out: W, clock: Clock, rows: &[(&str, &str, &RepReport)]) -> io::Result<W> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record([
+        "scenario",
+        "config",
+        "replication",
+        "bucket_start",
+        "bucket_start_s",
+        "in_warmup",
+        "open_mean",
+        "active_mean",
+        "waiting_mean",
+        "wrap_up_mean",
+        "capacity_in_use_units",
+        "capacity_available_units",
+        "zombie_capacity_units",
+        "queue_length_mean",
+        "arrivals",
+        "auto_closed",
+        "agent_end",
+        "queue_abandon",
+    ])
+    .map_err(csv_err)?;
+    for (scenario, config, r) in rows {
+        for b in &r.timeseries {
+            w.write_record([
+                scenario.to_string(),
+                config.to_string(),
+                r.replication.to_string(),
+                clock.iso(b.start),
+                (b.start.ms() / 1000).to_string(),
+                b.in_warmup.to_string(),
+                b.open.to_string(),
+                b.active.to_string(),
+                b.waiting.to_string(),
+                b.wrap_up.to_string(),
+                b.capacity_in_use.to_string(),
+                b.capacity_available.to_string(),
+                b.zombie_capacity.to_string(),
+                b.queue_length.to_string(),
+                b.arrivals.to_string(),
+                b.auto_closed.to_string(),
+                b.agent_end.to_string(),
+                b.queue_abandon.to_string(),
+            ])
+            .map_err(csv_err)?;
+        }
+    }
+    w.into_inner().map_err(|e| io::Error::other(e.to_string()))
+}
+
+/// Writes `sweeps.csv`: a row per run of each sweep scheduler.
+pub fn write_sweeps<W: Write>(out: W, clock: Clock, rows: &[(&str, &str, &RepReport)]) -> io::Result<W> {
+    let mut w = csv::Writer::from_writer(out);
+    w.write_record([
+        "scenario",
+        "config",
+        "replication",
+        "scheduler",
+        "run",
+        "started_at",
+        "started_s",
+        "in_scope",
+        "eligible",
+        "closed",
+        "deferred",
+        "race_closures",
+        "rescued",
+        "duration_s",
+    ])
+    .map_err(csv_err)?;
+    for (scenario, config, r) in rows {
+        for s in &r.sweeps {
+            let rec: [String; 14] = [
+                scenario.to_string(),
+                config.to_string(),
+                r.replication.to_string(),
+                r.scheduler_names[s.scheduler].clone(),
+                s.run.to_string(),
+                clock.iso(s.started),
+                s.started.as_secs_f64().to_string(),
+                s.in_scope.to_string(),
+                s.eligible.to_string(),
+                s.closed.to_string(),
+                s.deferred.to_string(),
+                s.race_closures.to_string(),
+                s.rescued.to_string(),
+                s.duration.as_secs_f64().to_string(),
+            ];
+            w.write_record(&rec).map_err(csv_err)?;
+        }
+    }
+    w.into_inner().map_err(|e| io::Error::other(e.to_string()))
+}
+
+/// Header of `conversations.csv`: the `msdyn_liveconversation` fields of seed 004, then the
+/// simulator's own columns.
+pub const CONVERSATION_HEADER: [&str; 20] = [
+    "replication",
+    "msdyn_liveconversationid",
+    "msdyn_createdon",
+    "msdyn_activeagentassignedon",
+    "msdyn_wrapupinitiatedon",
+    "msdyn_closedon",
+    "msdyn_channel",
+    "msdyn_statecode",
+    "msdyn_statuscode",
+    "msdyn_queueid",
+    "msdyn_transfercount",
+    "channel",
+    "first_assigned_on",
+    "last_customer_message_on",
+    "close_reason",
+    "eligible_at",
+    "latency_s",
+    "premature",
+    "race_closure",
+    "recontact_of",
+];
+
+/// Streams `conversations.csv` rows as conversations close: an `Observer`. I/O errors are kept
+/// and returned by `finish`, since observers cannot fail mid-run.
+pub struct ConversationWriter<'a, W: Write> {
+    w: csv::Writer<W>,
+    s: &'a Scenario,
+    clock: Clock,
+    replication: String,
+    error: Option<io::Error>,
+}
+
+impl<'a, W: Write> ConversationWriter<'a, W> {
+    /// A writer that writes the header only if `header` is true (parts are concatenated).
+    pub fn new(out: W, s: &'a Scenario, replication: u32, header: bool) -> Self {
+        let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(out);
+        let mut error = None;
+        if header {
+            error = w.write_record(CONVERSATION_HEADER).err().map(csv_err);
+        }
+        ConversationWriter { w, s, clock: Clock::new(s.start_date), replication: replication.to_string(), error }
+    }
+
+    pub fn finish(self) -> io::Result<W> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        self.w.into_inner().map_err(|e| io::Error::other(e.to_string()))
+    }
+
+    fn row(&mut self, r: &ConversationRecord) -> csv::Result<()> {
+        let ts = |t: Option<SimTime>| t.map(|t| self.clock.iso(t)).unwrap_or_default();
+        let ch = &self.s.channels[r.meta.channel as usize];
+        let state = if r.closed.is_some() { crate::model::state::State::Closed } else { r.last_state };
+        let latency = match (r.closed, r.eligible_at) {
+            (Some(c), Some(e)) => c.saturating_since(e).as_secs_f64().to_string(),
+            _ => String::new(),
+        };
+        let rec: [String; 20] = [
+            self.replication.clone(),
+            r.meta.id.to_string(),
+            ts(Some(r.meta.created)),
+            ts(r.last_assigned),
+            ts(r.wrap_up_initiated),
+            ts(r.closed),
+            ch.msdyn_channel.map(|v| v.to_string()).unwrap_or_default(),
+            state.msdyn_statecode().to_string(),
+            state.msdyn_statuscode().to_string(),
+            self.s.skills[r.meta.skill as usize].name.clone(),
+            r.transfers.to_string(),
+            ch.name.clone(),
+            ts(r.first_assigned),
+            ts(Some(r.last_customer_message)),
+            r.reason.map(|x| x.key().to_string()).unwrap_or_default(),
+            ts(r.eligible_at),
+            latency,
+            r.premature.to_string(),
+            r.race.to_string(),
+            r.recontact_of.map(|v| v.to_string()).unwrap_or_default(),
+        ];
+        self.w.write_record(&rec)
+    }
+}
+
+impl<W: Write> Observer for ConversationWriter<'_, W> {
+    fn conversation(&mut self, rec: &ConversationRecord) {
+        if self.error.is_none() {
+            if let Err(e) = self.row(rec) {
+                self.error = Some(csv_err(e));
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn iso_timestamps_count_from_the_start_date() {
+        let c = Clock::new(NaiveDate::from_ymd_opt(2026, 1, 5).unwrap());
+        assert_eq!(c.iso(SimTime(0)), "2026-01-05T00:00:00.000Z");
+        assert_eq!(c.iso(SimTime(86_400_000 + 13 * 3_600_000 + 1)), "2026-01-06T13:00:00.001Z");
+    }
+}

@@ -1,0 +1,68 @@
+//! Replications in parallel: each is a pure function of (scenario, replication), so rayon
+//! needs no locks and the results do not depend on the thread count.
+
+use crate::engine::{self, Both, SimError};
+use crate::metrics::{aggregate, AggregateRow, Metrics, RepReport};
+use crate::output::ConversationWriter;
+use crate::scenario::Scenario;
+use rayon::prelude::*;
+use std::io::{self, Write};
+use std::sync::atomic::AtomicU64;
+
+/// Why a run failed.
+#[derive(Debug, thiserror::Error)]
+pub enum RunError {
+    #[error("simulator bug in replication {replication}: {source}")]
+    Sim { replication: u32, source: SimError },
+    #[error("writing conversations of replication {replication}: {source}")]
+    Io { replication: u32, source: io::Error },
+}
+
+/// All replications of one configuration.
+#[derive(Debug, Clone)]
+pub struct Outcome {
+    pub reports: Vec<RepReport>,
+    pub aggregate: Vec<AggregateRow>,
+}
+
+/// Runs one replication, streaming its conversation records into `sink` if given.
+pub fn replicate<W: Write>(
+    s: &Scenario,
+    replication: u32,
+    sink: Option<W>,
+    progress: Option<&AtomicU64>,
+) -> Result<RepReport, RunError> {
+    let mut metrics = Metrics::new(s, replication);
+    let stats = match sink {
+        None => engine::run(s, replication, &mut metrics, progress),
+        Some(w) => {
+            let mut writer = ConversationWriter::new(w, s, replication, replication == 0);
+            let stats = engine::run(s, replication, &mut Both(&mut metrics, &mut writer), progress);
+            writer.finish().and_then(|mut w| w.flush()).map_err(|source| RunError::Io { replication, source })?;
+            stats
+        }
+    }
+    .map_err(|source| RunError::Sim { replication, source })?;
+    Ok(metrics.finish(stats))
+}
+
+/// Runs every replication of `s` in parallel. `sink(r)` gives replication r's conversation
+/// output, if conversations are wanted.
+pub fn run_all<W, F>(s: &Scenario, sink: Option<F>, progress: Option<&AtomicU64>) -> Result<Outcome, RunError>
+where
+    W: Write,
+    F: Fn(u32) -> io::Result<W> + Sync,
+{
+    let reports: Vec<RepReport> = (0..s.replications)
+        .into_par_iter()
+        .map(|r| {
+            let w = match &sink {
+                Some(f) => Some(f(r).map_err(|source| RunError::Io { replication: r, source })?),
+                None => None,
+            };
+            replicate(s, r, w, progress)
+        })
+        .collect::<Result<_, _>>()?;
+    let aggregate = aggregate(&reports, 0.95);
+    Ok(Outcome { reports, aggregate })
+}

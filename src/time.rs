@@ -1,0 +1,193 @@
+//! Simulated time: integer milliseconds since the scenario start, never a float.
+//!
+//! Owns `SimTime`, `SimDuration` and the parsing of human duration strings. Conversions to
+//! seconds or hours exist only for writing results.
+
+use std::fmt;
+use std::ops::{Add, AddAssign, Sub};
+
+/// Milliseconds in one second, minute, hour and day.
+pub const MS_PER_S: u64 = 1_000;
+pub const MS_PER_MIN: u64 = 60 * MS_PER_S;
+pub const MS_PER_HOUR: u64 = 60 * MS_PER_MIN;
+pub const MS_PER_DAY: u64 = 24 * MS_PER_HOUR;
+
+/// An instant of simulated time: milliseconds since 00:00 on day 0 of the scenario.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct SimTime(pub u64);
+
+/// A length of simulated time in milliseconds.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct SimDuration(pub u64);
+
+impl SimTime {
+    pub const ZERO: SimTime = SimTime(0);
+    pub const MAX: SimTime = SimTime(u64::MAX);
+
+    pub fn ms(self) -> u64 {
+        self.0
+    }
+    /// Seconds as a float, for results only.
+    pub fn as_secs_f64(self) -> f64 {
+        self.0 as f64 / MS_PER_S as f64
+    }
+    /// Zero-based day index since the scenario start.
+    pub fn day(self) -> u64 {
+        self.0 / MS_PER_DAY
+    }
+    /// Hour of the day, 0..24.
+    pub fn hour_of_day(self) -> usize {
+        ((self.0 % MS_PER_DAY) / MS_PER_HOUR) as usize
+    }
+    /// Time elapsed since `earlier`, zero when `earlier` is later.
+    pub fn saturating_since(self, earlier: SimTime) -> SimDuration {
+        SimDuration(self.0.saturating_sub(earlier.0))
+    }
+    pub fn saturating_add(self, d: SimDuration) -> SimTime {
+        SimTime(self.0.saturating_add(d.0))
+    }
+}
+
+impl SimDuration {
+    pub const ZERO: SimDuration = SimDuration(0);
+
+    pub fn from_secs(s: u64) -> Self {
+        SimDuration(s * MS_PER_S)
+    }
+    pub fn from_mins(m: u64) -> Self {
+        SimDuration(m * MS_PER_MIN)
+    }
+    pub fn from_hours(h: u64) -> Self {
+        SimDuration(h * MS_PER_HOUR)
+    }
+    pub fn from_days(d: u64) -> Self {
+        SimDuration(d * MS_PER_DAY)
+    }
+    pub fn ms(self) -> u64 {
+        self.0
+    }
+    pub fn as_secs_f64(self) -> f64 {
+        self.0 as f64 / MS_PER_S as f64
+    }
+    pub fn as_hours_f64(self) -> f64 {
+        self.0 as f64 / MS_PER_HOUR as f64
+    }
+}
+
+impl Add<SimDuration> for SimTime {
+    type Output = SimTime;
+    fn add(self, d: SimDuration) -> SimTime {
+        SimTime(self.0 + d.0)
+    }
+}
+impl AddAssign<SimDuration> for SimTime {
+    fn add_assign(&mut self, d: SimDuration) {
+        self.0 += d.0;
+    }
+}
+impl Sub<SimTime> for SimTime {
+    type Output = SimDuration;
+    /// Panics in debug builds when `rhs` is later: use `saturating_since` where that can happen.
+    fn sub(self, rhs: SimTime) -> SimDuration {
+        SimDuration(self.0 - rhs.0)
+    }
+}
+impl Add for SimDuration {
+    type Output = SimDuration;
+    fn add(self, d: SimDuration) -> SimDuration {
+        SimDuration(self.0 + d.0)
+    }
+}
+
+impl fmt::Display for SimDuration {
+    /// Writes the shortest exact form, e.g. `1h30m`, `90d`, `250ms`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.0 == 0 {
+            return f.write_str("0s");
+        }
+        let mut rest = self.0;
+        for (unit, ms) in [("d", MS_PER_DAY), ("h", MS_PER_HOUR), ("m", MS_PER_MIN), ("s", MS_PER_S), ("ms", 1)] {
+            if rest >= ms {
+                write!(f, "{}{}", rest / ms, unit)?;
+                rest %= ms;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Display for SimTime {
+    /// Writes `day D HH:MM:SS.mmm`.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let in_day = self.0 % MS_PER_DAY;
+        write!(
+            f,
+            "day {} {:02}:{:02}:{:02}.{:03}",
+            self.day(),
+            in_day / MS_PER_HOUR,
+            (in_day % MS_PER_HOUR) / MS_PER_MIN,
+            (in_day % MS_PER_MIN) / MS_PER_S,
+            in_day % MS_PER_S
+        )
+    }
+}
+
+/// Why a duration string was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DurationError {
+    #[error("expected a duration such as 90s, 25m, 2h, 1d or 1h30m, got {0:?}")]
+    Syntax(String),
+    #[error("{0:?} is finer than a millisecond, the simulator's clock tick")]
+    SubMillisecond(String),
+}
+
+/// Parses a human duration (`90s`, `25m`, `2h`, `1d`, `1h30m`, `90d`, `250ms`) into whole
+/// milliseconds. `m` is minutes; months and years are refused because their length varies.
+pub fn parse_duration(text: &str) -> Result<SimDuration, DurationError> {
+    let trimmed = text.trim();
+    if trimmed.is_empty() || trimmed.contains(['M', 'y', 'w']) && !trimmed.contains("ms") {
+        return Err(DurationError::Syntax(text.to_string()));
+    }
+    let d = humantime::parse_duration(trimmed).map_err(|_| DurationError::Syntax(text.to_string()))?;
+    if d.subsec_nanos() % 1_000_000 != 0 {
+        return Err(DurationError::SubMillisecond(text.to_string()));
+    }
+    let ms = u64::try_from(d.as_millis()).map_err(|_| DurationError::Syntax(text.to_string()))?;
+    Ok(SimDuration(ms))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_spec_examples() {
+        assert_eq!(parse_duration("90s").unwrap(), SimDuration::from_secs(90));
+        assert_eq!(parse_duration("25m").unwrap(), SimDuration::from_mins(25));
+        assert_eq!(parse_duration("2h").unwrap(), SimDuration::from_hours(2));
+        assert_eq!(parse_duration("1d").unwrap(), SimDuration::from_days(1));
+        assert_eq!(parse_duration("1h30m").unwrap(), SimDuration::from_mins(90));
+        assert_eq!(parse_duration("90d").unwrap(), SimDuration::from_days(90));
+        assert_eq!(parse_duration("250ms").unwrap(), SimDuration(250));
+    }
+
+    #[test]
+    fn refuses_garbage_months_and_submillisecond() {
+        assert!(parse_duration("").is_err());
+        assert!(parse_duration("ten minutes").is_err());
+        assert!(parse_duration("3M").is_err());
+        assert!(parse_duration("1y").is_err());
+        assert!(matches!(parse_duration("10us"), Err(DurationError::SubMillisecond(_))));
+    }
+
+    #[test]
+    fn display_round_trips() {
+        for s in ["90s", "25m", "2h", "1d", "1h30m", "90d", "250ms", "1d2h3m4s5ms"] {
+            let d = parse_duration(s).unwrap();
+            assert_eq!(parse_duration(&d.to_string()).unwrap(), d);
+        }
+        assert_eq!(SimDuration::from_secs(90).to_string(), "1m30s");
+        assert_eq!(SimDuration::from_days(90).to_string(), "90d");
+        assert_eq!(SimTime(MS_PER_DAY + 13 * MS_PER_HOUR + 5).to_string(), "day 1 13:00:00.005");
+    }
+}
