@@ -2,6 +2,7 @@
 //! conversations. The library does all the work; `main.rs` only parses arguments.
 
 pub mod engine;
+pub mod grid;
 pub mod metrics;
 pub mod model;
 pub mod output;
@@ -9,3 +10,4 @@ pub mod policy;
 pub mod runner;
 pub mod scenario;
 pub mod time;
+pub mod validation;

@@ -1,8 +1,11 @@
 //! Command-line definitions, progress bars and terminal tables. Never simulates by itself:
 //! every command calls the library.
 
+mod check;
+mod merge;
 mod progress;
 mod run;
+mod sweep;
 mod validate;
 
 use clap::{Parser, Subcommand};
@@ -24,6 +27,12 @@ pub enum Command {
     Run(RunArgs),
     /// Check scenario files and explain every problem with its line and column.
     Validate(ValidateArgs),
+    /// Run a grid of configurations (e.g. sweep interval x timeout) and compare them.
+    Sweep(sweep::SweepArgs),
+    /// Combine the outputs of `sweep --shard I/N` runs into the single-run result.
+    Merge(merge::MergeArgs),
+    /// Run the validation scenarios against queueing theory and print theory against simulation.
+    Check(check::CheckArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -70,6 +79,9 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Run(a) => run::run(a),
         Command::Validate(a) => validate::validate(a),
+        Command::Sweep(a) => sweep::sweep(a),
+        Command::Merge(a) => merge::merge(a),
+        Command::Check(a) => check::check(a),
     }
 }
 

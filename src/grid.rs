@@ -1,0 +1,1 @@
+//! Grids of configurations (being written).

@@ -1,0 +1,1 @@
+//! Validation against queueing theory (being written).
