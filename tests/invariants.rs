@@ -1,0 +1,343 @@
+//! Invariants on randomised scenarios: only seed 002's transitions, Closed is final, time never
+//! goes back, capacity stays within 0 and the agents' total, every conversation is accounted
+//! for exactly once, and the closure-latency law of each scheduler.
+
+use autoclose::engine::{self, CloseReason, ConvMeta, ConversationRecord, Observer};
+use autoclose::model::state::{seed_002_allows, State};
+use autoclose::policy::SchedulerKind;
+use autoclose::scenario::{parse_str, Scenario};
+use autoclose::time::SimTime;
+use proptest::prelude::*;
+use std::collections::HashMap;
+use std::path::Path;
+
+/// Checks every report against the invariants; panics with the first violation.
+#[derive(Default)]
+struct Checker {
+    last_t: SimTime,
+    state: HashMap<u64, State>,
+    records: HashMap<u64, ConversationRecord>,
+    capacity_by_cell: HashMap<(u16, u16), i64>,
+    capacity_total: i64,
+    capacity_max: i64,
+    latencies_ms: Vec<u64>,
+}
+
+impl Checker {
+    fn tick(&mut self, t: SimTime) {
+        assert!(t >= self.last_t, "time went back from {} to {}", self.last_t, t);
+        self.last_t = t;
+    }
+}
+
+impl Observer for Checker {
+    fn arrival(&mut self, t: SimTime, c: &ConvMeta, _recontact: bool) {
+        self.tick(t);
+        assert!(self.state.insert(c.id, State::Open).is_none(), "conversation {} created twice", c.id);
+    }
+
+    fn state_change(&mut self, t: SimTime, c: &ConvMeta, from: Option<(State, SimTime)>, to: State) {
+        self.tick(t);
+        match from {
+            None => assert_eq!(to, State::Open, "a conversation is created Open"),
+            Some((f, entered)) => {
+                assert!(entered <= t, "left {f} before entering it");
+                let tracked = self.state.get(&c.id).copied().expect("a known conversation");
+                assert_eq!(tracked, f, "conversation {} reported leaving {f} while in {tracked}", c.id);
+                assert_ne!(f, State::Closed, "Closed is final");
+                assert!(seed_002_allows(f, to), "{f} -> {to} is not in seed 002");
+                self.state.insert(c.id, to);
+            }
+        }
+    }
+
+    fn capacity(&mut self, t: SimTime, c: &ConvMeta, delta: i64) {
+        self.tick(t);
+        let cell = self.capacity_by_cell.entry((c.channel, c.skill)).or_default();
+        *cell += delta;
+        assert!(*cell >= 0, "capacity in use went below zero");
+        self.capacity_total += delta;
+        assert!(self.capacity_total <= self.capacity_max, "capacity in use above the agents' total");
+    }
+
+    fn conversation(&mut self, rec: &ConversationRecord) {
+        assert!(self.records.insert(rec.meta.id, rec.clone()).is_none(), "conversation {} reported twice", rec.meta.id);
+        if let (Some(closed), Some(CloseReason::AutoClose(_) | CloseReason::HardCap(_))) = (rec.closed, rec.reason) {
+            let eligible = rec.eligible_at.expect("an auto-closure has an eligibility");
+            assert!(closed >= eligible, "closed before eligible");
+            self.latencies_ms.push(closed.ms() - eligible.ms());
+        }
+    }
+}
+
+fn run_checked(s: &Scenario, replication: u32) -> (Checker, engine::RunStats) {
+    let mut ch = Checker {
+        capacity_max: s.agent_groups.iter().map(|g| g.staffing.head_count() as i64 * g.capacity_units as i64).sum(),
+        ..Default::default()
+    };
+    let stats = engine::run(s, replication, &mut ch, None).expect("the engine reports no bug");
+    // Every conversation accounted for exactly once: closed or open at the horizon.
+    assert_eq!(stats.arrived, stats.closed + stats.open_at_horizon);
+    assert_eq!(ch.records.len() as u64, stats.arrived);
+    assert_eq!(ch.state.len() as u64, stats.arrived);
+    let closed = ch.records.values().filter(|r| r.closed.is_some()).count() as u64;
+    assert_eq!(closed, stats.closed);
+    for (id, st) in &ch.state {
+        let rec = &ch.records[id];
+        assert_eq!(rec.closed.is_some(), *st == State::Closed, "conversation {id} record disagrees with its state");
+    }
+    (ch, stats)
+}
+
+/// A random but valid scenario, as TOML text.
+fn scenario_text(p: &Params) -> String {
+    let mut t = String::new();
+    t += &format!(
+        "[scenario]\nname = \"prop\"\nhorizon = \"{}h\"\nwarmup = \"2h\"\nseed = {}\nreplications = 1\n\n",
+        p.horizon_h, p.seed
+    );
+    for (i, live) in p.channels.iter().enumerate() {
+        t += &format!("[channels.c{i}]\nkind = \"{}\"\n\n", if *live { "live_chat" } else { "messaging" });
+    }
+    for (i, w) in p.wrap_up.iter().enumerate() {
+        let rule = match w {
+            0 => "\"always\"".to_string(),
+            1 => "\"never\"".to_string(),
+            m => format!("\"{m}m\""),
+        };
+        t += &format!("[skills.s{i}]\ncapacity_units = {}\nwrap_up = {rule}\n\n", 1 + (i % 2));
+    }
+    let n_sk = p.wrap_up.len();
+    for (g, (count, cap, weekly)) in p.groups.iter().enumerate() {
+        let mut skills: Vec<String> =
+            (0..n_sk).filter(|k| g == 0 || k % 2 == g % 2).map(|k| format!("\"s{k}\"")).collect();
+        if skills.is_empty() {
+            skills.push("\"s0\"".into());
+        }
+        t += &format!("[agents.g{g}]\nskills = [{}]\ncapacity = {}\n", skills.join(", "), cap.max(&2));
+        if *weekly {
+            let hours: Vec<String> = (0..24).map(|h| ((count * (h % 7 + 1)) / 7).to_string()).collect();
+            t += &format!("[agents.g{g}.staffing]\ndefault = [{}]\n\n", hours.join(", "));
+        } else {
+            t += &format!("count = {count}\n\n");
+        }
+    }
+    for c in 0..p.channels.len() {
+        for k in 0..n_sk {
+            t += &format!(
+                "[[arrivals]]\nchannel = \"c{c}\"\nskill = \"s{k}\"\nrate_per_hour = {}\n\n",
+                p.rate * (1 + c + k) as f64
+            );
+        }
+    }
+    let reply = match p.reply {
+        0 => "{ dist = \"exponential\", mean = \"2m\" }",
+        1 => "{ dist = \"mixture\", components = [ { weight = 0.7, dist = \"exponential\", mean = \"1m\" }, { weight = 0.2, dist = \"lognormal\", median = \"1h\", p90 = \"6h\" }, { weight = 0.1, dist = \"never\" } ] }",
+        _ => "{ dist = \"mixture\", components = [ { weight = 0.5, dist = \"weibull\", shape = 0.7, scale = \"20m\" }, { weight = 0.5, dist = \"never\" } ] }",
+    };
+    t += &format!(
+        "[behaviour]\nexchanges = {{ dist = \"uniform\", min = 1, max = 4 }}\nagent_response = {{ dist = \"gamma\", shape = 2.0, mean = \"40s\" }}\n\
+         customer_response = {reply}\npatience = {}\npark_probability = {}\npark_delay = \"{}m\"\n\
+         wrap_up = {{ dist = \"uniform\", min = \"30s\", max = \"5m\" }}\ndisconnect = {}\n\
+         reader_per_hour = {}\nmanual_response_probability = {}\ntransfer_per_hour = {}\ntransfer_to = [\"s0\"]\n\n",
+        if p.patience { "{ dist = \"exponential\", mean = \"3m\" }" } else { "\"never\"" },
+        p.park_probability,
+        p.park_delay_min,
+        if p.disconnect { "\"4m\"" } else { "\"never\"" },
+        p.reader_per_hour,
+        p.manual,
+        p.transfer_per_hour,
+    );
+    let clocks = ["created", "state_entered", "last_activity", "last_customer_message"];
+    t += &format!(
+        "[policy]\nclock = \"{}\"\npending_consumer_only = {}\nexempt_manual_response_time = {}\nreader_resets_clock = {}\n",
+        clocks[p.clock], p.pending_only, p.exempt_manual, p.reader_resets
+    );
+    if p.hard_cap {
+        t += "hard_cap = \"5h\"\n";
+    }
+    let timeouts: Vec<String> = ["open", "active", "waiting", "wrap_up"]
+        .iter()
+        .zip(&p.timeouts_min)
+        .map(|(s, m)| if *m == 0 { format!("{s} = \"none\"") } else { format!("{s} = \"{m}m\"") })
+        .collect();
+    t += &format!("timeouts = {{ {} }}\n\n", timeouts.join(", "));
+    if p.exact {
+        t += "[policy.schedulers.main]\nkind = \"exact\"\n";
+    } else {
+        t += &format!(
+            "[policy.schedulers.main]\nkind = \"sweep\"\ninterval = \"{}m\"\nphase = \"{}m\"\nrecheck = {}\n",
+            p.interval_min,
+            p.phase_min % p.interval_min,
+            p.recheck
+        );
+        if let Some(m) = p.max_per_run {
+            t += &format!("max_closures_per_run = {m}\n");
+        }
+        if let Some(r) = p.rate_per_s {
+            t += &format!("closures_per_second = {r}\n");
+        }
+    }
+    t
+}
+
+#[derive(Debug, Clone)]
+struct Params {
+    seed: u64,
+    horizon_h: u32,
+    channels: Vec<bool>,
+    wrap_up: Vec<u32>,
+    groups: Vec<(u32, u32, bool)>,
+    rate: f64,
+    reply: u8,
+    patience: bool,
+    park_probability: f64,
+    park_delay_min: u32,
+    disconnect: bool,
+    reader_per_hour: f64,
+    manual: f64,
+    transfer_per_hour: f64,
+    clock: usize,
+    pending_only: bool,
+    exempt_manual: bool,
+    reader_resets: bool,
+    hard_cap: bool,
+    timeouts_min: Vec<u32>,
+    exact: bool,
+    interval_min: u32,
+    phase_min: u32,
+    recheck: bool,
+    max_per_run: Option<u32>,
+    rate_per_s: Option<f64>,
+}
+
+fn params() -> impl Strategy<Value = Params> {
+    let world = (
+        0u64..i64::MAX as u64,
+        8u32..30,
+        prop::collection::vec(any::<bool>(), 1..4),
+        prop::collection::vec(prop_oneof![Just(0u32), Just(1), 1u32..61], 1..4),
+        prop::collection::vec((1u32..6, 1u32..5, any::<bool>()), 1..3),
+        1.0f64..12.0,
+    );
+    let behaviour = (
+        0u8..3,
+        any::<bool>(),
+        prop_oneof![Just(0.0), Just(0.5), Just(1.0)],
+        1u32..20,
+        any::<bool>(),
+        prop_oneof![Just(0.0), Just(0.5)],
+        prop_oneof![Just(0.0), Just(0.3)],
+        prop_oneof![Just(0.0), Just(0.2)],
+    );
+    let policy = (
+        0usize..4,
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+        any::<bool>(),
+        prop::collection::vec(prop_oneof![Just(0u32), 1u32..240], 4),
+        any::<bool>(),
+        1u32..90,
+        0u32..90,
+        any::<bool>(),
+        prop::option::of(1u32..5),
+        prop::option::of(prop_oneof![Just(0.05), Just(1.0)]),
+    );
+    (world, behaviour, policy).prop_map(|(w, b, p)| Params {
+        seed: w.0,
+        horizon_h: w.1,
+        channels: w.2,
+        wrap_up: w.3,
+        groups: w.4,
+        rate: w.5,
+        reply: b.0,
+        patience: b.1,
+        park_probability: b.2,
+        park_delay_min: b.3,
+        disconnect: b.4,
+        reader_per_hour: b.5,
+        manual: b.6,
+        transfer_per_hour: b.7,
+        clock: p.0,
+        pending_only: p.1,
+        exempt_manual: p.2,
+        reader_resets: p.3,
+        hard_cap: p.4,
+        timeouts_min: p.5,
+        exact: p.6,
+        interval_min: p.7,
+        phase_min: p.8,
+        recheck: p.9,
+        max_per_run: p.10,
+        rate_per_s: p.11,
+    })
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+
+    #[test]
+    fn invariants_hold_on_random_scenarios(p in params()) {
+        let text = scenario_text(&p);
+        let s = parse_str("prop.toml", &text, Path::new("."), &[])
+            .unwrap_or_else(|d| panic!("generated scenario should be valid:\n{d}\n{text}"));
+        let (ch, _) = run_checked(&s, 0);
+        // The latency law of each scheduler, where no limit or jitter bends it.
+        match &s.policy.schedulers[0].kind {
+            SchedulerKind::Exact => prop_assert!(ch.latencies_ms.iter().all(|&l| l == 0)),
+            SchedulerKind::Sweep(sp) if sp.max_closures_per_run.is_none() && sp.closures_per_second.is_none() => {
+                let t = sp.interval.ms();
+                prop_assert!(ch.latencies_ms.iter().all(|&l| l < t), "latency not below the interval {t}");
+            }
+            SchedulerKind::Sweep(_) => {}
+        }
+    }
+}
+
+fn quickstart(overrides: &[(&str, &str)]) -> Scenario {
+    let text = std::fs::read_to_string("scenarios/quickstart.toml").expect("the quickstart scenario");
+    let ov: Vec<_> = overrides
+        .iter()
+        .map(|(k, v)| autoclose::scenario::overrides::Override { key: k.to_string(), value: v.to_string() })
+        .collect();
+    parse_str("scenarios/quickstart.toml", &text, Path::new("scenarios"), &ov).expect("valid")
+}
+
+#[test]
+fn sweep_latency_lies_in_zero_to_interval_and_spreads_over_it() {
+    for interval_min in [5u64, 25, 60] {
+        let s = quickstart(&[("policy.schedulers.main.interval", &format!("{interval_min}m"))]);
+        let (ch, _) = run_checked(&s, 0);
+        let t = interval_min * 60_000;
+        assert!(ch.latencies_ms.len() > 100, "enough auto-closures to look at");
+        assert!(ch.latencies_ms.iter().all(|&l| l < t));
+        // Spread over the whole interval, not bunched at one end.
+        let max = *ch.latencies_ms.iter().max().unwrap();
+        let min = *ch.latencies_ms.iter().min().unwrap();
+        assert!(max > t * 9 / 10 && min < t / 10, "latencies {min}..{max} should cover [0, {t})");
+    }
+}
+
+#[test]
+fn exact_scheduler_closes_at_eligibility() {
+    let s = quickstart(&[("policy.schedulers.timer.kind", "exact"), ("policy.scheduler", "timer")]);
+    let (ch, _) = run_checked(&s, 1);
+    assert!(ch.latencies_ms.len() > 100);
+    assert!(ch.latencies_ms.iter().all(|&l| l == 0));
+}
+
+#[test]
+fn every_bundled_scenario_keeps_the_invariants() {
+    for entry in std::fs::read_dir("scenarios").expect("scenarios/") {
+        let path = entry.expect("entry").path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        if path.extension().is_none_or(|e| e != "toml") || name.contains("bench") {
+            continue;
+        }
+        let mut s = autoclose::scenario::load_file(&path, &[]).unwrap_or_else(|d| panic!("{name}: {d}"));
+        s.horizon = s.horizon.min(autoclose::time::SimDuration::from_days(3));
+        s.warmup = s.warmup.min(autoclose::time::SimDuration::from_hours(6));
+        run_checked(&s, 0);
+    }
+}
