@@ -20,7 +20,8 @@ struct Checker {
     capacity_by_cell: HashMap<(u16, u16), i64>,
     capacity_total: i64,
     capacity_max: i64,
-    latencies_ms: Vec<u64>,
+    /// (latency, eligible at the instant it entered its state).
+    latencies_ms: Vec<(u64, bool)>,
 }
 
 impl Checker {
@@ -65,7 +66,7 @@ impl Observer for Checker {
         if let (Some(closed), Some(CloseReason::AutoClose(_) | CloseReason::HardCap(_))) = (rec.closed, rec.reason) {
             let eligible = rec.eligible_at.expect("an auto-closure has an eligibility");
             assert!(closed >= eligible, "closed before eligible");
-            self.latencies_ms.push(closed.ms() - eligible.ms());
+            self.latencies_ms.push((closed.ms() - eligible.ms(), eligible == rec.state_entered));
         }
     }
 }
@@ -275,7 +276,7 @@ fn params() -> impl Strategy<Value = Params> {
 }
 
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 48, ..ProptestConfig::default() })]
+    #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
     #[test]
     fn invariants_hold_on_random_scenarios(p in params()) {
@@ -285,10 +286,16 @@ proptest! {
         let (ch, _) = run_checked(&s, 0);
         // The latency law of each scheduler, where no limit or jitter bends it.
         match &s.policy.schedulers[0].kind {
-            SchedulerKind::Exact => prop_assert!(ch.latencies_ms.iter().all(|&l| l == 0)),
+            SchedulerKind::Exact => prop_assert!(ch.latencies_ms.iter().all(|&(l, _)| l == 0)),
             SchedulerKind::Sweep(sp) if sp.max_closures_per_run.is_none() && sp.closures_per_second.is_none() => {
+                // Below the interval; exactly the interval only for a conversation that became
+                // eligible by entering its state at a run's instant, after the run (a run sees
+                // the changes its own closures cause at the next run).
                 let t = sp.interval.ms();
-                prop_assert!(ch.latencies_ms.iter().all(|&l| l < t), "latency not below the interval {t}");
+                prop_assert!(
+                    ch.latencies_ms.iter().all(|&(l, at_entry)| l < t || (l == t && at_entry)),
+                    "latency above the law for interval {t}"
+                );
             }
             SchedulerKind::Sweep(_) => {}
         }
@@ -311,10 +318,10 @@ fn sweep_latency_lies_in_zero_to_interval_and_spreads_over_it() {
         let (ch, _) = run_checked(&s, 0);
         let t = interval_min * 60_000;
         assert!(ch.latencies_ms.len() > 100, "enough auto-closures to look at");
-        assert!(ch.latencies_ms.iter().all(|&l| l < t));
+        assert!(ch.latencies_ms.iter().all(|&(l, _)| l < t));
         // Spread over the whole interval, not bunched at one end.
-        let max = *ch.latencies_ms.iter().max().unwrap();
-        let min = *ch.latencies_ms.iter().min().unwrap();
+        let max = ch.latencies_ms.iter().map(|x| x.0).max().unwrap();
+        let min = ch.latencies_ms.iter().map(|x| x.0).min().unwrap();
         assert!(max > t * 9 / 10 && min < t / 10, "latencies {min}..{max} should cover [0, {t})");
     }
 }
@@ -324,7 +331,7 @@ fn exact_scheduler_closes_at_eligibility() {
     let s = quickstart(&[("policy.schedulers.timer.kind", "exact"), ("policy.scheduler", "timer")]);
     let (ch, _) = run_checked(&s, 1);
     assert!(ch.latencies_ms.len() > 100);
-    assert!(ch.latencies_ms.iter().all(|&l| l == 0));
+    assert!(ch.latencies_ms.iter().all(|&(l, _)| l == 0));
 }
 
 #[test]

@@ -62,7 +62,10 @@ pub struct ConversationRecord {
     /// First instant the policy would have closed it (auto-closed conversations).
     pub eligible_at: Option<SimTime>,
     pub last_customer_message: SimTime,
+    /// Last message or metadata change before the closure (or the horizon).
     pub last_activity: SimTime,
+    /// Entry into `last_state`.
+    pub state_entered: SimTime,
     /// Auto-closed while a customer reply was on its way.
     pub premature: bool,
     /// Closed by a sweep that did not recheck, after the customer wrote.

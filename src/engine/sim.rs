@@ -194,6 +194,9 @@ struct Sim<'a, O: Observer> {
     has_rule: Vec<bool>,
     stats: RunStats,
     weekday0: usize,
+    /// While a sweep commits a batch, agents freed by its closures wait here and take new
+    /// work only once the whole batch is closed.
+    held_refills: Option<Vec<u32>>,
 }
 
 /// Runs replication `replication` of `s`, reporting to `obs`; `progress`, if given, is kept
@@ -271,6 +274,7 @@ impl<'a, O: Observer> Sim<'a, O> {
             scheds,
             stats: RunStats::default(),
             weekday0: s.start_date.weekday().num_days_from_monday() as usize,
+            held_refills: None,
         }
     }
 
@@ -291,8 +295,8 @@ impl<'a, O: Observer> Sim<'a, O> {
         }
         for i in 0..self.scheds.len() {
             if let SchedState::Sweep(st) = &mut self.scheds[i] {
-                let at = SimTime(st.spec.phase.ms()) + jitter(st);
-                self.q.schedule(at, Ev::SweepRun { sched: i as u32 })?;
+                let at = st.spec.nominal_run(0) + jitter(st);
+                self.q.schedule_last(at, Ev::SweepRun { sched: i as u32 })?;
             }
         }
         Ok(())
@@ -610,6 +614,10 @@ impl<'a, O: Observer> Sim<'a, O> {
         if !self.routing.agents[agent as usize].on_shift {
             return Ok(());
         }
+        if let Some(held) = self.held_refills.as_mut() {
+            held.push(agent);
+            return Ok(());
+        }
         loop {
             let convs = &self.convs;
             let Some((skill, e)) = self.routing.take_for(agent, &|e| check_live(convs, e)) else { break };
@@ -669,9 +677,14 @@ impl<'a, O: Observer> Sim<'a, O> {
                 }
             }
         }
+        // The record shows the readings the closure was decided on, not the closing change.
+        let before = self.conv(slot);
+        let (last_activity, state_entered) = (before.last_activity, before.state_entered);
         self.enter(slot, t, trigger)?;
         let agent = self.release(slot, t);
-        let c = self.convs[slot as usize].take().expect("a live slot should hold a conversation");
+        let mut c = self.convs[slot as usize].take().expect("a live slot should hold a conversation");
+        c.last_activity = last_activity;
+        c.state_entered = state_entered;
         self.free_slots.push(slot);
         self.live -= 1;
         self.stats.closed += 1;
@@ -1009,14 +1022,25 @@ impl<'a, O: Observer> Sim<'a, O> {
             rescued: 0,
             duration: SimDuration::ZERO,
         });
-        let next = SimTime(st.spec.phase.ms() + (run + 1) * st.spec.interval.ms()) + jitter(st);
-        self.q.schedule(next, Ev::SweepRun { sched: si as u32 })?;
+        let next = st.spec.nominal_run(run + 1) + jitter(st);
+        self.q.schedule_last(next, Ev::SweepRun { sched: si as u32 })?;
         self.on_sweep_close(si, t)
     }
 
     /// Closes the next conversations of the current batch: all at once without a closure
     /// rate, else one now and the next after 1/rate seconds.
     fn on_sweep_close(&mut self, si: usize, t: SimTime) -> Result<(), SimError> {
+        self.held_refills = Some(Vec::new());
+        let result = self.sweep_close_batch(si, t);
+        let held = self.held_refills.take().unwrap_or_default();
+        result?;
+        for agent in held {
+            self.refill(agent, t)?;
+        }
+        Ok(())
+    }
+
+    fn sweep_close_batch(&mut self, si: usize, t: SimTime) -> Result<(), SimError> {
         loop {
             let SchedState::Sweep(st) = &mut self.scheds[si] else { return Ok(()) };
             let Some(item) = st.batch.pop_front() else {
@@ -1183,6 +1207,7 @@ fn record(
         eligible_at: eligible,
         last_customer_message: c.last_customer_message,
         last_activity: c.last_activity,
+        state_entered: c.state_entered,
         premature,
         race,
         recontact_of: c.recontact_of,

@@ -80,6 +80,23 @@ pub struct SweepSpec {
     pub recheck: bool,
 }
 
+impl SweepSpec {
+    /// Nominal start of run `k` (0-based), before jitter: `phase + k * interval`.
+    pub fn nominal_run(&self, k: u64) -> SimTime {
+        SimTime(self.phase.ms() + k * self.interval.ms())
+    }
+
+    /// The first nominal run at or after `t`: when a conversation eligible at `t` is closed by
+    /// a sweep without jitter or limits.
+    pub fn first_run_at_or_after(&self, t: SimTime) -> SimTime {
+        let (p, i) = (self.phase.ms(), self.interval.ms());
+        if t.ms() <= p {
+            return SimTime(p);
+        }
+        self.nominal_run((t.ms() - p).div_ceil(i))
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum SchedulerKind {
     /// A timer per conversation: the ideal, zero-latency baseline.
