@@ -137,9 +137,9 @@ fn scenario_text(p: &Params) -> String {
         _ => "{ dist = \"mixture\", components = [ { weight = 0.5, dist = \"weibull\", shape = 0.7, scale = \"20m\" }, { weight = 0.5, dist = \"never\" } ] }",
     };
     t += &format!(
-        "[behaviour]\nexchanges = {{ dist = \"uniform\", min = 1, max = 4 }}\nagent_response = {{ dist = \"gamma\", shape = 2.0, mean = \"40s\" }}\n\
+        "[behaviour]\nexchanges = {{ dist = \"uniform\", min = 1, max = 4 }}\nagent_response = {{ dist = \"mixture\", components = [ {{ weight = 0.2, dist = \"constant\", value = \"0s\" }}, {{ weight = 0.8, dist = \"gamma\", shape = 2.0, mean = \"40s\" }} ] }}\n\
          customer_response = {reply}\npatience = {}\npark_probability = {}\npark_delay = \"{}m\"\n\
-         wrap_up = {{ dist = \"uniform\", min = \"30s\", max = \"5m\" }}\ndisconnect = {}\n\
+         wrap_up = {{ dist = \"uniform\", min = \"0s\", max = \"5m\" }}\ndisconnect = {}\n\
          reader_per_hour = {}\nmanual_response_probability = {}\ntransfer_per_hour = {}\ntransfer_to = [\"s0\"]\n\n",
         if p.patience { "{ dist = \"exponential\", mean = \"3m\" }" } else { "\"never\"" },
         p.park_probability,

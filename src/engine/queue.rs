@@ -94,10 +94,12 @@ impl<E> EventQueue<E> {
     }
 
     fn push(&mut self, at: SimTime, class: u64, event: E) -> Result<(), ScheduledInPast> {
-        let key = at.0.checked_mul(2).map(|k| k | class).filter(|&k| k >= self.last);
-        let Some(key) = key else {
+        if at < self.now() || at.0 > u64::MAX >> 1 {
             return Err(ScheduledInPast { now: self.now(), at });
-        };
+        }
+        // An ordinary event scheduled while the instant's late events run still happens at
+        // that instant, after them.
+        let key = ((at.0 << 1) | class).max(self.last);
         match bucket(self.last, key) {
             0 => self.due.push_back(event),
             b => self.buckets[b - 1].push((key, event)),
@@ -169,9 +171,13 @@ mod tests {
         q.schedule(SimTime(10), "b").unwrap();
         assert_eq!(q.pop_until(SimTime::MAX), Some((SimTime(10), "b")));
         assert_eq!(q.pop_until(SimTime::MAX), Some((SimTime(10), "sweep")));
-        // Once a late event ran, the instant is over for ordinary events.
-        assert!(q.schedule(SimTime(10), "c").is_err());
-        assert!(q.schedule(SimTime(11), "c").is_ok());
+        // Scheduled while the late events of the instant run, an event still happens at that
+        // instant, after them and in order.
+        q.schedule_last(SimTime(10), "sweep2").unwrap();
+        q.schedule(SimTime(10), "c").unwrap();
+        assert_eq!(q.pop_until(SimTime::MAX), Some((SimTime(10), "sweep2")));
+        assert_eq!(q.pop_until(SimTime::MAX), Some((SimTime(10), "c")));
+        assert!(q.schedule(SimTime(9), "d").is_err());
     }
 
     #[test]

@@ -1,1 +1,0 @@
-//! Validation against queueing theory (being written).
