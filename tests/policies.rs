@@ -429,3 +429,54 @@ fn transfers_move_conversations_to_another_skill() {
     let moved: Vec<_> = r.records.iter().filter(|c| c.transfers > 0).collect();
     assert!(moved.len() > 20);
 }
+
+#[test]
+fn dynamics_voice_auto_close_moves_active_to_wrap_up_not_closed() {
+    // Microsoft's product page: voice "Active 2 h" auto-close moves the conversation to Wrap-up.
+    let text = r#"
+[scenario]
+name = "voice"
+horizon = "2d"
+seed = 3
+replications = 1
+[channels.voice]
+kind = "live_chat"
+msdyn_channel = 192370000
+[skills.calls]
+wrap_up = "always"
+[agents.team]
+count = 30
+skills = ["calls"]
+capacity = 1
+[[arrivals]]
+channel = "voice"
+skill = "calls"
+rate_per_hour = 6.0
+[behaviour]
+exchanges = 1
+customer_response = { dist = "mixture", components = [ { weight = 0.7, dist = "exponential", mean = "2m" }, { weight = 0.3, dist = "never" } ] }
+wrap_up = "5m"
+[policy]
+preset = "dynamics"
+"#;
+    let s = parse_str("voice.toml", text, Path::new("."), &[]).expect("valid");
+    let rule = s.policy.rule(0, 0, State::Active);
+    assert_eq!(
+        (rule.timeout, rule.action),
+        (Some(SimDuration::from_hours(2)), autoclose::policy::CloseAction::ToWrapUp)
+    );
+    let r = simulate(&s, 0);
+    assert!(r.records.iter().all(|c| c.reason != Some(CloseReason::AutoClose(State::Active))));
+    let spec = sweep(&s, "dynamics_job");
+    // Silent callers: wrap-up begins at the first 5-minute job run after 2 h from creation.
+    let moved: Vec<_> = r
+        .records
+        .iter()
+        .filter(|c| c.wrap_up_initiated.is_some_and(|w| w >= c.meta.created + SimDuration::from_hours(2)))
+        .collect();
+    assert!(moved.len() > 10);
+    for c in moved {
+        let eligible = (c.meta.created + SimDuration::from_hours(2)).max(c.first_assigned.unwrap());
+        assert_eq!(c.wrap_up_initiated, Some(spec.first_run_at_or_after(eligible)));
+    }
+}

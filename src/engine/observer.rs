@@ -109,8 +109,6 @@ pub trait Observer {
     fn available(&mut self, t: SimTime, units: u64) {}
     /// The queue of `skill` changed; `total` is the length over all skills.
     fn queue(&mut self, t: SimTime, skill: usize, total: u32) {}
-    /// `c` was assigned after waiting `wait` in the queue.
-    fn assigned(&mut self, t: SimTime, c: &ConvMeta, wait: SimDuration) {}
     /// `c` held `units` of capacity in `state` from `from` to `to` while past its eligibility
     /// (zombie capacity). Reported when the period ends.
     fn zombie(&mut self, c: &ConvMeta, state: State, units: u32, from: SimTime, to: SimTime) {}
@@ -151,10 +149,6 @@ impl<A: Observer, B: Observer> Observer for Both<'_, A, B> {
     fn queue(&mut self, t: SimTime, s: usize, total: u32) {
         self.0.queue(t, s, total);
         self.1.queue(t, s, total);
-    }
-    fn assigned(&mut self, t: SimTime, c: &ConvMeta, w: SimDuration) {
-        self.0.assigned(t, c, w);
-        self.1.assigned(t, c, w);
     }
     fn zombie(&mut self, c: &ConvMeta, s: State, u: u32, f: SimTime, t: SimTime) {
         self.0.zombie(c, s, u, f, t);

@@ -88,7 +88,6 @@ struct Conv {
     wrap_up_initiated: Option<SimTime>,
     first_assigned: Option<SimTime>,
     last_assigned: Option<SimTime>,
-    enqueued_at: SimTime,
     exchanges: u32,
     /// Agent messages sent so far.
     turn: u32,
@@ -373,7 +372,6 @@ impl<'a, O: Observer> Sim<'a, O> {
             wrap_up_initiated: None,
             first_assigned: None,
             last_assigned: None,
-            enqueued_at: t,
             exchanges,
             turn: 0,
             turn_epoch: 0,
@@ -535,8 +533,7 @@ impl<'a, O: Observer> Sim<'a, O> {
 
     /// Queues the conversation (already Open), or hands it straight to an agent.
     fn enqueue(&mut self, slot: u32, t: SimTime) -> Result<(), SimError> {
-        let c = self.conv_mut(slot);
-        c.enqueued_at = t;
+        let c = self.conv(slot);
         let (channel, skill) = (c.meta.channel as usize, c.meta.skill as usize);
         let b = self.s.behaviour(channel, skill);
         let patience = b.patience.sample_duration(&mut self.conv_mut(slot).rng);
@@ -566,10 +563,9 @@ impl<'a, O: Observer> Sim<'a, O> {
         let first = c.first_assigned.is_none();
         c.first_assigned.get_or_insert(t);
         c.last_assigned = Some(t);
-        let (meta, wait, epoch, tag) = (c.meta, t.saturating_since(c.enqueued_at), c.epoch, c.tag);
+        let (meta, epoch, tag) = (c.meta, c.epoch, c.tag);
         self.routing.adjust(agent, units as i64);
         self.obs.capacity(t, &meta, units as i64);
-        self.obs.assigned(t, &meta, wait);
         let b = self.s.behaviour(meta.channel as usize, meta.skill as usize);
         if first {
             let c = self.conv_mut(slot);
