@@ -74,15 +74,17 @@ impl SimDuration {
     }
 }
 
+/// Saturates at `SimTime::MAX`: a timeout or delay too long to represent lands beyond any
+/// horizon, which is what it means.
 impl Add<SimDuration> for SimTime {
     type Output = SimTime;
     fn add(self, d: SimDuration) -> SimTime {
-        SimTime(self.0 + d.0)
+        SimTime(self.0.saturating_add(d.0))
     }
 }
 impl AddAssign<SimDuration> for SimTime {
     fn add_assign(&mut self, d: SimDuration) {
-        self.0 += d.0;
+        self.0 = self.0.saturating_add(d.0);
     }
 }
 impl Sub<SimTime> for SimTime {
@@ -95,7 +97,7 @@ impl Sub<SimTime> for SimTime {
 impl Add for SimDuration {
     type Output = SimDuration;
     fn add(self, d: SimDuration) -> SimDuration {
-        SimDuration(self.0 + d.0)
+        SimDuration(self.0.saturating_add(d.0))
     }
 }
 
@@ -178,6 +180,12 @@ mod tests {
         assert!(parse_duration("3M").is_err());
         assert!(parse_duration("1y").is_err());
         assert!(matches!(parse_duration("10us"), Err(DurationError::SubMillisecond(_))));
+    }
+
+    #[test]
+    fn adding_saturates_instead_of_wrapping() {
+        assert_eq!(SimTime(u64::MAX - 1) + SimDuration(5), SimTime::MAX);
+        assert_eq!(SimDuration(u64::MAX) + SimDuration(1), SimDuration(u64::MAX));
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! goes back, capacity stays within 0 and the agents' total, every conversation is accounted
 //! for exactly once, and the closure-latency law of each scheduler.
 
-use autoclose::engine::{self, CloseReason, ConvMeta, ConversationRecord, Observer};
+use autoclose::engine::{self, CloseReason, ConvMeta, ConversationRecord, Observer, SweepRecord};
 use autoclose::model::state::{seed_002_allows, State};
 use autoclose::policy::SchedulerKind;
 use autoclose::scenario::{parse_str, Scenario};
@@ -59,6 +59,11 @@ impl Observer for Checker {
         assert!(*cell >= 0, "capacity in use went below zero");
         self.capacity_total += delta;
         assert!(self.capacity_total <= self.capacity_max, "capacity in use above the agents' total");
+    }
+
+    fn sweep_run(&mut self, w: &SweepRecord) {
+        assert_eq!(w.closed + w.rescued + w.deferred, w.eligible, "run {}: every candidate accounted for once", w.run);
+        assert!(w.race_closures <= w.closed);
     }
 
     fn conversation(&mut self, rec: &ConversationRecord) {

@@ -9,7 +9,10 @@ use crate::time::{SimDuration, SimTime};
 pub struct ConvMeta {
     pub id: u64,
     pub channel: u16,
+    /// The skill it is queued on or served under now (transfers change it).
     pub skill: u16,
+    /// The skill it arrived on: cohort figures are attributed to it.
+    pub arrival_skill: u16,
     pub created: SimTime,
 }
 
@@ -112,9 +115,12 @@ pub trait Observer {
     /// `c` held `units` of capacity in `state` from `from` to `to` while past its eligibility
     /// (zombie capacity). Reported when the period ends.
     fn zombie(&mut self, c: &ConvMeta, state: State, units: u32, from: SimTime, to: SimTime) {}
-    /// `c` held `units` while its customer was silent before eligibility, from `from` to `to`;
-    /// reported when it is auto-closed.
-    fn silent_before_eligible(&mut self, c: &ConvMeta, state: State, units: u32, from: SimTime, to: SimTime) {}
+    /// `c` is auto-closed (or moved to Wrap-up) from `state` after holding `unit_ms`
+    /// unit-milliseconds of capacity during its final customer silence before eligibility.
+    fn silent_before_eligible(&mut self, c: &ConvMeta, state: State, unit_ms: u64) {}
+    /// An auto-close rule moved `c` from Active to Wrap-up (Dynamics voice) at `t`, eligible at
+    /// `eligible`; `premature` if a customer reply was on its way.
+    fn auto_wrap_up(&mut self, t: SimTime, c: &ConvMeta, eligible: SimTime, premature: bool) {}
     /// Side events: an agent parked it, a live-chat customer disconnected.
     fn parked(&mut self, t: SimTime, c: &ConvMeta) {}
     fn disconnected(&mut self, t: SimTime, c: &ConvMeta) {}
@@ -154,9 +160,13 @@ impl<A: Observer, B: Observer> Observer for Both<'_, A, B> {
         self.0.zombie(c, s, u, f, t);
         self.1.zombie(c, s, u, f, t);
     }
-    fn silent_before_eligible(&mut self, c: &ConvMeta, s: State, u: u32, f: SimTime, t: SimTime) {
-        self.0.silent_before_eligible(c, s, u, f, t);
-        self.1.silent_before_eligible(c, s, u, f, t);
+    fn silent_before_eligible(&mut self, c: &ConvMeta, s: State, unit_ms: u64) {
+        self.0.silent_before_eligible(c, s, unit_ms);
+        self.1.silent_before_eligible(c, s, unit_ms);
+    }
+    fn auto_wrap_up(&mut self, t: SimTime, c: &ConvMeta, e: SimTime, premature: bool) {
+        self.0.auto_wrap_up(t, c, e, premature);
+        self.1.auto_wrap_up(t, c, e, premature);
     }
     fn parked(&mut self, t: SimTime, c: &ConvMeta) {
         self.0.parked(t, c);

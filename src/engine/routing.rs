@@ -245,6 +245,83 @@ impl Routing {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::scenario::parse_str;
+    use std::path::Path;
+
+    fn routing() -> Routing {
+        let text = r#"
+[scenario]
+name = "r"
+horizon = "1h"
+[channels.web]
+kind = "live_chat"
+[skills.a]
+[skills.b]
+capacity_units = 2
+[agents.both]
+count = 3
+skills = ["a", "b"]
+capacity = 4
+[agents.only_a]
+count = 1
+skills = ["a"]
+capacity = 4
+[[arrivals]]
+channel = "web"
+skill = "a"
+rate_per_hour = 1.0
+"#;
+        let s = parse_str("r.toml", text, Path::new("."), &[]).expect("valid");
+        let mut r = Routing::new(&s);
+        for a in 0..4 {
+            r.set_on_shift(a, true);
+        }
+        r
+    }
+
+    fn entry(t: u64, slot: u32, units: u32) -> QueueEntry {
+        QueueEntry { enqueued: SimTime(t), seq: 0, slot, tag: slot, epoch: 0, units }
+    }
+
+    #[test]
+    fn new_work_goes_to_the_most_free_agent_lowest_index_first() {
+        let mut r = routing();
+        assert_eq!(r.best_agent(0, 1), Some(0), "all equal: lowest index");
+        r.adjust(0, 1);
+        assert_eq!(r.best_agent(0, 1), Some(1));
+        r.adjust(1, 3);
+        r.adjust(2, 2);
+        // Free: agent 0: 3, 1: 1, 2: 2, 3: 4 (serves only a).
+        assert_eq!(r.best_agent(0, 1), Some(3));
+        assert_eq!(r.best_agent(1, 2), Some(0), "skill b: agent 3 does not serve it");
+        r.adjust(0, 2);
+        assert_eq!(r.best_agent(1, 2), Some(2));
+        assert_eq!(r.best_agent(1, 3), None, "nobody has 3 free for b");
+        r.set_on_shift(3, false);
+        assert_eq!(r.best_agent(0, 1), Some(2), "off shift takes no new work");
+        assert_eq!(r.on_shift_units, 12);
+    }
+
+    #[test]
+    fn freed_capacity_takes_the_longest_waiting_that_fits() {
+        let mut r = routing();
+        r.enqueue(1, entry(5, 10, 2));
+        r.enqueue(0, entry(7, 11, 1));
+        r.enqueue(0, entry(9, 12, 1));
+        assert_eq!(r.queue_len_total(), 3);
+        let live = |_: &QueueEntry| true;
+        // Agent 3 serves only a: the oldest of a.
+        assert_eq!(r.take_for(3, &live).map(|(s, e)| (s, e.slot)), Some((0, 11)));
+        // Agent 0 serves a and b: b's head waited longest.
+        assert_eq!(r.take_for(0, &live).map(|(s, e)| (s, e.slot)), Some((1, 10)));
+        // With one unit free, b's 2-unit work does not fit; a's does.
+        r.enqueue(1, entry(10, 13, 2));
+        r.adjust(1, 3);
+        assert_eq!(r.take_for(1, &live).map(|(s, e)| (s, e.slot)), Some((0, 12)));
+        assert_eq!(r.take_for(1, &live), None);
+        // Stale entries are skipped.
+        assert_eq!(r.take_for(2, &|e: &QueueEntry| e.slot != 13), None);
+    }
 
     #[test]
     fn skill_index_prefers_most_free_then_lowest_index() {

@@ -103,6 +103,13 @@ struct Conv {
     /// eligibility), or `None` when it has none.
     indexed_key: Option<SimTime>,
     manual_response: bool,
+    /// This turn's park delay, if the agent will park while the customer is silent.
+    silence_park: Option<SimDuration>,
+    /// This turn's time from the agent's message to a live-chat disconnect, if any.
+    silence_disconnect: Option<SimDuration>,
+    /// Capacity (unit-milliseconds) held during the current customer silence before
+    /// eligibility: the cost of the timeout, reported if the silence ends in an auto-close.
+    silent_unit_ms: u64,
     recontact_of: Option<u64>,
     transfers: u32,
     /// (stream, generation, index): the seed of its random streams.
@@ -288,14 +295,14 @@ impl<'a, O: Observer> Sim<'a, O> {
             });
             self.schedule_next_arrival(i)?;
         }
-        self.apply_staffing(SimTime::ZERO);
+        self.apply_staffing(SimTime::ZERO)?;
         if self.s.agent_groups.iter().any(|g| matches!(g.staffing, Staffing::Weekly(_))) {
-            self.q.schedule(SimTime(MS_PER_HOUR), Ev::Shift)?;
+            self.at(SimTime(MS_PER_HOUR), Ev::Shift)?;
         }
         for i in 0..self.scheds.len() {
             if let SchedState::Sweep(st) = &mut self.scheds[i] {
                 let at = st.spec.nominal_run(0) + jitter(st);
-                self.q.schedule_last(at, Ev::SweepRun { sched: i as u32 })?;
+                self.at_last(at, Ev::SweepRun { sched: i as u32 })?;
             }
         }
         Ok(())
@@ -322,7 +329,7 @@ impl<'a, O: Observer> Sim<'a, O> {
             let rate = a.rate_per_hour * a.intraday[t.hour_of_day()] * a.weekly[weekday] / MS_PER_HOUR as f64;
             let accept: f64 = g.rng.gen();
             if accept * g.max_rate_per_ms < rate {
-                self.q.schedule(t, Ev::Arrival { stream: i as u32 })?;
+                self.at(t, Ev::Arrival { stream: i as u32 })?;
                 return Ok(());
             }
         }
@@ -351,7 +358,7 @@ impl<'a, O: Observer> Sim<'a, O> {
         let side_rng = rng::stream(seed, rep, Purpose::SideEvents, stream_word, key.2);
         let b = self.s.behaviour(channel as usize, skill as usize);
         let exchanges = b.exchanges.sample_count(&mut rng, 1).unwrap_or(1);
-        let meta = ConvMeta { id: self.next_id, channel, skill, created: t };
+        let meta = ConvMeta { id: self.next_id, channel, skill, arrival_skill: skill, created: t };
         self.next_id += 1;
         let tag = self.next_tag;
         self.next_tag = self.next_tag.wrapping_add(1);
@@ -381,6 +388,9 @@ impl<'a, O: Observer> Sim<'a, O> {
             episode_start: t,
             indexed_key: None,
             manual_response: false,
+            silence_park: None,
+            silence_disconnect: None,
+            silent_unit_ms: 0,
             recontact_of,
             transfers: 0,
             key,
@@ -402,6 +412,22 @@ impl<'a, O: Observer> Sim<'a, O> {
         self.obs.state_change(t, &meta, None, State::Open);
         self.scope_enter(slot);
         self.enqueue(slot, t)
+    }
+
+    /// Schedules an event, unless it falls at or after the horizon (it would never run).
+    fn at(&mut self, t: SimTime, ev: Ev) -> Result<(), SimError> {
+        if t < self.horizon {
+            self.q.schedule(t, ev)?;
+        }
+        Ok(())
+    }
+
+    /// Schedules an event after every other event of its instant (sweep runs).
+    fn at_last(&mut self, t: SimTime, ev: Ev) -> Result<(), SimError> {
+        if t < self.horizon {
+            self.q.schedule_last(t, ev)?;
+        }
+        Ok(())
     }
 
     fn conv(&self, slot: u32) -> &Conv {
@@ -451,11 +477,19 @@ impl<'a, O: Observer> Sim<'a, O> {
     fn end_episode(&mut self, slot: u32, t: SimTime) {
         let c = self.conv(slot);
         if c.held > 0 {
-            if let Some(e) = self.eligibility(c) {
-                let from = e.at().max(c.episode_start);
+            let eligible = self.eligibility(c).map(Eligibility::at);
+            let (meta, state, held, start, pending) =
+                (c.meta, c.state, c.held, c.episode_start, c.pending_consumer_since);
+            if let Some(e) = eligible {
+                let from = e.max(start);
                 if from < t {
-                    let (meta, state, held) = (c.meta, c.state, c.held);
                     self.obs.zombie(&meta, state, held, from, t);
+                }
+            }
+            if let Some(since) = pending {
+                let (from, to) = (start.max(since), eligible.map_or(t, |e| e.min(t)));
+                if from < to {
+                    self.conv_mut(slot).silent_unit_ms += held as u64 * (to - from).ms();
                 }
             }
         }
@@ -479,7 +513,7 @@ impl<'a, O: Observer> Sim<'a, O> {
             return Ok(());
         }
         match &mut self.scheds[sched] {
-            SchedState::Exact => self.q.schedule(at.max(self.q.now()), Ev::Timer { slot, tag, epoch })?,
+            SchedState::Exact => self.at(at.max(self.q.now()), Ev::Timer { slot, tag, epoch })?,
             SchedState::Sweep(st) => st.heap.push(Reverse((at, id, slot, tag, epoch))),
         }
         Ok(())
@@ -544,7 +578,7 @@ impl<'a, O: Observer> Sim<'a, O> {
             None => {
                 // Patience is drawn at every queue entry, but only a real wait needs its timer.
                 if let Some(p) = patience {
-                    self.q.schedule(t + p, Ev::Patience { slot, tag, epoch })?;
+                    self.at(t + p, Ev::Patience { slot, tag, epoch })?;
                 }
                 self.routing.enqueue(skill, QueueEntry { enqueued: t, seq: 0, slot, tag, epoch, units });
                 self.obs.queue(t, skill, self.routing.queue_len_total());
@@ -572,8 +606,11 @@ impl<'a, O: Observer> Sim<'a, O> {
             let draw: f64 = c.side_rng.gen();
             c.manual_response = draw < b.manual_response_probability;
         }
-        if self.conv(slot).pending_consumer_since.is_none() {
-            self.schedule_agent_message(slot, t)?;
+        match self.conv(slot).pending_consumer_since {
+            None => self.schedule_agent_message(slot, t)?,
+            // Reassigned (after a transfer) while the customer is silent: the new agent parks,
+            // or the live-chat customer drops, as the turn's draws say.
+            Some(since) => self.schedule_silence_timers(slot, t, since)?,
         }
         self.schedule_side_events(slot, t, epoch, tag)?;
         self.reindex(slot)
@@ -586,11 +623,11 @@ impl<'a, O: Observer> Sim<'a, O> {
         let state = c.state;
         if reader > 0.0 && matches!(state, State::Active | State::Waiting) {
             let d = exp_ms(&mut self.conv_mut(slot).side_rng, reader);
-            self.q.schedule(t + d, Ev::Reader { slot, tag, epoch })?;
+            self.at(t + d, Ev::Reader { slot, tag, epoch })?;
         }
         if transfer > 0.0 && state == State::Active {
             let d = exp_ms(&mut self.conv_mut(slot).side_rng, transfer);
-            self.q.schedule(t + d, Ev::Transfer { slot, tag, epoch })?;
+            self.at(t + d, Ev::Transfer { slot, tag, epoch })?;
         }
         Ok(())
     }
@@ -599,9 +636,32 @@ impl<'a, O: Observer> Sim<'a, O> {
         let c = self.conv(slot);
         let b = self.s.behaviour(c.meta.channel as usize, c.meta.skill as usize);
         let (tag, epoch) = (c.tag, c.epoch);
-        // An agent always answers eventually: `never` here means "at once".
-        let d = b.agent_response.sample_duration(&mut self.conv_mut(slot).rng).unwrap_or(SimDuration::ZERO);
-        self.q.schedule(t + d, Ev::AgentMessage { slot, tag, epoch })?;
+        // `never`: the agent never answers; only auto-close or the horizon ends it.
+        if let Some(d) = b.agent_response.sample_duration(&mut self.conv_mut(slot).rng) {
+            self.at(t + d, Ev::AgentMessage { slot, tag, epoch })?;
+        }
+        Ok(())
+    }
+
+    /// Schedules the park (after the turn's park delay from `t`) or the live-chat disconnect
+    /// (the turn's delay after the agent's message at `since`) of a silent customer, unless
+    /// the reply comes first.
+    fn schedule_silence_timers(&mut self, slot: u32, t: SimTime, since: SimTime) -> Result<(), SimError> {
+        let c = self.conv(slot);
+        let (tag, turn_epoch, reply) = (c.tag, c.turn_epoch, c.pending_reply_at);
+        let before_reply = |at: SimTime| reply.is_none_or(|r| at < r);
+        match self.s.channels[c.meta.channel as usize].kind {
+            ChannelKind::Messaging => {
+                if let Some(at) = c.silence_park.map(|d| t + d).filter(|&at| before_reply(at)) {
+                    self.at(at, Ev::Park { slot, tag, turn_epoch })?;
+                }
+            }
+            ChannelKind::LiveChat => {
+                if let Some(at) = c.silence_disconnect.map(|d| (since + d).max(t)).filter(|&at| before_reply(at)) {
+                    self.at(at, Ev::Disconnect { slot, tag, turn_epoch })?;
+                }
+            }
+        }
         Ok(())
     }
 
@@ -629,8 +689,12 @@ impl<'a, O: Observer> Sim<'a, O> {
         c.pending_consumer_since = None;
         let (tag, epoch, skill, channel) = (c.tag, c.epoch, c.meta.skill as usize, c.meta.channel as usize);
         let b = self.s.behaviour(channel, skill);
-        let d = b.wrap_up.sample_duration(&mut self.conv_mut(slot).rng).unwrap_or(SimDuration::ZERO);
-        self.q.schedule(t + d, Ev::WrapUpDone { slot, tag, epoch })?;
+        // `never`: the agent never closes the wrap-up; only auto-close or the horizon ends it.
+        let d = b.wrap_up.sample_duration(&mut self.conv_mut(slot).rng);
+        if let Some(d) = d {
+            self.at(t + d, Ev::WrapUpDone { slot, tag, epoch })?;
+        }
+        let d = d.unwrap_or(SimDuration(u64::MAX));
         match self.s.skills[skill].wrap_up {
             WrapUpBlock::Always => {}
             WrapUpBlock::Never => {
@@ -641,7 +705,7 @@ impl<'a, O: Observer> Sim<'a, O> {
             }
             WrapUpBlock::For(block) => {
                 if block < d {
-                    self.q.schedule(t + block, Ev::WrapUpRelease { slot, tag, epoch })?;
+                    self.at(t + block, Ev::WrapUpRelease { slot, tag, epoch })?;
                 }
             }
         }
@@ -660,18 +724,7 @@ impl<'a, O: Observer> Sim<'a, O> {
     ) -> Result<(), SimError> {
         let from = self.conv(slot).state;
         if reason.is_auto() {
-            let c = self.conv(slot);
-            if c.held > 0 {
-                if let Some(e) = eligible {
-                    let silence = c.pending_consumer_since.unwrap_or(c.state_entered);
-                    let start = silence.max(c.held_since).max(c.state_entered);
-                    let end = e.min(t);
-                    if start < end {
-                        let (meta, state, held) = (c.meta, c.state, c.held);
-                        self.obs.silent_before_eligible(&meta, state, held, start, end);
-                    }
-                }
-            }
+            self.report_silence(slot, t);
         }
         // The record shows the readings the closure was decided on, not the closing change.
         let before = self.conv(slot);
@@ -694,7 +747,7 @@ impl<'a, O: Observer> Sim<'a, O> {
                     parent: c.meta.id,
                     key: (c.key.0, c.key.1 + 1, c.key.2),
                 });
-                self.q.schedule(at, Ev::Recontact { idx: (self.recontacts.len() - 1) as u32 })?;
+                self.at(at, Ev::Recontact { idx: (self.recontacts.len() - 1) as u32 })?;
             }
         }
         let rec = record(&c, Some(t), from, Some(reason), eligible, premature, race);
@@ -703,6 +756,17 @@ impl<'a, O: Observer> Sim<'a, O> {
             self.refill(a, t)?;
         }
         Ok(())
+    }
+
+    /// Reports the capacity held during the final silence of a conversation an auto-close rule
+    /// acts on, and starts the count afresh.
+    fn report_silence(&mut self, slot: u32, t: SimTime) {
+        self.end_episode(slot, t);
+        let c = self.conv_mut(slot);
+        let (meta, state, unit_ms) = (c.meta, c.state, std::mem::take(&mut c.silent_unit_ms));
+        if unit_ms > 0 {
+            self.obs.silent_before_eligible(&meta, state, unit_ms);
+        }
     }
 
     // ---- events ---------------------------------------------------------------------------
@@ -817,7 +881,7 @@ impl<'a, O: Observer> Sim<'a, O> {
                 self.obs.reader_joined(t, &meta);
                 let rate = self.s.behaviour(meta.channel as usize, meta.skill as usize).reader_per_hour;
                 let d = exp_ms(&mut self.conv_mut(slot).side_rng, rate);
-                self.q.schedule(t + d, Ev::Reader { slot, tag, epoch })?;
+                self.at(t + d, Ev::Reader { slot, tag, epoch })?;
                 self.reindex(slot)
             }
             Ev::Transfer { slot, tag, epoch } => {
@@ -842,8 +906,8 @@ impl<'a, O: Observer> Sim<'a, O> {
                 self.on_sweep_close(sched as usize, t)
             }
             Ev::Shift => {
-                self.apply_staffing(t);
-                self.q.schedule(t + SimDuration(MS_PER_HOUR), Ev::Shift)?;
+                self.apply_staffing(t)?;
+                self.at(t + SimDuration(MS_PER_HOUR), Ev::Shift)?;
                 Ok(())
             }
         }
@@ -876,26 +940,16 @@ impl<'a, O: Observer> Sim<'a, O> {
         let park = c.rng.gen::<f64>() < b.park_probability;
         let park_delay = b.park_delay.sample_duration(&mut c.rng);
         let disconnect = b.disconnect.sample_duration(&mut c.rng);
-        let (tag, turn_epoch, turn) = (c.tag, c.turn_epoch, c.turn);
+        let (tag, turn) = (c.tag, c.turn);
         c.pending_reply_at = reply.map(|d| t + d);
+        c.silence_park = park_delay.filter(|_| park && kind == ChannelKind::Messaging);
+        c.silence_disconnect = disconnect.filter(|_| kind == ChannelKind::LiveChat);
         if let Some(d) = reply {
-            self.q.schedule(t + d, Ev::CustomerReply { slot, tag, turn })?;
+            self.at(t + d, Ev::CustomerReply { slot, tag, turn })?;
         }
         // A park or disconnect due after the reply would find the turn over: the draws above
         // are always made (common random numbers), but such events are not scheduled.
-        let before_reply = |d: SimDuration| reply.is_none_or(|r| d < r);
-        match kind {
-            ChannelKind::Messaging => {
-                if let (true, Some(d)) = (park, park_delay.filter(|&d| before_reply(d))) {
-                    self.q.schedule(t + d, Ev::Park { slot, tag, turn_epoch })?;
-                }
-            }
-            ChannelKind::LiveChat => {
-                if let Some(d) = disconnect.filter(|&d| before_reply(d)) {
-                    self.q.schedule(t + d, Ev::Disconnect { slot, tag, turn_epoch })?;
-                }
-            }
-        }
+        self.schedule_silence_timers(slot, t, t)?;
         self.reindex(slot)
     }
 
@@ -906,6 +960,7 @@ impl<'a, O: Observer> Sim<'a, O> {
         c.last_customer_message = t;
         c.pending_consumer_since = None;
         c.pending_reply_at = None;
+        c.silent_unit_ms = 0;
         match c.state {
             State::Active => {
                 self.schedule_agent_message(slot, t)?;
@@ -922,9 +977,12 @@ impl<'a, O: Observer> Sim<'a, O> {
     fn on_transfer(&mut self, slot: u32, t: SimTime) -> Result<(), SimError> {
         let old = self.conv(slot).meta;
         let b = self.s.behaviour(old.channel as usize, old.skill as usize);
-        let targets = &b.transfer_to;
-        let pick = self.conv_mut(slot).side_rng.gen_range(0..targets.len().max(1));
-        let Some(&to_skill) = targets.get(pick) else { return Ok(()) };
+        // To another skill: the conversation's own skill is left out of the choice.
+        let targets: Vec<usize> = b.transfer_to.iter().copied().filter(|&k| k != old.skill as usize).collect();
+        let u: f64 = self.conv_mut(slot).side_rng.gen();
+        let Some(&to_skill) = targets.get((u * targets.len() as f64) as usize) else {
+            return self.reschedule_transfer(slot, t);
+        };
         self.enter(slot, t, Trigger::Transfer)?;
         let agent = self.release(slot, t);
         // Leave the old skill's scope and enter the new one's as Open.
@@ -942,6 +1000,16 @@ impl<'a, O: Observer> Sim<'a, O> {
         Ok(())
     }
 
+    /// No other skill to go to: the agent keeps the conversation; the next transfer attempt
+    /// follows at the transfer rate.
+    fn reschedule_transfer(&mut self, slot: u32, t: SimTime) -> Result<(), SimError> {
+        let c = self.conv(slot);
+        let (tag, epoch) = (c.tag, c.epoch);
+        let rate = self.s.behaviour(c.meta.channel as usize, c.meta.skill as usize).transfer_per_hour;
+        let d = exp_ms(&mut self.conv_mut(slot).side_rng, rate);
+        self.at(t + d, Ev::Transfer { slot, tag, epoch })
+    }
+
     fn auto_close(&mut self, slot: u32, t: SimTime, e: Eligibility, race: bool) -> Result<(), SimError> {
         let c = self.conv(slot);
         let i = self.rule_index(c).expect("an indexed conversation is in an open state");
@@ -951,7 +1019,13 @@ impl<'a, O: Observer> Sim<'a, O> {
                 self.close(slot, t, Trigger::HardCap, CloseReason::HardCap(state), Some(at), race)
             }
             (Eligibility::Rule(at), CloseAction::ToWrapUp) if state == State::Active => {
-                debug_assert!(at <= t, "moved to Wrap-up before its eligibility");
+                self.report_silence(slot, t);
+                // A reply on its way now reaches a conversation in wrap-up: premature, and no
+                // re-contact (the conversation is not closed).
+                let c = self.conv_mut(slot);
+                let premature = c.pending_reply_at.take().is_some();
+                let meta = c.meta;
+                self.obs.auto_wrap_up(t, &meta, at, premature);
                 self.enter(slot, t, Trigger::AutoCloseToWrapUp)?;
                 self.begin_wrap_up(slot, t)
             }
@@ -964,7 +1038,7 @@ impl<'a, O: Observer> Sim<'a, O> {
     // ---- sweeps ---------------------------------------------------------------------------
 
     fn on_sweep_run(&mut self, si: usize, t: SimTime) -> Result<(), SimError> {
-        self.flush_batch(si, t)?;
+        self.flush_batch(si)?;
         let SchedState::Sweep(st) = &mut self.scheds[si] else { return Ok(()) };
         let run = st.runs;
         st.runs += 1;
@@ -1019,7 +1093,7 @@ impl<'a, O: Observer> Sim<'a, O> {
             duration: SimDuration::ZERO,
         });
         let next = st.spec.nominal_run(run + 1) + jitter(st);
-        self.q.schedule_last(next, Ev::SweepRun { sched: si as u32 })?;
+        self.at_last(next, Ev::SweepRun { sched: si as u32 })?;
         self.on_sweep_close(si, t)
     }
 
@@ -1040,8 +1114,7 @@ impl<'a, O: Observer> Sim<'a, O> {
         loop {
             let SchedState::Sweep(st) = &mut self.scheds[si] else { return Ok(()) };
             let Some(item) = st.batch.pop_front() else {
-                if let Some(mut rec) = st.current.take() {
-                    rec.duration = t.saturating_since(rec.started);
+                if let Some(rec) = st.current.take() {
                     self.obs.sweep_run(&rec);
                 }
                 return Ok(());
@@ -1049,18 +1122,18 @@ impl<'a, O: Observer> Sim<'a, O> {
             let (recheck, rate) = (st.spec.recheck, st.spec.closures_per_second);
             let started = st.current.as_ref().map_or(t, |r| r.started);
             self.sweep_close_one(si, t, item, recheck, started)?;
+            self.tally(si, |r| r.duration = t.saturating_since(r.started));
             if let Some(rate) = rate {
                 let SchedState::Sweep(st) = &mut self.scheds[si] else { return Ok(()) };
                 let gap = SimDuration((1000.0 / rate).round().max(1.0) as u64);
                 if st.batch.is_empty() {
-                    if let Some(mut rec) = st.current.take() {
-                        rec.duration = t.saturating_since(rec.started);
+                    if let Some(rec) = st.current.take() {
                         self.obs.sweep_run(&rec);
                     }
                     return Ok(());
                 }
                 let run = st.current.as_ref().map_or(0, |r| r.run as u32);
-                return Ok(self.q.schedule(t + gap, Ev::SweepClose { sched: si as u32, run })?);
+                return self.at(t + gap, Ev::SweepClose { sched: si as u32, run });
             }
         }
     }
@@ -1082,6 +1155,8 @@ impl<'a, O: Observer> Sim<'a, O> {
         started: SimTime,
     ) -> Result<(), SimError> {
         if !self.valid(item.slot, item.tag) {
+            // Closed by other means before its turn came.
+            self.tally(si, |r| r.rescued += 1);
             return Ok(());
         }
         let slot = item.slot;
@@ -1090,40 +1165,39 @@ impl<'a, O: Observer> Sim<'a, O> {
             let now = if c.epoch == item.epoch { self.eligibility(c).filter(|e| e.at() <= t) } else { None };
             let Some(e) = now else {
                 self.tally(si, |r| r.rescued += 1);
-                self.conv_mut(slot).indexed_key = None;
-                return self.reindex(slot);
+                // A state change has indexed it already; otherwise it left the index when the
+                // run took it, and goes back with its new eligibility.
+                if self.conv(slot).epoch == item.epoch {
+                    self.conv_mut(slot).indexed_key = None;
+                    return self.reindex(slot);
+                }
+                return Ok(());
             };
             self.tally(si, |r| r.closed += 1);
             return self.auto_close(slot, t, e, false);
         }
-        // Decided at the start of the run from what it saw then.
-        let race = c.last_customer_message > started || c.epoch != item.epoch;
-        let state = c.state;
+        // Decided at the start of the run from what it saw then: a customer who wrote since is
+        // closed all the same (a race closure).
+        let race = c.last_customer_message > started;
         self.tally(si, |r| r.closed += 1);
-        if !race {
-            return self.auto_close(slot, t, item.eligibility, false);
+        if race {
+            self.tally(si, |r| r.race_closures += 1);
         }
-        self.tally(si, |r| r.race_closures += 1);
-        let (trigger, reason) = match item.eligibility {
-            Eligibility::HardCap(_) => (Trigger::HardCap, CloseReason::HardCap(state)),
-            Eligibility::Rule(_) => (Trigger::AutoClose, CloseReason::AutoClose(state)),
-        };
-        self.close(slot, t, trigger, reason, Some(item.eligibility.at()), true)
+        self.auto_close(slot, t, item.eligibility, race)
     }
 
     /// A new run starts while the last one still has conversations to close: they are
     /// deferred to the new run (indexed again).
-    fn flush_batch(&mut self, si: usize, t: SimTime) -> Result<(), SimError> {
+    fn flush_batch(&mut self, si: usize) -> Result<(), SimError> {
         let SchedState::Sweep(st) = &mut self.scheds[si] else { return Ok(()) };
         let left: Vec<BatchItem> = st.batch.drain(..).collect();
         let rec = st.current.take();
         if let Some(mut rec) = rec {
             rec.deferred += left.len() as u64;
-            rec.duration = t.saturating_since(rec.started);
             self.obs.sweep_run(&rec);
         }
         for item in left {
-            if self.valid(item.slot, item.tag) {
+            if self.valid(item.slot, item.tag) && self.conv(item.slot).epoch == item.epoch {
                 self.conv_mut(item.slot).indexed_key = None;
                 self.reindex(item.slot)?;
             }
@@ -1133,7 +1207,7 @@ impl<'a, O: Observer> Sim<'a, O> {
 
     // ---- staffing -------------------------------------------------------------------------
 
-    fn apply_staffing(&mut self, t: SimTime) {
+    fn apply_staffing(&mut self, t: SimTime) -> Result<(), SimError> {
         let weekday = (self.weekday0 + t.day() as usize) % 7;
         let hour = t.hour_of_day();
         let mut joined = Vec::new();
@@ -1149,12 +1223,21 @@ impl<'a, O: Observer> Sim<'a, O> {
         }
         self.obs.available(t, self.routing.on_shift_units);
         for a in joined {
-            // Staffing never fails on its own; a failure here is a scheduling bug surfaced later.
-            let _ = self.refill(a, t);
+            self.refill(a, t)?;
         }
+        Ok(())
     }
 
     fn finish(&mut self) {
+        // A run still closing at the horizon is reported with what it did.
+        for st in &mut self.scheds {
+            if let SchedState::Sweep(st) = st {
+                if let Some(mut rec) = st.current.take() {
+                    rec.deferred += st.batch.len() as u64;
+                    self.obs.sweep_run(&rec);
+                }
+            }
+        }
         let h = self.horizon;
         let mut slots: Vec<u32> = (0..self.convs.len() as u32).filter(|&s| self.convs[s as usize].is_some()).collect();
         slots.sort_by_key(|&s| self.conv(s).meta.id);

@@ -82,6 +82,8 @@ struct Cell {
     closed: [u64; 4],
     auto_closed: [u64; 4],
     hard_cap: [u64; 4],
+    /// Active conversations an auto-close rule moved to Wrap-up (Dynamics voice).
+    auto_wrap_up: u64,
     open_at_horizon: u64,
     premature: u64,
     race: u64,
@@ -91,6 +93,9 @@ struct Cell {
     reader_joins: u64,
     queue_assigned: u64,
     queue_within_target: u64,
+    /// Queue entries in the window that ended closed (abandoned or auto-closed while queued).
+    queue_left: u64,
+    /// Of those, the customer's own abandonment.
     queue_abandoned: u64,
     capacity: Level,
     states: [Level; 4],
@@ -98,6 +103,7 @@ struct Cell {
     sojourn_ms: [u64; 4],
     exits: [u64; 4],
     zombie_unit_ms: [u128; 4],
+    /// Cohort figure: reported whole when the conversation is auto-closed.
     silent_unit_ms: [u128; 4],
 }
 
@@ -181,8 +187,15 @@ impl Metrics {
         }
     }
 
+    /// The cell of what a conversation is doing now (time-based figures).
     fn cell_index(&self, c: &ConvMeta) -> usize {
         c.channel as usize * self.n_skills + c.skill as usize
+    }
+
+    /// The cell a conversation's cohort figures go to: the skill it arrived on, so that
+    /// `arrived = closed + open at horizon` holds per skill even with transfers.
+    fn cohort_cell(&self, c: &ConvMeta) -> usize {
+        c.channel as usize * self.n_skills + c.arrival_skill as usize
     }
 
     fn in_cohort(&self, c: &ConvMeta) -> bool {
@@ -209,6 +222,9 @@ impl Metrics {
             }
         }
         self.available.advance(h, w);
+        if self.queue.last < w.0 {
+            self.queue_peak = self.queue_peak.max(self.queue.value as u64);
+        }
         self.queue.advance(h, w);
         let bm = self.bucket_ms;
         for l in self.ts_states.iter_mut().chain([&mut self.ts_capacity, &mut self.ts_available, &mut self.ts_queue]) {
@@ -297,6 +313,7 @@ impl Metrics {
         let auto_rule = by_state(&|c| c.auto_closed);
         let hard = by_state(&|c| c.hard_cap);
         let auto_total = auto_rule + hard;
+        let moved = if state.is_none_or(|s| s == 1) { sum(&|c| c.auto_wrap_up) } else { 0.0 };
         let premature = sum(&|c| c.premature);
         let zombie_h = wide(&|c| c.zombie_unit_ms) / MS_PER_HOUR as f64;
         let silent_h = wide(&|c| c.silent_unit_ms) / MS_PER_HOUR as f64;
@@ -304,7 +321,7 @@ impl Metrics {
         let state_area = |s: usize| cells.iter().map(|c| c.states[s].area as f64).sum::<f64>() / window_ms;
         let assigned = sum(&|c| c.queue_assigned);
         let abandoned = sum(&|c| c.queue_abandoned);
-        let offered = assigned + abandoned;
+        let offered = assigned + sum(&|c| c.queue_left);
         let ratio = |a: f64, b: f64| (b > 0.0).then(|| a / b);
         let all_states = state.is_none();
         let overall = breakdown == Breakdown::Overall;
@@ -336,7 +353,7 @@ impl Metrics {
             set(WaitingMean, Some(state_area(2)));
             set(WrapUpMean, Some(state_area(3)));
             set(PrematureClosures, Some(premature));
-            set(PrematureShare, ratio(premature, auto_total));
+            set(PrematureShare, ratio(premature, auto_total + moved));
             set(RaceClosures, Some(sum(&|c| c.race)));
         }
         if let Some(s) = state {
@@ -368,6 +385,7 @@ impl Metrics {
         set(AutoClosedWrapUp, Some(sum(&|c| c.auto_closed[3])).filter(|_| state.is_none_or(|s| s == 3)));
         set(ClosedHardCap, Some(hard));
         set(AutoClosed, Some(auto_total));
+        set(AutoMovedToWrapUp, Some(moved).filter(|_| state.is_none_or(|s| s == 1)));
         set(LatencyMeanS, mean(&lat));
         set(LatencyP50S, percentile(&lat, 0.5));
         set(LatencyP90S, percentile(&lat, 0.9));
@@ -393,7 +411,7 @@ impl Observer for Metrics {
             self.ts_arrivals[b] += 1;
         }
         if self.in_cohort(c) {
-            let i = self.cell_index(c);
+            let i = self.cohort_cell(c);
             self.cells[i].arrived += 1;
             if recontact {
                 self.cells[i].recontacts += 1;
@@ -421,7 +439,7 @@ impl Observer for Metrics {
                         }
                         self.waits.push(Sample { ms: wait, cell: i as u32, state: 0 });
                     }
-                    _ => self.cells[i].queue_abandoned += 1,
+                    _ => self.cells[i].queue_left += 1,
                 }
             }
         }
@@ -447,6 +465,10 @@ impl Observer for Metrics {
     }
 
     fn queue(&mut self, t: SimTime, _skill: usize, total: u32) {
+        if self.queue.last < self.window.0 && t.ms() >= self.window.0 {
+            // The level held when the window opened.
+            self.queue_peak = self.queue_peak.max(self.queue.value as u64);
+        }
         let delta = total as i64 - self.queue.value;
         self.queue.change(t.ms(), delta, self.window);
         self.ts_queue.change(t.ms(), delta, self.bucket_ms);
@@ -465,12 +487,22 @@ impl Observer for Metrics {
         spread(&mut self.ts_zombie, self.bucket_ms, from.ms(), to.ms(), units as i64);
     }
 
-    fn silent_before_eligible(&mut self, c: &ConvMeta, state: State, units: u32, from: SimTime, to: SimTime) {
-        let i = self.cell_index(c);
-        let s = state.open_index().expect("silent conversations are open");
-        let (a, b) = (from.ms().max(self.window.0), to.ms().min(self.window.1));
-        if b > a {
-            self.cells[i].silent_unit_ms[s] += units as u128 * (b - a) as u128;
+    fn silent_before_eligible(&mut self, c: &ConvMeta, state: State, unit_ms: u64) {
+        if self.in_cohort(c) {
+            let i = self.cohort_cell(c);
+            let s = state.open_index().expect("silent conversations are open");
+            self.cells[i].silent_unit_ms[s] += unit_ms as u128;
+        }
+    }
+
+    fn auto_wrap_up(&mut self, t: SimTime, c: &ConvMeta, eligible: SimTime, premature: bool) {
+        if self.in_cohort(c) {
+            let i = self.cohort_cell(c);
+            self.cells[i].auto_wrap_up += 1;
+            if premature {
+                self.cells[i].premature += 1;
+            }
+            self.latency.push(Sample { ms: t.saturating_since(eligible).ms(), cell: i as u32, state: 1 });
         }
     }
 
@@ -507,7 +539,11 @@ impl Observer for Metrics {
     }
 
     fn conversation(&mut self, rec: &ConversationRecord) {
-        let i = self.cell_index(&rec.meta);
+        let i = self.cohort_cell(&rec.meta);
+        if rec.reason == Some(CloseReason::QueueAbandon) && self.in_window(rec.state_entered.ms()) {
+            let now = self.cell_index(&rec.meta);
+            self.cells[now].queue_abandoned += 1;
+        }
         if let (Some(t), Some(b)) = (rec.closed, rec.closed.and_then(|t| self.bucket(t.ms()))) {
             match rec.reason {
                 Some(r) if r.is_auto() => {

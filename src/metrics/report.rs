@@ -20,6 +20,7 @@ pub enum Metric {
     AutoClosedWrapUp,
     ClosedHardCap,
     AutoClosed,
+    AutoMovedToWrapUp,
     OpenAtHorizon,
     PrematureClosures,
     PrematureShare,
@@ -72,7 +73,7 @@ pub enum Metric {
 }
 
 /// Column names of `Metric`, in the same order.
-pub const METRICS: [&str; 60] = [
+pub const METRICS: [&str; 61] = [
     "arrived",
     "recontacts",
     "assigned",
@@ -84,6 +85,7 @@ pub const METRICS: [&str; 60] = [
     "auto_closed_wrap_up",
     "closed_hard_cap",
     "auto_closed",
+    "auto_moved_to_wrap_up",
     "open_at_horizon",
     "premature_closures",
     "premature_share",

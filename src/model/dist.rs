@@ -187,9 +187,10 @@ impl Dist {
         }
     }
 
-    /// A draw rounded to whole milliseconds.
+    /// A draw rounded to whole milliseconds. Draws beyond `u64` milliseconds (a heavy tail's
+    /// far end) saturate, which lands them beyond any horizon.
     pub fn sample_duration<R: Rng + ?Sized>(&self, rng: &mut R) -> Option<SimDuration> {
-        self.sample(rng).map(|ms| SimDuration(ms.max(0.0).round() as u64))
+        self.sample(rng).map(|ms| SimDuration(if ms.is_nan() { 0 } else { ms.max(0.0).round() as u64 }))
     }
 
     /// A draw rounded to a whole count, at least `min`.

@@ -64,16 +64,18 @@ impl<W: Write> SummaryWriter<W> {
 
     pub fn aggregates(&mut self, scenario: &str, config: &str, rows: &[AggregateRow]) -> io::Result<()> {
         for g in rows {
-            for stat in ["mean", "ci95_low", "ci95_high"] {
+            // `n`: the replications a figure's mean is over (a figure undefined in a replication,
+            // such as latency without auto-closures, leaves it out).
+            for stat in ["mean", "ci95_low", "ci95_high", "n"] {
                 let mut rec = vec![scenario.to_string(), config.to_string(), "all".into(), stat.into()];
                 rec.push(g.breakdown.key().into());
                 rec.push(g.group.clone());
-                rec.extend(g.estimates.iter().map(|e| {
-                    opt(e.and_then(|e| match stat {
-                        "mean" => Some(e.mean),
-                        "ci95_low" => e.low(),
-                        _ => e.high(),
-                    }))
+                rec.extend(g.estimates.iter().map(|e| match (stat, e) {
+                    ("n", None) => "0".to_string(),
+                    ("n", Some(e)) => e.n.to_string(),
+                    ("mean", e) => opt(e.map(|e| e.mean)),
+                    ("ci95_low", e) => opt(e.and_then(|e| e.low())),
+                    (_, e) => opt(e.and_then(|e| e.high())),
                 }));
                 self.w.write_record(&rec).map_err(csv_err)?;
             }

@@ -145,8 +145,8 @@ pub struct Readings {
     pub state: State,
     pub created: SimTime,
     pub state_entered: SimTime,
-    /// State entry, renewed by a supervisor monitoring it (reader join), a consult or a
-    /// transfer: Dynamics' "last modified" reading.
+    /// State entry, renewed by a supervisor monitoring it (reader join): Dynamics' "last
+    /// modified" reading, which the `state_entered` clock uses when reader joins count.
     pub state_modified: SimTime,
     pub wrap_up_initiated: Option<SimTime>,
     /// Last message or metadata change (reader joins included only when they reset the clock).
@@ -199,7 +199,9 @@ fn rule_eligible_at(rule: &StateRule, r: &Readings) -> Option<SimTime> {
             State::WrapUp => r.wrap_up_initiated.unwrap_or(r.state_entered),
             _ => r.created,
         },
-        Clock::StateEntered => r.state_modified,
+        // Dynamics recomputes on monitor: a reader join renews the reading when it counts.
+        Clock::StateEntered if rule.reader_resets_clock => r.state_modified,
+        Clock::StateEntered => r.state_entered,
         Clock::LastActivity if rule.reader_resets_clock => r.last_activity,
         Clock::LastActivity => r.last_activity_excluding_reader,
         Clock::LastCustomerMessage => r.last_customer_message,

@@ -11,7 +11,8 @@ use super::{Behaviour, Channel, Skill, SkillId};
 use crate::model::dist::Dist;
 use crate::time::MS_PER_MIN;
 
-const KEYS: [&str; 12] = [
+/// Every key of a behaviour layer (also the keys `sweep --vary` may name there).
+pub(crate) const KEYS: [&str; 12] = [
     "patience",
     "exchanges",
     "agent_response",
@@ -41,7 +42,7 @@ struct Layer {
     manual_response_probability: Option<f64>,
     /// With where it was set, to report a transfer rate without targets there.
     transfer_per_hour: Option<(f64, Span, String)>,
-    transfer_to: Option<Vec<SkillId>>,
+    transfer_to: Option<(Vec<SkillId>, Span, String)>,
 }
 
 /// The built-in defaults (see docs/scenario-format.md).
@@ -89,7 +90,7 @@ fn read_layer(ctx: &mut Ctx, tbl: &Tbl<'_>, extra: &[&str], skills: &[Skill]) ->
         }
     }
     if let Some(f) = tbl.get("transfer_to") {
-        l.transfer_to = skill_list(ctx, &f, skills, false);
+        l.transfer_to = skill_list(ctx, &f, skills, false).map(|v| (v, f.span.clone(), f.path.clone()));
     }
     l
 }
@@ -127,7 +128,12 @@ pub fn skill_list(ctx: &mut Ctx, f: &Field<'_>, skills: &[Skill], non_empty: boo
     Some(out)
 }
 
-fn apply(b: &mut Behaviour, l: &Layer, transfer_src: &mut Option<(Span, String)>) {
+fn apply(
+    b: &mut Behaviour,
+    l: &Layer,
+    transfer_src: &mut Option<(Span, String)>,
+    transfer_to_src: &mut Option<(Span, String)>,
+) {
     let set = |dst: &mut Dist, src: &Option<Dist>| {
         if let Some(d) = src {
             *dst = d.clone();
@@ -153,13 +159,21 @@ fn apply(b: &mut Behaviour, l: &Layer, transfer_src: &mut Option<(Span, String)>
         b.transfer_per_hour = *x;
         *transfer_src = Some((span.clone(), path.clone()));
     }
-    if let Some(t) = &l.transfer_to {
+    if let Some((t, span, path)) = &l.transfer_to {
         b.transfer_to = t.clone();
+        *transfer_to_src = Some((span.clone(), path.clone()));
     }
 }
 
 /// Reads the optional `[behaviour]` table and resolves one behaviour per (channel, skill).
-pub fn read_behaviour(ctx: &mut Ctx, f: Option<Field<'_>>, channels: &[Channel], skills: &[Skill]) -> Vec<Behaviour> {
+/// `served[k]` says whether some agent group serves skill `k` (transfers must go to one).
+pub fn read_behaviour(
+    ctx: &mut Ctx,
+    f: Option<Field<'_>>,
+    channels: &[Channel],
+    skills: &[Skill],
+    served: &[bool],
+) -> Vec<Behaviour> {
     let base = defaults();
     let (nc, ns) = (channels.len(), skills.len());
     let mut top = Layer::default();
@@ -216,13 +230,24 @@ pub fn read_behaviour(ctx: &mut Ctx, f: Option<Field<'_>>, channels: &[Channel],
     for c in 0..nc {
         for s in 0..ns {
             let mut b = base.clone();
-            let mut transfer_src = None;
+            let (mut transfer_src, mut transfer_to_src) = (None, None);
             for l in [&top, &by_channel[c], &by_skill[s], &by_cell[c * ns + s]] {
-                apply(&mut b, l, &mut transfer_src);
+                apply(&mut b, l, &mut transfer_src, &mut transfer_to_src);
             }
             if b.transfer_per_hour > 0.0 && b.transfer_to.is_empty() {
                 let (span, path) = transfer_src.unwrap_or_else(|| (0..0, "behaviour.transfer_per_hour".into()));
                 ctx.error(&span, &path, "a transfer rate needs transfer_to: the skills transfers go to");
+            }
+            if b.transfer_per_hour > 0.0 {
+                for &k in b.transfer_to.iter().filter(|&&k| !served.get(k).copied().unwrap_or(true)) {
+                    let (span, path) =
+                        transfer_to_src.clone().unwrap_or_else(|| (0..0, "behaviour.transfer_to".into()));
+                    let msg = format!(
+                        "skill `{}` is served by no agent group: a transfer to it would wait forever; add it to the skills of one under [agents]",
+                        skills[k].name
+                    );
+                    ctx.error(&span, &path, msg);
+                }
             }
             out.push(b);
         }

@@ -36,13 +36,32 @@ impl Override {
 
     /// The path segments of the key.
     pub fn segments(&self) -> Vec<&str> {
-        self.key.split('.').map(str::trim).collect()
+        // Dots inside double quotes belong to the segment, as in TOML: `cells."web/a.b".x`.
+        let mut out = Vec::new();
+        let (mut start, mut quoted) = (0, false);
+        for (i, ch) in self.key.char_indices() {
+            match ch {
+                '"' => quoted = !quoted,
+                '.' if !quoted => {
+                    out.push(unquote(&self.key[start..i]));
+                    start = i + 1;
+                }
+                _ => {}
+            }
+        }
+        out.push(unquote(&self.key[start..]));
+        out
     }
 
     /// The value as TOML: what it parses as, else the text as a string.
     pub fn toml_value(&self) -> Value {
         self.value.parse::<Value>().unwrap_or_else(|_| Value::from(self.value.as_str()))
     }
+}
+
+fn unquote(seg: &str) -> &str {
+    let seg = seg.trim();
+    seg.strip_prefix('"').and_then(|x| x.strip_suffix('"')).unwrap_or(seg)
 }
 
 /// Writes `ov` into `doc`, creating missing intermediate tables. Returns the segments of the
@@ -196,6 +215,14 @@ fn article(type_name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn quoted_segments_keep_their_dots_and_slashes() {
+        let o = Override::parse("behaviour.cells.\"web/a.b\".transfer_per_hour=2").unwrap();
+        assert_eq!(o.segments(), vec!["behaviour", "cells", "web/a.b", "transfer_per_hour"]);
+        let o = Override::parse("behaviour.cells.web/a.rate=2").unwrap();
+        assert_eq!(o.segments(), vec!["behaviour", "cells", "web/a", "rate"]);
+    }
 
     fn set(text: &str, kv: &str) -> Result<String, String> {
         let mut doc: DocumentMut = text.parse().expect("test documents should parse");

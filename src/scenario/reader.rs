@@ -34,7 +34,8 @@ pub const MSDYN_CHANNELS: [(u32, &str); 14] = [
 ];
 
 const TOP_KEYS: [&str; 7] = ["scenario", "channels", "skills", "agents", "arrivals", "behaviour", "policy"];
-const SCENARIO_KEYS: [&str; 9] = [
+/// Every key of `[scenario]` (also the keys `sweep --vary` may name there).
+pub(crate) const SCENARIO_KEYS: [&str; 9] = [
     "name",
     "description",
     "start_date",
@@ -195,7 +196,8 @@ fn read(ctx: &mut Ctx, root: &Item, file_label: &str, source_text: &str) -> Opti
         // unknown. The missing table has been reported.
         return None;
     }
-    let behaviour = read_behaviour(ctx, doc.get("behaviour"), &channels, &skills);
+    let served: Vec<bool> = (0..skills.len()).map(|k| groups.iter().any(|g| g.skills.contains(&k))).collect();
+    let behaviour = read_behaviour(ctx, doc.get("behaviour"), &channels, &skills, &served);
     let policy = read_policy(ctx, doc.get("policy"), &channels, &skills);
     let head = head?;
     Some(Scenario {
@@ -585,10 +587,15 @@ fn read_arrival(
             }
         }
     }
-    let rate = t.require(ctx, "rate_per_hour").and_then(|rf| ctx.number_where(&rf, "must be a rate > 0", |x| x > 0.0));
+    // The upper bound keeps a typo (an extra zero or five) from running out of memory.
+    let rate = t.require(ctx, "rate_per_hour").and_then(|rf| {
+        ctx.number_where(&rf, "must be a rate > 0 and at most 1000000 per hour", |x| x > 0.0 && x <= 1e6)
+    });
     let multipliers = |ctx: &mut Ctx, key: &str, n: usize, what: &str| -> Option<Vec<f64>> {
         match t.get(key) {
-            Some(mf) => ctx.numbers(&mf, n, what, "must be a multiplier >= 0", |x| x >= 0.0),
+            Some(mf) => {
+                ctx.numbers(&mf, n, what, "must be a multiplier from 0 to 1000", |x| (0.0..=1000.0).contains(&x))
+            }
             None => Some(vec![1.0; n]),
         }
     };
