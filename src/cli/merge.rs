@@ -1,8 +1,57 @@
-//! `autoclose merge` (being written).
+//! `autoclose merge`: checks that the folders are the N shards of one `sweep --shard I/N`
+//! grid and writes exactly the folder a single unsharded `sweep` writes.
+
+use super::run::overrides;
+use super::sweep::{manifest, print_table, RunHead};
+use anyhow::Context;
+use autoclose::grid::{self, shard};
+use autoclose::metrics::RepReport;
+use autoclose::output::Staging;
+use std::path::PathBuf;
+use std::process::ExitCode;
 
 #[derive(Debug, clap::Args)]
-pub struct MergeArgs {}
+pub struct MergeArgs {
+    /// The shard folders written by `sweep --shard I/N`: all N of them, in any order.
+    #[arg(required = true, value_name = "DIR")]
+    pub dirs: Vec<PathBuf>,
+    /// Results folder [default: results/<scenario name>-sweep].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Replace an existing results folder.
+    #[arg(long)]
+    pub force: bool,
+    /// No table.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
 
-pub fn merge(_a: MergeArgs) -> anyhow::Result<std::process::ExitCode> {
-    anyhow::bail!("`merge` is being written")
+pub fn merge(a: MergeArgs) -> anyhow::Result<ExitCode> {
+    let m = shard::merge(&a.dirs)?;
+    let info = &m.info;
+    let ov = overrides(info.args.seed, info.args.replications, &info.args.set)?;
+    let target =
+        a.out.clone().unwrap_or_else(|| PathBuf::from("results").join(format!("{}-sweep", info.scenario_name)));
+    let staging = Staging::begin(&target, a.force)?;
+    staging.write("summary.csv", &m.summary)?;
+    staging.write("timeseries.csv", &m.timeseries)?;
+    staging.write("sweeps.csv", &m.sweeps)?;
+    staging.write("grid.csv", &grid::write_grid(Vec::new(), &m.grid)?)?;
+    let all: Vec<&[RepReport]> = m.reports.iter().map(Vec::as_slice).collect();
+    let rows = grid::comparison(&all, info.baseline_index);
+    let bytes = grid::write_comparison(Vec::new(), &info.scenario_name, &m.grid, info.baseline_index, &rows)
+        .context("writing comparison.csv")?;
+    staging.write("comparison.csv", &bytes)?;
+    staging.write("scenario.toml", info.scenario_text.as_bytes())?;
+    let head = RunHead { name: &info.scenario_name, seed: info.seed, replications: info.replications };
+    let man = manifest(&info.scenario_file, &head, &ov, &info.args, &target);
+    staging.write("manifest.toml", man.to_toml().as_bytes())?;
+    let dir = staging.commit()?;
+    if !a.quiet {
+        println!("{}: merged {} shard(s) of {} configuration(s)", info.scenario_name, info.count, m.grid.configs.len());
+        let configs: Vec<usize> = (0..m.grid.configs.len()).collect();
+        print_table(&m.grid, &configs, &m.reports, info.baseline_index);
+        println!("results: {}", dir.display());
+    }
+    Ok(ExitCode::SUCCESS)
 }

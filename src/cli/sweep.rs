@@ -1,8 +1,264 @@
-//! `autoclose sweep` (being written).
+//! `autoclose sweep`: a grid of configurations (`--vary`), every one checked before any run,
+//! their replications in parallel, one results folder with the comparison, or with
+//! `--shard I/N` one share of the grid for `autoclose merge`.
+
+use super::progress::with_progress;
+use super::run::{load, overrides, show};
+use super::set_threads;
+use anyhow::Context;
+use autoclose::grid::{self, Grid, GridArgs, ShardInfo, ShardSpec};
+use autoclose::metrics::{aggregate, Metric, RepReport};
+use autoclose::output::{write_sweeps, write_timeseries, Clock, Manifest, Staging};
+use autoclose::scenario::overrides::Override;
+use autoclose::scenario::Scenario;
+use rayon::prelude::*;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
 
 #[derive(Debug, clap::Args)]
-pub struct SweepArgs {}
+pub struct SweepArgs {
+    /// The scenario file (TOML).
+    pub scenario: PathBuf,
+    /// An axis of the grid: a dotted scenario key and its values, e.g.
+    /// --vary policy.schedulers.main.interval=5m,25m,1h. Ranges, ends included: 20..40:2
+    /// (integers; step 1 by default), 5m..30m:5m (durations). Repeatable: the grid is the
+    /// product of the axes, the first varying slowest.
+    #[arg(long = "vary", value_name = "KEY=V1,V2,...")]
+    pub vary: Vec<String>,
+    /// Override a scenario key in every configuration, as `run --set` does.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// Master seed, instead of the scenario's `scenario.seed`.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Replications of each configuration, instead of the scenario's `scenario.replications`.
+    #[arg(long)]
+    pub replications: Option<u32>,
+    /// The configuration the others are compared with, by label (`interval=25m,waiting=2h`)
+    /// or 0-based index [default: the first].
+    #[arg(long, value_name = "LABEL|INDEX")]
+    pub baseline: Option<String>,
+    /// Run only configurations c with c % N == I (0 <= I < N) and write a shard folder for
+    /// `autoclose merge`.
+    #[arg(long, value_name = "I/N")]
+    pub shard: Option<String>,
+    /// Results folder [default: results/<scenario name>-sweep, or
+    /// results/<scenario name>-sweep-shard-I-of-N].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Replace an existing results folder.
+    #[arg(long)]
+    pub force: bool,
+    /// Worker threads [default: all cores]. Results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// No progress bar and no table.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
 
-pub fn sweep(_a: SweepArgs) -> anyhow::Result<std::process::ExitCode> {
-    anyhow::bail!("`sweep` is being written")
+pub fn sweep(a: SweepArgs) -> anyhow::Result<ExitCode> {
+    set_threads(a.threads)?;
+    let grid = Grid::parse(&a.vary)?;
+    let shard = a.shard.as_deref().map(ShardSpec::parse).transpose()?;
+    let ov = overrides(a.seed, a.replications, &a.set)?;
+    let base = load(&a.scenario, &ov)?;
+    let scenarios = grid::load_configs(&a.scenario, &base, &ov, &grid)?;
+    let baseline = a.baseline.as_deref().map(|b| grid.find(b)).transpose()?.unwrap_or(0);
+    let args = GridArgs {
+        vary: a.vary.clone(),
+        set: a.set.clone(),
+        seed: a.seed,
+        replications: a.replications,
+        baseline: a.baseline.clone(),
+    };
+    let target = a.out.clone().unwrap_or_else(|| {
+        let name = match shard {
+            None => format!("{}-sweep", base.name),
+            Some(s) => format!("{}-sweep-shard-{}-of-{}", base.name, s.index, s.count),
+        };
+        PathBuf::from("results").join(name)
+    });
+    let staging = Staging::begin(&target, a.force)?;
+
+    let selected: Vec<usize> = (0..grid.configs.len()).filter(|&c| shard.is_none_or(|s| s.owns(c))).collect();
+    let total: u64 = selected.iter().map(|&c| scenarios[c].horizon.ms() * scenarios[c].replications as u64).sum();
+    let started = Instant::now();
+    let run = with_progress(total, a.quiet, |counter| grid::run_grid(&scenarios, &selected, Some(counter)))?;
+    let wall = started.elapsed();
+
+    let labelled: Vec<(&str, &[RepReport])> =
+        run.configs.iter().zip(&run.reports).map(|(&c, r)| (grid.configs[c].label.as_str(), r.as_slice())).collect();
+    grid::write_summary(staging.create("summary.csv")?, &base.name, &labelled)?.flush()?;
+    let (ts, sw) = per_config_csvs(&base.name, &grid, &scenarios, &run.configs, &run.reports)?;
+    staging.write("timeseries.csv", &ts)?;
+    staging.write("sweeps.csv", &sw)?;
+    staging.write("grid.csv", &grid::write_grid(Vec::new(), &grid)?)?;
+    staging.write("scenario.toml", base.source_text.as_bytes())?;
+    match shard {
+        None => {
+            let all: Vec<&[RepReport]> = run.reports.iter().map(Vec::as_slice).collect();
+            let rows = grid::comparison(&all, baseline);
+            let bytes = grid::write_comparison(Vec::new(), &base.name, &grid, baseline, &rows)?;
+            staging.write("comparison.csv", &bytes)?;
+            let head = RunHead { name: &base.name, seed: base.seed, replications: base.replications };
+            let m = manifest(&a.scenario.display().to_string(), &head, &ov, &args, &target);
+            staging.write("manifest.toml", m.to_toml().as_bytes())?;
+        }
+        Some(s) => {
+            let info = ShardInfo {
+                format: grid::shard::SHARD_FORMAT,
+                program: "autoclose".into(),
+                version: env!("CARGO_PKG_VERSION").into(),
+                index: s.index,
+                count: s.count,
+                scenario_file: a.scenario.display().to_string(),
+                scenario_name: base.name.clone(),
+                seed: base.seed,
+                replications: base.replications,
+                grid_size: grid.configs.len(),
+                configs_in_shard: selected.clone(),
+                baseline_index: baseline,
+                scenario_text: base.source_text.clone(),
+                args,
+            };
+            staging.write("shard.toml", info.to_toml().as_bytes())?;
+        }
+    }
+    let dir = staging.commit()?;
+
+    if !a.quiet {
+        let events: u64 = run.reports.iter().flatten().map(|r| r.stats.events).sum();
+        let share = shard.map(|s| format!(" (shard {}/{})", s.index, s.count)).unwrap_or_default();
+        println!(
+            "{}: {} configuration(s){share} x {} replication(s) of {} in {:.2} s ({:.1} M events/s)",
+            base.name,
+            run.configs.len(),
+            base.replications,
+            base.horizon,
+            wall.as_secs_f64(),
+            events as f64 / wall.as_secs_f64() / 1e6
+        );
+        print_table(&grid, &run.configs, &run.reports, baseline);
+        println!("results: {}", dir.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `timeseries.csv` and `sweeps.csv` of the configurations run, each configuration with its
+/// own calendar clock (a grid may vary `scenario.start_date`).
+fn per_config_csvs(
+    name: &str,
+    grid: &Grid,
+    scenarios: &[Scenario],
+    configs: &[usize],
+    reports: &[Vec<RepReport>],
+) -> anyhow::Result<(Vec<u8>, Vec<u8>)> {
+    // Each call writes the header line first: keep it once (alone for a shard with no
+    // configuration, so that merge still finds the columns).
+    let clock0 = Clock::new(scenarios[0].start_date);
+    let mut ts = write_timeseries(Vec::new(), clock0, &[]).context("writing timeseries.csv")?;
+    let mut sw = write_sweeps(Vec::new(), clock0, &[]).context("writing sweeps.csv")?;
+    let body = |bytes: Vec<u8>| -> Vec<u8> {
+        let end = bytes.iter().position(|&b| b == b'\n').map_or(bytes.len(), |i| i + 1);
+        bytes[end..].to_vec()
+    };
+    // Formatting is most of the writing time: each configuration's rows in parallel, joined
+    // in grid order.
+    let parts = configs
+        .par_iter()
+        .zip(reports)
+        .map(|(&c, reps)| -> std::io::Result<(Vec<u8>, Vec<u8>)> {
+            let clock = Clock::new(scenarios[c].start_date);
+            let rows: Vec<_> = reps.iter().map(|r| (name, grid.configs[c].label.as_str(), r)).collect();
+            Ok((body(write_timeseries(Vec::new(), clock, &rows)?), body(write_sweeps(Vec::new(), clock, &rows)?)))
+        })
+        .collect::<Result<Vec<_>, _>>()
+        .context("writing timeseries.csv and sweeps.csv")?;
+    for (t, s) in parts {
+        ts.extend(t);
+        sw.extend(s);
+    }
+    Ok((ts, sw))
+}
+
+/// What a manifest needs of the scenario as run.
+pub struct RunHead<'a> {
+    pub name: &'a str,
+    pub seed: u64,
+    pub replications: u32,
+}
+
+/// The manifest of a whole grid; `merge` writes the same one.
+pub fn manifest(scenario_file: &str, s: &RunHead, ov: &[Override], args: &GridArgs, out: &Path) -> Manifest {
+    Manifest {
+        program: "autoclose".into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        command: "sweep".into(),
+        scenario_file: scenario_file.to_string(),
+        scenario_name: s.name.to_string(),
+        seed: s.seed,
+        replications: s.replications,
+        overrides: ov.iter().map(|o| format!("{}={}", o.key, o.value)).collect(),
+        files: [
+            "summary.csv",
+            "comparison.csv",
+            "timeseries.csv",
+            "sweeps.csv",
+            "grid.csv",
+            "manifest.toml",
+            "scenario.toml",
+        ]
+        .iter()
+        .map(|f| f.to_string())
+        .collect(),
+        rerun: format!("autoclose sweep {scenario_file}{} --out {}", args.command_line(), out.display()),
+    }
+}
+
+/// The comparison table: a line per configuration, means with their 95% half-widths.
+pub fn print_table(grid: &Grid, configs: &[usize], reports: &[Vec<RepReport>], baseline: usize) {
+    let header = [
+        "configuration",
+        "auto-closed",
+        "latency p50",
+        "latency p99",
+        "premature",
+        "zombie agents",
+        "queue wait",
+        "service level",
+    ];
+    let mut lines: Vec<Vec<String>> = vec![header.iter().map(|h| h.to_string()).collect()];
+    for (&c, reps) in configs.iter().zip(reports) {
+        let agg = aggregate(reps, grid::compare::LEVEL);
+        let Some(o) = agg.first() else { continue };
+        let mark = if c == baseline { " *" } else { "" };
+        lines.push(vec![
+            format!("{}{mark}", grid.configs[c].label),
+            show(o, Metric::AutoClosed, 1.0, ""),
+            show(o, Metric::LatencyP50S, 1.0 / 60.0, " min"),
+            show(o, Metric::LatencyP99S, 1.0 / 60.0, " min"),
+            show(o, Metric::PrematureShare, 100.0, " %"),
+            show(o, Metric::ZombieCapacityAgents, 1.0, ""),
+            show(o, Metric::QueueWaitMeanS, 1.0, " s"),
+            show(o, Metric::ServiceLevel, 100.0, " %"),
+        ]);
+    }
+    let widths: Vec<usize> =
+        (0..header.len()).map(|i| lines.iter().map(|l| l[i].chars().count()).max().unwrap_or(0)).collect();
+    for (n, l) in lines.iter().enumerate() {
+        let cells: Vec<String> = l
+            .iter()
+            .zip(&widths)
+            .enumerate()
+            .map(|(i, (cell, w))| if i == 0 { format!("{cell:<w$}") } else { format!("{cell:>w$}") })
+            .collect();
+        println!("  {}", cells.join("  ").trim_end());
+        if n == 0 {
+            println!("  {}", widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().join("  "));
+        }
+    }
+    println!("  (* baseline; ± is the half-width of the 95% interval over replications; differences with paired intervals in comparison.csv)");
 }

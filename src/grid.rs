@@ -1,1 +1,0 @@
-//! Grids of configurations (being written).

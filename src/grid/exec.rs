@@ -1,0 +1,144 @@
+//! Building and running a grid: every configuration is read and checked before anything
+//! runs, then the (configuration, replication) jobs run flattened on rayon's pool and are
+//! collected in grid order, so the results do not depend on the thread count.
+//!
+//! Common random numbers: a replication's seed derives from (master seed, replication index)
+//! and every random stream from (seed, replication, purpose, index) (see `engine::rng`), so
+//! replication r sees the same customers under every configuration.
+
+use super::keys::{closest_keys, valid_keys};
+use super::{Grid, GridError};
+use crate::metrics::RepReport;
+use crate::runner::replicate;
+use crate::scenario::overrides::Override;
+use crate::scenario::{load_file, Diagnostic, Scenario};
+use rayon::prelude::*;
+use std::path::Path;
+use std::sync::atomic::AtomicU64;
+use toml_edit::DocumentMut;
+
+/// How many of the closest valid keys an unknown `--vary` key lists.
+const SUGGESTIONS: usize = 5;
+
+/// Reads every configuration of `grid`: the file at `path` with the `base` overrides
+/// (`--seed`, `--replications`, `--set`), then the configuration's own. `scenario` is the file
+/// read with the base overrides only. Fails, before any run, on an unknown `--vary` key (with
+/// the closest valid keys) or on any configuration the reader refuses (with its diagnostics).
+pub fn load_configs(
+    path: &Path,
+    scenario: &Scenario,
+    base: &[Override],
+    grid: &Grid,
+) -> Result<Vec<Scenario>, GridError> {
+    for a in &grid.axes {
+        if base.iter().any(|o| o.key == a.key) {
+            return Err(GridError::KeyAlsoSet { key: a.key.clone() });
+        }
+    }
+    let doc: DocumentMut =
+        scenario.source_text.parse().expect("the text of a scenario that was read should parse as TOML");
+    let keys = valid_keys(&doc);
+    for a in &grid.axes {
+        if keys.contains(&a.key) {
+            continue;
+        }
+        // Not a listed key: the reader decides. Only an "unknown key" at this key or one of
+        // its parents makes it unknown; a bad value is reported with the configurations.
+        let mut probe = base.to_vec();
+        probe.push(Override { key: a.key.clone(), value: a.values[0].clone() });
+        if let Err(d) = load_file(path, &probe) {
+            let unknown = d.iter().any(|d| {
+                d.message.starts_with("unknown key")
+                    && (d.field == a.key || a.key.starts_with(&format!("{}.", d.field)))
+            });
+            if unknown {
+                let close = closest_keys(&a.key, &keys, SUGGESTIONS);
+                let hint = format!("; the closest valid keys are:\n  {}", close.join("\n  "));
+                return Err(GridError::UnknownKey { key: a.key.clone(), hint });
+            }
+        }
+    }
+    let loaded: Vec<Result<Scenario, Vec<Diagnostic>>> = grid
+        .configs
+        .par_iter()
+        .map(|c| {
+            let mut ovs = base.to_vec();
+            ovs.extend(c.overrides(grid));
+            load_file(path, &ovs).map_err(|d| d.0)
+        })
+        .collect();
+    // Each distinct problem once, with the configurations that have it.
+    let mut problems: Vec<(String, Vec<usize>)> = Vec::new();
+    for (i, r) in loaded.iter().enumerate() {
+        if let Err(diags) = r {
+            for d in diags {
+                let text = as_vary(d, grid);
+                match problems.iter_mut().find(|(t, _)| *t == text) {
+                    Some((_, cs)) => cs.push(i),
+                    None => problems.push((text, vec![i])),
+                }
+            }
+        }
+    }
+    let invalid = loaded.iter().filter(|r| r.is_err()).count();
+    if invalid > 0 {
+        let report = problems
+            .iter()
+            .map(|(text, cs)| {
+                let mut which: Vec<String> =
+                    cs.iter().take(4).map(|&i| format!("{i} ({})", grid.configs[i].label)).collect();
+                if cs.len() > 4 {
+                    which.push(format!("and {} more", cs.len() - 4));
+                }
+                format!("{text}\n    in configuration {}", which.join(", "))
+            })
+            .collect::<Vec<_>>()
+            .join("\n");
+        return Err(GridError::InvalidConfigs { invalid, total: grid.configs.len(), report });
+    }
+    Ok(loaded.into_iter().map(|r| r.expect("every configuration was checked to be valid just above")).collect())
+}
+
+/// A diagnostic, blaming `--vary` rather than `--set` for a problem in an axis's value.
+fn as_vary(d: &Diagnostic, grid: &Grid) -> String {
+    let text = d.to_string();
+    if d.file != "--set" {
+        return text;
+    }
+    for a in &grid.axes {
+        for v in &a.values {
+            let from = format!("(from --set {}={v})", a.key);
+            if let Some(head) = text.strip_suffix(&from) {
+                return format!("{}(from --vary {}={v})", head.replacen("--set:", "--vary:", 1), a.key);
+            }
+        }
+    }
+    text
+}
+
+/// The reports of the configurations run, in the order they were asked for.
+#[derive(Debug, Clone)]
+pub struct GridRun {
+    /// Indices into the grid.
+    pub configs: Vec<usize>,
+    /// `reports[k]`: every replication of `configs[k]`, in replication order.
+    pub reports: Vec<Vec<RepReport>>,
+}
+
+/// Runs every replication of the `selected` configurations, as one flat list of
+/// (configuration, replication) jobs; `progress` counts simulated milliseconds over all jobs.
+pub fn run_grid(
+    scenarios: &[Scenario],
+    selected: &[usize],
+    progress: Option<&AtomicU64>,
+) -> Result<GridRun, GridError> {
+    let jobs: Vec<(usize, u32)> =
+        selected.iter().flat_map(|&c| (0..scenarios[c].replications).map(move |r| (c, r))).collect();
+    let mut flat = jobs
+        .par_iter()
+        .map(|&(c, r)| replicate::<std::io::Sink>(&scenarios[c], r, None, progress))
+        .collect::<Result<Vec<_>, _>>()?
+        .into_iter();
+    let reports = selected.iter().map(|&c| flat.by_ref().take(scenarios[c].replications as usize).collect()).collect();
+    Ok(GridRun { configs: selected.to_vec(), reports })
+}

@@ -1,0 +1,330 @@
+//! The `--vary KEY=V1,V2,...` axes, their value lists and ranges, and the grid of
+//! configurations they span (the cartesian product, first axis varying slowest).
+//!
+//! Owns no validation of the values: every configuration is read like a `--set` override by
+//! the scenario reader (see `exec::load_configs`).
+
+use super::GridError;
+use crate::scenario::overrides::Override;
+use crate::time::{parse_duration, SimDuration};
+
+/// Most values one range may expand to, and most configurations in a grid: beyond these a
+/// typo (`1s..30d:1s`) would otherwise ask for millions of runs.
+pub const MAX_RANGE_VALUES: usize = 10_000;
+pub const MAX_CONFIGS: usize = 100_000;
+
+/// One axis: a dotted scenario key and the values it takes, as typed (ranges expanded).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Vary {
+    pub key: String,
+    pub values: Vec<String>,
+}
+
+impl Vary {
+    /// Parses `KEY=V1,V2,...`. Commas inside `[...]`, `{...}` or quotes do not split, so a
+    /// value may be a TOML array. An item `A..B:S` is a range (see `expand_range`).
+    pub fn parse(arg: &str) -> Result<Vary, GridError> {
+        let bad = |reason: String| GridError::BadVary { arg: arg.to_string(), reason };
+        let ov = Override::parse(arg).map_err(bad)?;
+        if ov.value.is_empty() {
+            return Err(bad("expected at least one value after `=`".into()));
+        }
+        let mut values: Vec<String> = Vec::new();
+        for item in split_top_level(&ov.value) {
+            let item = item.trim();
+            if item.is_empty() {
+                return Err(bad("empty value in the list (two commas in a row, or a trailing comma?)".into()));
+            }
+            let expanded = match is_range(item) {
+                true => expand_range(item).map_err(bad)?,
+                false => vec![item.to_string()],
+            };
+            for v in expanded {
+                if values.contains(&v) {
+                    return Err(bad(format!("value `{v}` is listed twice")));
+                }
+                values.push(v);
+            }
+        }
+        Ok(Vary { key: ov.key, values })
+    }
+}
+
+/// Splits at commas outside brackets, braces and quotes.
+fn split_top_level(s: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let (mut depth, mut quote, mut start) = (0i32, None::<char>, 0);
+    for (i, c) in s.char_indices() {
+        match (quote, c) {
+            (Some(q), c) if c == q => quote = None,
+            (Some(_), _) => {}
+            (None, '"' | '\'') => quote = Some(c),
+            (None, '[' | '{') => depth += 1,
+            (None, ']' | '}') => depth -= 1,
+            (None, ',') if depth == 0 => {
+                out.push(&s[start..i]);
+                start = i + 1;
+            }
+            _ => {}
+        }
+    }
+    out.push(&s[start..]);
+    out
+}
+
+fn is_range(item: &str) -> bool {
+    item.contains("..") && !item.starts_with(['[', '{', '"', '\''])
+}
+
+/// Expands `A..B` or `A..B:STEP`, both ends inclusive (`B` is included when a step lands on
+/// it). Integers (`20..40:2`; the step defaults to 1) or durations (`5m..30m:5m`; the step is
+/// required), written in their shortest form (`60m` comes out as `1h`). Float ranges are
+/// refused: their steps do not add up exactly; list such values instead.
+pub fn expand_range(item: &str) -> Result<Vec<String>, String> {
+    let (range, step) = match item.split_once(':') {
+        Some((r, s)) => (r, Some(s.trim())),
+        None => (item, None),
+    };
+    let (a, b) = range.split_once("..").ok_or_else(|| format!("`{item}` is not a range A..B[:STEP]"))?;
+    let (a, b) = (a.trim(), b.trim());
+    let too_many = |n: u128| format!("range `{item}` has {n} values, more than the {MAX_RANGE_VALUES} allowed");
+    if let (Ok(lo), Ok(hi)) = (a.parse::<i64>(), b.parse::<i64>()) {
+        let step = match step {
+            None => 1,
+            Some(s) => s.parse::<i64>().map_err(|_| format!("range `{item}`: the step `{s}` is not an integer"))?,
+        };
+        if step <= 0 {
+            return Err(format!("range `{item}`: the step must be positive"));
+        }
+        if lo > hi {
+            return Err(format!("range `{item}`: the start is after the end"));
+        }
+        let n = ((hi as i128 - lo as i128) / step as i128 + 1) as u128;
+        if n > MAX_RANGE_VALUES as u128 {
+            return Err(too_many(n));
+        }
+        return Ok((0..n as i64).map(|k| (lo + k * step).to_string()).collect());
+    }
+    let dur = |s: &str| parse_duration(s).ok();
+    match (dur(a), dur(b)) {
+        (Some(lo), Some(hi)) => {
+            let Some(s) = step else {
+                return Err(format!("duration range `{item}` needs a step, e.g. `{a}..{b}:5m`"));
+            };
+            let step = dur(s).ok_or_else(|| format!("range `{item}`: the step `{s}` is not a duration"))?;
+            if step == SimDuration::ZERO {
+                return Err(format!("range `{item}`: the step must be positive"));
+            }
+            if lo > hi {
+                return Err(format!("range `{item}`: the start is after the end"));
+            }
+            let n = ((hi.ms() - lo.ms()) / step.ms() + 1) as u128;
+            if n > MAX_RANGE_VALUES as u128 {
+                return Err(too_many(n));
+            }
+            Ok((0..n as u64).map(|k| SimDuration(lo.ms() + k * step.ms()).to_string()).collect())
+        }
+        _ => Err(format!(
+            "`{item}` is not a range of integers (20..40:2) or of durations (5m..30m:5m); list other values one by one"
+        )),
+    }
+}
+
+/// One point of the grid.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Config {
+    /// Position in the grid, 0-based.
+    pub index: usize,
+    /// `interval=5m,waiting=2h`: each axis's short name and value, in `--vary` order.
+    pub label: String,
+    /// One value per axis, as typed.
+    pub values: Vec<String>,
+}
+
+impl Config {
+    /// The overrides that make this configuration, one per axis, to append to the base ones.
+    pub fn overrides(&self, grid: &Grid) -> Vec<Override> {
+        grid.axes.iter().zip(&self.values).map(|(a, v)| Override { key: a.key.clone(), value: v.clone() }).collect()
+    }
+}
+
+/// The axes and their cartesian product.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Grid {
+    pub axes: Vec<Vary>,
+    /// Each axis's name in labels: the shortest dotted suffix of its key that no other axis
+    /// shares (usually the last segment).
+    pub names: Vec<String>,
+    pub configs: Vec<Config>,
+}
+
+impl Grid {
+    /// Parses every `--vary` argument and spans the grid. Without axes the grid is the one
+    /// configuration `base`.
+    pub fn parse(args: &[String]) -> Result<Grid, GridError> {
+        let axes = args.iter().map(|a| Vary::parse(a)).collect::<Result<Vec<_>, _>>()?;
+        Grid::new(axes)
+    }
+
+    pub fn new(axes: Vec<Vary>) -> Result<Grid, GridError> {
+        for (i, a) in axes.iter().enumerate() {
+            if axes[..i].iter().any(|b| b.key == a.key) {
+                return Err(GridError::RepeatedKey { key: a.key.clone() });
+            }
+            if a.values.is_empty() {
+                return Err(GridError::BadVary { arg: a.key.clone(), reason: "expected at least one value".into() });
+            }
+            if a.key == "scenario.replications" {
+                return Err(GridError::VaryReplications);
+            }
+        }
+        let size = axes.iter().try_fold(1usize, |n, a| n.checked_mul(a.values.len()));
+        match size {
+            Some(n) if n <= MAX_CONFIGS => {}
+            _ => {
+                return Err(GridError::BadVary {
+                    arg: axes.last().map(|a| a.key.clone()).unwrap_or_default(),
+                    reason: format!("the grid would have more than {MAX_CONFIGS} configurations"),
+                })
+            }
+        }
+        let names = short_names(&axes.iter().map(|a| a.key.as_str()).collect::<Vec<_>>());
+        let mut configs = Vec::new();
+        let mut idx = vec![0usize; axes.len()];
+        loop {
+            let values: Vec<String> = idx.iter().zip(&axes).map(|(&i, a)| a.values[i].clone()).collect();
+            let label = if axes.is_empty() {
+                "base".to_string()
+            } else {
+                names.iter().zip(&values).map(|(n, v)| format!("{n}={v}")).collect::<Vec<_>>().join(",")
+            };
+            configs.push(Config { index: configs.len(), label, values });
+            // Odometer: the last axis turns fastest, so the first varies slowest.
+            let mut k = axes.len();
+            loop {
+                if k == 0 {
+                    return Ok(Grid { axes, names, configs });
+                }
+                k -= 1;
+                idx[k] += 1;
+                if idx[k] < axes[k].values.len() {
+                    break;
+                }
+                idx[k] = 0;
+            }
+        }
+    }
+
+    /// The configuration a `--baseline` names, by label or 0-based index.
+    pub fn find(&self, given: &str) -> Result<usize, GridError> {
+        if let Some(c) = self.configs.iter().find(|c| c.label == given) {
+            return Ok(c.index);
+        }
+        match given.trim().parse::<usize>() {
+            Ok(i) if i < self.configs.len() => Ok(i),
+            _ => {
+                let mut labels: Vec<&str> = self.configs.iter().take(8).map(|c| c.label.as_str()).collect();
+                if self.configs.len() > 8 {
+                    labels.push("...");
+                }
+                Err(GridError::Baseline {
+                    given: given.to_string(),
+                    count: self.configs.len(),
+                    labels: labels.join("; "),
+                })
+            }
+        }
+    }
+}
+
+/// For each key, its shortest dotted suffix that is not a suffix of another key.
+fn short_names(keys: &[&str]) -> Vec<String> {
+    keys.iter()
+        .map(|k| {
+            let segs: Vec<&str> = k.split('.').collect();
+            (1..=segs.len())
+                .map(|n| segs[segs.len() - n..].join("."))
+                .find(|suffix| {
+                    keys.iter().filter(|o| *o != k).all(|o| *o != suffix && !o.ends_with(&format!(".{suffix}")))
+                })
+                .unwrap_or_else(|| k.to_string())
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn vals(arg: &str) -> Vec<String> {
+        Vary::parse(arg).expect("test arguments should parse").values
+    }
+
+    #[test]
+    fn lists_split_at_top_level_commas_only() {
+        assert_eq!(vals("a.b=5m, 25m,1h"), ["5m", "25m", "1h"]);
+        assert_eq!(vals("a.b=[1, 2],[3]"), ["[1, 2]", "[3]"]);
+        assert_eq!(vals("a.b=\"x,y\",z"), ["\"x,y\"", "z"]);
+        assert!(Vary::parse("a.b=1,,2").is_err());
+        assert!(Vary::parse("a.b=").is_err());
+        assert!(Vary::parse("a.b=1,1").is_err());
+        assert!(Vary::parse("novalue").is_err());
+    }
+
+    #[test]
+    fn integer_ranges_are_inclusive_with_a_default_step_of_one() {
+        assert_eq!(vals("k=20..26:2"), ["20", "22", "24", "26"]);
+        assert_eq!(vals("k=1..3"), ["1", "2", "3"]);
+        assert_eq!(vals("k=1..4:2"), ["1", "3"]);
+        assert_eq!(vals("k=0,5..6"), ["0", "5", "6"]);
+        assert!(Vary::parse("k=5..1").is_err());
+        assert!(Vary::parse("k=1..5:0").is_err());
+        assert!(Vary::parse("k=0..1000000").is_err());
+    }
+
+    #[test]
+    fn duration_ranges_need_a_step_and_print_shortest() {
+        assert_eq!(vals("k=5m..30m:5m"), ["5m", "10m", "15m", "20m", "25m", "30m"]);
+        assert_eq!(vals("k=30m..2h:30m"), ["30m", "1h", "1h30m", "2h"]);
+        assert!(Vary::parse("k=5m..30m").is_err());
+        assert!(Vary::parse("k=0.1..0.5:0.1").is_err());
+        assert!(Vary::parse("k=5m..30:5m").is_err());
+    }
+
+    #[test]
+    fn the_grid_is_the_product_with_the_first_axis_slowest() {
+        let g = Grid::parse(&["p.main.interval=5m,1h".into(), "p.c.timeouts.waiting=30m,2h,1d".into()]).unwrap();
+        let labels: Vec<&str> = g.configs.iter().map(|c| c.label.as_str()).collect();
+        assert_eq!(
+            labels,
+            [
+                "interval=5m,waiting=30m",
+                "interval=5m,waiting=2h",
+                "interval=5m,waiting=1d",
+                "interval=1h,waiting=30m",
+                "interval=1h,waiting=2h",
+                "interval=1h,waiting=1d"
+            ]
+        );
+        assert_eq!(g.configs[4].values, ["1h", "2h"]);
+        assert_eq!(g.find("interval=1h,waiting=30m").unwrap(), 3);
+        assert_eq!(g.find("5").unwrap(), 5);
+        assert!(g.find("6").is_err() && g.find("nope").is_err());
+    }
+
+    #[test]
+    fn ambiguous_last_segments_grow_until_unique() {
+        let keys = ["policy.channels.a.timeouts.open", "policy.channels.b.timeouts.open", "x.interval"];
+        assert_eq!(short_names(&keys), ["a.timeouts.open", "b.timeouts.open", "interval"]);
+        assert_eq!(short_names(&["a.x", "x"]), ["a.x", "x"]);
+    }
+
+    #[test]
+    fn no_axes_is_one_base_configuration_and_repeats_are_refused() {
+        let g = Grid::parse(&[]).unwrap();
+        assert_eq!(g.configs.len(), 1);
+        assert_eq!(g.configs[0].label, "base");
+        assert!(matches!(Grid::parse(&["k=1".into(), "k=2".into()]), Err(GridError::RepeatedKey { .. })));
+        assert!(matches!(Grid::parse(&["scenario.replications=1,2".into()]), Err(GridError::VaryReplications)));
+    }
+}

@@ -1,0 +1,355 @@
+//! `autoclose sweep` and `autoclose merge`, end to end through the binary: shards merge into
+//! exactly the single run, the thread count changes nothing, bad grids are refused before any
+//! run with useful messages, and the comparison is paired over common random numbers.
+
+use autoclose::metrics::Estimate;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const SCENARIO: &str = "scenarios/quickstart.toml";
+const INTERVAL: &str = "policy.schedulers.main.interval";
+const WAITING: &str = "policy.channels.whatsapp.timeouts.waiting";
+const CSVS: [&str; 5] = ["summary.csv", "comparison.csv", "timeseries.csv", "sweeps.csv", "grid.csv"];
+
+fn autoclose(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_autoclose")).args(args).output().expect("the binary should start")
+}
+
+#[track_caller]
+fn ok(args: &[&str]) -> Output {
+    let out = autoclose(args);
+    assert!(out.status.success(), "autoclose {args:?} failed:\n{}", String::from_utf8_lossy(&out.stderr));
+    out
+}
+
+#[track_caller]
+fn fails(args: &[&str]) -> String {
+    let out = autoclose(args);
+    assert!(!out.status.success(), "autoclose {args:?} should fail");
+    String::from_utf8(out.stderr).expect("messages should be UTF-8")
+}
+
+/// A small 2 x 3 grid: one simulated day, 3 replications.
+fn grid_args(out: &Path) -> Vec<String> {
+    [
+        "sweep",
+        SCENARIO,
+        "--vary",
+        &format!("{INTERVAL}=5m,1h"),
+        "--vary",
+        &format!("{WAITING}=30m,2h,1d"),
+        "--set",
+        "scenario.horizon=1d",
+        "--replications",
+        "3",
+        "--quiet",
+        "--out",
+        out.to_str().expect("temporary paths should be UTF-8"),
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect()
+}
+
+fn run_grid(out: &Path, extra: &[&str]) {
+    let mut args = grid_args(out);
+    args.extend(extra.iter().map(|s| s.to_string()));
+    ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+}
+
+fn read(p: PathBuf) -> Vec<u8> {
+    std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
+}
+
+#[track_caller]
+fn assert_same_csvs(a: &Path, b: &Path) {
+    for f in CSVS {
+        let (x, y) = (read(a.join(f)), read(b.join(f)));
+        assert!(x.iter().filter(|&&b| b == b'\n').count() > 1, "{f} should have rows");
+        assert!(x == y, "{f} differs between {} and {}", a.display(), b.display());
+    }
+}
+
+/// Rows of a CSV as maps from column to value.
+fn rows(p: PathBuf) -> Vec<HashMap<String, String>> {
+    let mut r = csv::Reader::from_path(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()));
+    let h = r.headers().expect("a header row").clone();
+    r.records()
+        .map(|rec| h.iter().zip(rec.expect("a valid row").iter()).map(|(k, v)| (k.into(), v.into())).collect())
+        .collect()
+}
+
+#[test]
+fn merged_shards_equal_the_single_run_byte_for_byte() {
+    let tmp = tempfile::tempdir().unwrap();
+    let single = tmp.path().join("single");
+    run_grid(&single, &[]);
+    for n in [2usize, 3] {
+        let mut dirs = Vec::new();
+        for i in 0..n {
+            let d = tmp.path().join(format!("shard-{i}-of-{n}"));
+            run_grid(&d, &["--shard", &format!("{i}/{n}")]);
+            assert!(d.join("shard.toml").exists());
+            assert!(!d.join("comparison.csv").exists(), "a shard cannot compare: its baseline may be elsewhere");
+            // Every shard lists the whole grid.
+            assert_eq!(read(d.join("grid.csv")), read(single.join("grid.csv")));
+            dirs.push(d);
+        }
+        dirs.reverse(); // merge takes the shards in any order
+        let merged = tmp.path().join(format!("merged-{n}"));
+        let mut args = vec!["merge".to_string(), "--quiet".into(), "--out".into(), merged.display().to_string()];
+        args.extend(dirs.iter().map(|d| d.display().to_string()));
+        ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        assert_same_csvs(&single, &merged);
+        assert_eq!(read(single.join("scenario.toml")), read(merged.join("scenario.toml")));
+    }
+}
+
+#[test]
+fn results_do_not_depend_on_the_thread_count() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (one, two) = (tmp.path().join("t1"), tmp.path().join("t2"));
+    run_grid(&one, &["--threads", "1"]);
+    run_grid(&two, &["--threads", "2"]);
+    assert_same_csvs(&one, &two);
+}
+
+#[test]
+fn merge_refuses_shards_that_do_not_make_one_grid() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = |name: &str| tmp.path().join(name);
+    run_grid(&d("s0"), &["--shard", "0/3"]);
+    run_grid(&d("s1"), &["--shard", "1/3"]);
+    run_grid(&d("s2"), &["--shard", "2/3"]);
+    run_grid(&d("other1"), &["--shard", "1/3", "--seed", "7"]);
+    run_grid(&d("whole"), &[]);
+    let merge = |dirs: &[&str]| {
+        let mut args = vec!["merge".to_string(), "--out".into(), d("m").display().to_string()];
+        args.extend(dirs.iter().map(|x| d(x).display().to_string()));
+        fails(&args.iter().map(String::as_str).collect::<Vec<_>>())
+    };
+    assert!(merge(&["s0", "s2"]).contains("shard(s) 1/3 missing"), "{}", merge(&["s0", "s2"]));
+    let twice = merge(&["s0", "s1", "s1", "s2"]);
+    assert!(twice.contains("shard 1/3 is given twice"), "{twice}");
+    let other = merge(&["s0", "other1", "s2"]);
+    assert!(other.contains("are not shards of the same grid: they differ in scenario text"), "{other}");
+    let whole = merge(&["whole"]);
+    assert!(whole.contains("not a shard folder: it has no shard.toml"), "{whole}");
+    assert!(!d("m").exists(), "a refused merge should write nothing");
+}
+
+#[test]
+fn an_unknown_vary_key_lists_the_closest_valid_keys() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("x");
+    let err =
+        fails(&["sweep", SCENARIO, "--vary", "policy.schedulers.main.intervl=5m,1h", "--out", out.to_str().unwrap()]);
+    assert!(err.contains("--vary policy.schedulers.main.intervl: unknown key; the closest valid keys are:"), "{err}");
+    let listed: Vec<&str> = err.lines().skip(1).map(str::trim).collect();
+    assert_eq!(listed.len(), 5, "{err}");
+    assert_eq!(listed[0], "policy.schedulers.main.interval");
+    assert!(listed.iter().all(|k| k.starts_with("policy.schedulers.main.")), "{err}");
+    // A misspelt table is unknown too, and keys the reader accepts but the listing lacks
+    // (an element of an intraday profile) are allowed.
+    let err =
+        fails(&["sweep", SCENARIO, "--vary", "polcy.schedulers.main.interval=5m", "--out", out.to_str().unwrap()]);
+    assert!(err.contains("unknown key"), "{err}");
+    assert!(!out.exists());
+    ok(&[
+        "sweep",
+        SCENARIO,
+        "--vary",
+        "arrivals.0.intraday.3=0.5,1.0",
+        "--set",
+        "scenario.horizon=14h",
+        "-q",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert_eq!(rows(out.join("grid.csv")).len(), 2);
+}
+
+#[test]
+fn a_bad_value_is_refused_before_any_run_and_creates_no_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("results").join("bad");
+    let err = fails(&[
+        "sweep",
+        SCENARIO,
+        "--vary",
+        &format!("{INTERVAL}=0s,abc,5m"),
+        "--vary",
+        &format!("{WAITING}=30m,2h"),
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(err.contains("4 of 6 configuration(s) are not valid; nothing was run"), "{err}");
+    assert!(
+        err.contains("--vary:0:0: policy.schedulers.main.interval: must be a duration from 1s to 30d, got 0s (from --vary policy.schedulers.main.interval=0s)"),
+        "{err}"
+    );
+    assert!(err.contains("got \"abc\" (from --vary policy.schedulers.main.interval=abc)"), "{err}");
+    assert!(err.contains("in configuration 2 (interval=abc,waiting=30m), 3 (interval=abc,waiting=2h)"), "{err}");
+    assert!(!tmp.path().join("results").exists(), "nothing should be created, not even the parent folder");
+    // A value of the wrong type.
+    let err = fails(&["sweep", SCENARIO, "--vary", "agents.generalists.count=4,many", "--out", out.to_str().unwrap()]);
+    assert!(err.contains("1 of 2 configuration(s) are not valid"), "{err}");
+    assert!(!tmp.path().join("results").exists());
+}
+
+#[test]
+fn the_grid_is_the_cartesian_product_first_axis_slowest() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("g");
+    ok(&[
+        "sweep",
+        SCENARIO,
+        "--vary",
+        "agents.generalists.count=8..10:2",
+        "--vary",
+        &format!("{INTERVAL}=5m..15m:5m"),
+        "--set",
+        "scenario.horizon=14h",
+        "--replications",
+        "2",
+        "-q",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let grid = String::from_utf8(read(out.join("grid.csv"))).unwrap();
+    assert_eq!(
+        grid,
+        "config_index,config,agents.generalists.count,policy.schedulers.main.interval\n\
+         0,\"count=8,interval=5m\",8,5m\n\
+         1,\"count=8,interval=10m\",8,10m\n\
+         2,\"count=8,interval=15m\",8,15m\n\
+         3,\"count=10,interval=5m\",10,5m\n\
+         4,\"count=10,interval=10m\",10,10m\n\
+         5,\"count=10,interval=15m\",10,15m\n"
+    );
+    // summary.csv: configurations in grid order, each with its replications then its mean
+    // interval and n rows.
+    let order: Vec<(String, String)> = rows(out.join("summary.csv"))
+        .into_iter()
+        .filter(|r| r["breakdown"] == "overall")
+        .map(|r| (r["config"].clone(), r["stat"].clone()))
+        .collect();
+    let expect: Vec<(String, String)> = ["count=8,interval=5m", "count=8,interval=10m", "count=8,interval=15m"]
+        .iter()
+        .chain(&["count=10,interval=5m", "count=10,interval=10m", "count=10,interval=15m"])
+        .flat_map(|c| ["value", "value", "mean", "ci95_low", "ci95_high", "n"].map(|s| (c.to_string(), s.to_string())))
+        .collect();
+    assert_eq!(order, expect);
+}
+
+#[test]
+fn paired_differences_are_exact_and_zero_for_the_baseline() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("p");
+    run_grid(&out, &["--baseline", "interval=1h,waiting=2h"]);
+    let cmp = rows(out.join("comparison.csv"));
+    let base: Vec<_> = cmp.iter().filter(|r| r["config"] == "interval=1h,waiting=2h").collect();
+    assert!(base.len() > 100);
+    for r in &base {
+        assert_eq!(r["baseline"], "interval=1h,waiting=2h");
+        assert_eq!((r["n_paired"].as_str(), r["n"].as_str()), ("3", "3"), "{r:?}");
+        assert_eq!(
+            (r["diff_mean"].as_str(), r["diff_ci95_low"].as_str(), r["diff_ci95_high"].as_str()),
+            ("0", "0", "0"),
+            "{r:?}"
+        );
+    }
+    // Another configuration's difference is the Student-t interval of the per-replication
+    // differences in summary.csv, to the last bit.
+    let value = |config: &str, metric: &str| -> Vec<f64> {
+        rows(out.join("summary.csv"))
+            .into_iter()
+            .filter(|r| r["config"] == config && r["stat"] == "value" && r["breakdown"] == "overall")
+            .map(|r| r[metric].parse().unwrap())
+            .collect()
+    };
+    for metric in ["auto_closed", "latency_p99_s", "zombie_capacity_agents"] {
+        let (a, b) = (value("interval=5m,waiting=30m", metric), value("interval=1h,waiting=2h", metric));
+        let diffs: Vec<f64> = a.iter().zip(&b).map(|(x, y)| x - y).collect();
+        let e = Estimate::of(&diffs, 0.95).unwrap();
+        let row = cmp
+            .iter()
+            .find(|r| r["config"] == "interval=5m,waiting=30m" && r["breakdown"] == "overall" && r["metric"] == metric)
+            .unwrap();
+        assert_eq!(row["diff_mean"], e.mean.to_string(), "{metric}");
+        assert_eq!(row["diff_ci95_low"], e.low().unwrap().to_string(), "{metric}");
+        assert_eq!(row["diff_ci95_high"], e.high().unwrap().to_string(), "{metric}");
+    }
+}
+
+#[test]
+fn every_configuration_sees_the_same_customers() {
+    // Common random numbers: the sweep interval and the timeout change what happens to the
+    // customers, not who arrives. Re-contacts follow auto-closes, so take them out.
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("crn");
+    run_grid(&out, &[]);
+    let mut fresh: HashMap<String, Vec<(String, f64)>> = HashMap::new();
+    for r in rows(out.join("summary.csv")).into_iter().filter(|r| r["stat"] == "value" && r["breakdown"] == "overall") {
+        let n = r["arrived"].parse::<f64>().unwrap() - r["recontacts"].parse::<f64>().unwrap();
+        fresh.entry(r["replication"].clone()).or_default().push((r["config"].clone(), n));
+    }
+    assert_eq!(fresh.len(), 3);
+    for (rep, per_config) in &fresh {
+        assert_eq!(per_config.len(), 6);
+        assert!(per_config.iter().all(|(_, n)| *n == per_config[0].1), "replication {rep}: {per_config:?}");
+        // ... while the policy does change the outcome.
+        let auto: Vec<f64> = rows(out.join("summary.csv"))
+            .into_iter()
+            .filter(|r| r["stat"] == "value" && r["breakdown"] == "overall" && &r["replication"] == rep)
+            .map(|r| r["auto_closed"].parse().unwrap())
+            .collect();
+        assert!(auto.iter().any(|a| *a != auto[0]));
+    }
+    // Different replications do see different customers.
+    let firsts: Vec<f64> = fresh.values().map(|v| v[0].1).collect();
+    assert!(firsts.iter().any(|f| *f != firsts[0]));
+}
+
+#[test]
+fn an_existing_folder_is_refused_without_force() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("f");
+    run_grid(&out, &[]);
+    let mut args = grid_args(&out);
+    let err = fails(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(err.contains("already exists: pass --force"), "{err}");
+    args.push("--force".into());
+    ok(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    let manifest = String::from_utf8(read(out.join("manifest.toml"))).unwrap();
+    assert!(manifest.contains(&format!("--vary {INTERVAL}=5m,1h --vary {WAITING}=30m,2h,1d")), "{manifest}");
+}
+
+#[test]
+fn more_shards_than_configurations_still_merge_exactly() {
+    let tmp = tempfile::tempdir().unwrap();
+    let args = |out: &Path, shard: Option<&str>| -> Vec<String> {
+        let mut a: Vec<String> =
+            ["sweep", SCENARIO, "--vary", &format!("{INTERVAL}=5m,1h"), "--set", "scenario.horizon=14h"]
+                .iter()
+                .map(|s| s.to_string())
+                .collect();
+        a.extend(["--replications", "2", "-q", "--out"].map(String::from));
+        a.push(out.display().to_string());
+        if let Some(s) = shard {
+            a.extend(["--shard".to_string(), s.to_string()]);
+        }
+        a
+    };
+    let run = |a: Vec<String>| ok(&a.iter().map(String::as_str).collect::<Vec<_>>());
+    run(args(&tmp.path().join("single"), None));
+    let mut merge = vec!["merge".to_string(), "-q".into(), "--out".into(), tmp.path().join("m").display().to_string()];
+    for i in 0..3 {
+        let d = tmp.path().join(format!("s{i}"));
+        run(args(&d, Some(&format!("{i}/3"))));
+        merge.push(d.display().to_string());
+    }
+    run(merge);
+    assert_same_csvs(&tmp.path().join("single"), &tmp.path().join("m"));
+}
