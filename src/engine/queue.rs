@@ -34,6 +34,8 @@ pub struct EventQueue<E> {
     due: VecDeque<E>,
     /// `buckets[i - 1]` is radix bucket `i` (1..=64).
     buckets: Vec<Vec<(u64, E)>>,
+    /// Bit `i - 1` set when bucket `i` holds events: finding the first is one instruction.
+    nonempty: u64,
     /// An empty vector swapped with the bucket being redistributed, so that no allocation is
     /// freed or made on the way.
     spare: Vec<(u64, E)>,
@@ -57,6 +59,7 @@ impl<E> EventQueue<E> {
         EventQueue {
             due: VecDeque::new(),
             buckets: (0..64).map(|_| Vec::new()).collect(),
+            nonempty: 0,
             spare: Vec::new(),
             last: 0,
             len: 0,
@@ -102,7 +105,10 @@ impl<E> EventQueue<E> {
         let key = ((at.0 << 1) | class).max(self.last);
         match bucket(self.last, key) {
             0 => self.due.push_back(event),
-            b => self.buckets[b - 1].push((key, event)),
+            b => {
+                self.buckets[b - 1].push((key, event));
+                self.nonempty |= 1 << (b - 1);
+            }
         }
         self.len += 1;
         Ok(())
@@ -111,18 +117,25 @@ impl<E> EventQueue<E> {
     /// Pops the earliest event if it is due no later than `until`, advancing the clock.
     pub fn pop_until(&mut self, until: SimTime) -> Option<(SimTime, E)> {
         if self.due.is_empty() {
-            let b = self.buckets.iter().position(|v| !v.is_empty())?;
+            if self.nonempty == 0 {
+                return None;
+            }
+            let b = self.nonempty.trailing_zeros() as usize;
             let min = self.buckets[b].iter().map(|(t, _)| *t).min().expect("the bucket is not empty");
             if min >> 1 > until.0 {
                 return None;
             }
             self.last = min;
             std::mem::swap(&mut self.spare, &mut self.buckets[b]);
+            self.nonempty &= !(1 << b);
             for (t, e) in self.spare.drain(..) {
                 // Every moved event lands in a lower bucket than `b`, never in `b` itself.
                 match bucket(min, t) {
                     0 => self.due.push_back(e),
-                    nb => self.buckets[nb - 1].push((t, e)),
+                    nb => {
+                        self.buckets[nb - 1].push((t, e));
+                        self.nonempty |= 1 << (nb - 1);
+                    }
                 }
             }
         } else if self.last >> 1 > until.0 {

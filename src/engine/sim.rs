@@ -17,12 +17,14 @@ use super::observer::{CloseReason, ConvMeta, ConversationRecord, Observer, Sweep
 use super::queue::{EventQueue, ScheduledInPast};
 use super::rng::{self, Purpose, StreamRng};
 use super::routing::{QueueEntry, Routing};
+use crate::model::dist::round_ms;
 use crate::model::state::{transition, IllegalTransition, State, Trigger};
 use crate::policy::{eligible_at, CloseAction, Eligibility, Readings, SchedulerKind, SweepSpec};
 use crate::scenario::{ChannelKind, Scenario, Staffing, WrapUpBlock};
 use crate::time::{SimDuration, SimTime, MS_PER_HOUR};
 use chrono::Datelike;
 use rand::Rng;
+use rand_distr::Exp1;
 use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -319,8 +321,7 @@ impl<'a, O: Observer> Sim<'a, O> {
             return Ok(());
         }
         loop {
-            let u: f64 = g.rng.gen();
-            g.next_ms += -(1.0 - u).ln() / g.max_rate_per_ms;
+            g.next_ms += g.rng.sample::<f64, _>(Exp1) / g.max_rate_per_ms;
             if g.next_ms >= self.horizon.0 as f64 {
                 return Ok(());
             }
@@ -1262,8 +1263,7 @@ fn jitter(st: &mut SweepState) -> SimDuration {
 
 /// An exponential delay for a Poisson process of `per_hour` events an hour.
 fn exp_ms(rng: &mut StreamRng, per_hour: f64) -> SimDuration {
-    let u: f64 = rng.gen();
-    SimDuration((-(1.0 - u).ln() / per_hour * MS_PER_HOUR as f64).round() as u64)
+    SimDuration(round_ms(rng.sample::<f64, _>(Exp1) / per_hour * MS_PER_HOUR as f64))
 }
 
 fn record(
