@@ -250,8 +250,7 @@ fn validation_scenarios_are_the_models_their_theory_describes() {
 fn a_theory_that_does_not_apply_is_refused_before_running() {
     let sweep = Path::new("scenarios/validation/sweep_latency_85.toml");
     let only = |k| Options { quick: true, checks: Some(vec![k]) };
-    let cases = load_cases(&[sweep.to_path_buf()], &only(CheckKind::ErlangC)).expect("the scenario loads");
-    match check_cases(&cases, None) {
+    match load_cases(&[sweep.to_path_buf()], &only(CheckKind::ErlangC)) {
         Err(CheckError::Unfit { check, reason, .. }) => {
             assert_eq!(check, "erlang_c");
             assert!(reason.contains("exchanges") || reason.contains("auto-close off"), "{reason}");
@@ -259,8 +258,80 @@ fn a_theory_that_does_not_apply_is_refused_before_running() {
         }
         other => panic!("expected Unfit, got {other:?}"),
     }
-    let cases = load_cases(&[sweep.to_path_buf()], &only(CheckKind::Exact)).expect("the scenario loads");
-    assert!(matches!(check_cases(&cases, None), Err(CheckError::Unfit { check: "exact", .. })));
+    let err = load_cases(&[sweep.to_path_buf()], &only(CheckKind::Exact)).expect_err("not an exact timer");
+    assert!(matches!(err, CheckError::Unfit { check: "exact", .. }), "{err:?}");
+}
+
+#[test]
+fn every_case_is_checked_for_its_theories_before_any_case_runs() {
+    // Two fit cases first, then two that Erlang C does not describe: load_cases refuses
+    // them all at once, naming both, instead of running the first ones.
+    let paths: Vec<PathBuf> = ["erlang_c_95", "erlang_c_85", "sweep_latency_85", "exact_timer_85"]
+        .iter()
+        .map(|n| PathBuf::from(format!("scenarios/validation/{n}.toml")))
+        .collect();
+    let opts = Options { quick: true, checks: Some(vec![CheckKind::ErlangC]) };
+    match load_cases(&paths, &opts) {
+        Err(CheckError::Several { count, report }) => {
+            assert_eq!(count, 2, "{report}");
+            assert!(report.contains("sweep_latency_85.toml: erlang_c:"), "{report}");
+            assert!(report.contains("exact_timer_85.toml: erlang_c:"), "{report}");
+            assert!(!report.contains("erlang_c_85.toml"), "{report}");
+        }
+        other => panic!("expected every problem at once, got {other:?}"),
+    }
+    // Through the command: nothing runs (no table), one error lists both.
+    let (code, out) = autoclose(&[
+        "check",
+        "--quick",
+        "--checks",
+        "erlang_c",
+        "scenarios/validation/erlang_c_95.toml",
+        "scenarios/validation/sweep_latency_85.toml",
+        "scenarios/validation/exact_timer_85.toml",
+    ]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("2 problems; nothing was run"), "{out}");
+    assert!(!out.contains("Bonferroni CI"), "nothing should have run: {out}");
+}
+
+/// `erlang_c_70` with `edit` applied to its text, in a temporary folder with its check file.
+fn edited_erlang_c(dir: &Path, edit: impl Fn(String) -> String) -> PathBuf {
+    let text = std::fs::read_to_string("scenarios/validation/erlang_c_70.toml").expect("the case is readable");
+    let edited = edit(text.clone());
+    assert_ne!(edited, text, "the edit should change the scenario");
+    let p = dir.join("edited.toml");
+    std::fs::write(&p, edited).expect("write the scenario");
+    std::fs::copy("scenarios/validation/erlang_c_70.check.toml", dir.join("edited.check.toml")).expect("copy");
+    p
+}
+
+#[test]
+fn never_is_not_a_zero_duration_for_erlang_c() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let opts = Options { quick: true, checks: None };
+    // The agent never answers: every conversation holds its capacity to the horizon.
+    let p = edited_erlang_c(dir.path(), |t| t.replace("agent_response = \"0s\"", "agent_response = \"never\""));
+    let err = load_cases(&[p], &opts).expect_err("agent_response never is not M/M/c");
+    assert!(err.to_string().contains("agent_response = \"never\" means the agent never answers"), "{err}");
+    // The agent never closes the wrap-up, and the wrap-up blocks capacity: refused, for
+    // `always` and for a fixed blocking time.
+    for block in ["always", "5m"] {
+        let p = edited_erlang_c(dir.path(), |t| {
+            t.replace("wrap_up = \"0s\"", "wrap_up = \"never\"")
+                .replace("wrap_up = \"never\"\n\n[agents", &format!("wrap_up = \"{block}\"\n\n[agents"))
+        });
+        let err = load_cases(&[p], &opts).expect_err("a wrap-up that never ends holds capacity");
+        assert!(
+            err.to_string().contains("wrap_up = \"never\" means the agent never closes the wrap-up"),
+            "{block}: {err}"
+        );
+    }
+    // With a wrap-up that does not block, a wrap-up that never ends holds nothing: M/M/c.
+    let p = edited_erlang_c(dir.path(), |t| t.replace("wrap_up = \"0s\"", "wrap_up = \"never\""));
+    let cases = load_cases(&[p], &Options { quick: true, checks: Some(vec![CheckKind::ErlangC]) })
+        .expect("a non-blocking wrap-up holds no capacity");
+    assert_eq!(cases[0].queue_model(CheckKind::ErlangC).expect("M/M/20").servers, 20);
 }
 
 #[test]
@@ -330,4 +401,21 @@ fn check_command_explains_a_missing_check_file() {
     let (code, out) = autoclose(&["check", "--checks", "little,erlang_b", "scenarios/quickstart.toml"]);
     assert_eq!(code, 2, "clap refuses an unknown check: {out}");
     assert!(out.contains("erlang_b"), "{out}");
+}
+
+#[test]
+fn exit_codes_are_the_documented_ones() {
+    // docs/check.md: 2 only when the command line itself cannot be parsed; every other error
+    // (a missing file, --threads 0, a theory that does not apply) is 1, with a message.
+    let (code, out) = autoclose(&["check", "--quick", "--frobnicate"]);
+    assert_eq!(code, 2, "{out}");
+    let (code, out) = autoclose(&["check", "--quick", "--threads", "0", "scenarios/validation/erlang_c_85.toml"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("--threads must be at least 1"), "{out}");
+    let (code, out) = autoclose(&["check", "--quick", "--checks", "little", "no/such/scenario.toml"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("no/such/scenario.toml"), "{out}");
+    let docs = std::fs::read_to_string("docs/check.md").expect("docs/check.md");
+    assert!(!docs.contains("2 on a usage error"), "the docs should say what exit code 2 means exactly");
+    assert!(docs.contains("2 when the command line cannot be parsed"), "docs/check.md should document exit code 2");
 }

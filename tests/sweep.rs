@@ -327,29 +327,176 @@ fn an_existing_folder_is_refused_without_force() {
 }
 
 #[test]
-fn more_shards_than_configurations_still_merge_exactly() {
+fn more_shards_than_configurations_are_refused() {
+    // 6 configurations: --shard I/7 would make a shard that runs nothing.
     let tmp = tempfile::tempdir().unwrap();
-    let args = |out: &Path, shard: Option<&str>| -> Vec<String> {
-        let mut a: Vec<String> =
-            ["sweep", SCENARIO, "--vary", &format!("{INTERVAL}=5m,1h"), "--set", "scenario.horizon=14h"]
-                .iter()
-                .map(|s| s.to_string())
-                .collect();
-        a.extend(["--replications", "2", "-q", "--out"].map(String::from));
-        a.push(out.display().to_string());
-        if let Some(s) = shard {
-            a.extend(["--shard".to_string(), s.to_string()]);
-        }
-        a
-    };
-    let run = |a: Vec<String>| ok(&a.iter().map(String::as_str).collect::<Vec<_>>());
-    run(args(&tmp.path().join("single"), None));
-    let mut merge = vec!["merge".to_string(), "-q".into(), "--out".into(), tmp.path().join("m").display().to_string()];
-    for i in 0..3 {
-        let d = tmp.path().join(format!("s{i}"));
-        run(args(&d, Some(&format!("{i}/3"))));
+    let mut args = grid_args(&tmp.path().join("s"));
+    args.extend(["--shard".to_string(), "0/7".to_string()]);
+    let err = fails(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(err.contains("--shard 0/7") && err.contains("more than the 6 configuration(s)"), "{err}");
+    let mut args = grid_args(&tmp.path().join("s"));
+    args.extend(["--shard".to_string(), "0/1000000000".to_string()]);
+    let err = fails(&args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert!(err.contains("use at most --shard I/6"), "{err}");
+    assert!(!tmp.path().join("s").exists());
+}
+
+#[test]
+fn merge_refuses_a_shard_count_larger_than_the_grid_without_allocating() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s0 = tmp.path().join("s0");
+    run_grid(&s0, &["--shard", "0/1"]);
+    let text = String::from_utf8(read(s0.join("shard.toml"))).unwrap();
+    assert!(text.contains("count = 1\n"), "{text}");
+    std::fs::write(s0.join("shard.toml"), text.replace("count = 1\n", "count = 1000000000000000000\n")).unwrap();
+    let out = autoclose(&["merge", "--out", &tmp.path().join("m").display().to_string(), &s0.display().to_string()]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "a clear error, not an abort: {err}");
+    assert!(err.contains("shard.toml") && err.contains("more than the 6 configuration(s)"), "{err}");
+    assert!(!tmp.path().join("m").exists());
+}
+
+/// Two shards of the 2 x 3 grid, and the merge command of them into `m`, without `-q` (the
+/// table is where a wrong merge used to panic).
+fn two_shards(tmp: &Path) -> (PathBuf, Vec<String>) {
+    let mut merge = vec!["merge".to_string(), "--out".into(), tmp.join("m").display().to_string()];
+    for i in 0..2 {
+        let d = tmp.join(format!("s{i}"));
+        run_grid(&d, &["--shard", &format!("{i}/2")]);
         merge.push(d.display().to_string());
     }
-    run(merge);
-    assert_same_csvs(&tmp.path().join("single"), &tmp.path().join("m"));
+    (tmp.join("s0"), merge)
+}
+
+/// Removes the first line of `file` that `pick` selects; panics if none does.
+fn drop_line(file: &Path, pick: impl Fn(&str) -> bool) {
+    let text = String::from_utf8(read(file.to_path_buf())).unwrap();
+    let lines: Vec<&str> = text.lines().collect();
+    let at = lines.iter().skip(1).position(|l| pick(l)).expect("a line to drop") + 1;
+    let kept: Vec<&str> = lines.iter().enumerate().filter(|(i, _)| *i != at).map(|(_, l)| *l).collect();
+    std::fs::write(file, kept.join("\n") + "\n").unwrap();
+}
+
+#[track_caller]
+fn merge_refuses(merge: &[String], tmp: &Path, file: &str, words: &[&str]) {
+    let out = autoclose(&merge.iter().map(String::as_str).collect::<Vec<_>>());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "merge should refuse, not panic or succeed: {err}");
+    assert!(err.contains(&format!("s0/{file}")), "the error should name the shard's file: {err}");
+    for w in words {
+        assert!(err.contains(w), "missing `{w}` in: {err}");
+    }
+    assert!(!tmp.join("m").exists(), "a refused merge should write nothing");
+}
+
+#[test]
+fn merge_refuses_a_summary_with_a_missing_row() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (s0, merge) = two_shards(tmp.path());
+    // A `value` row of one channel in replication 1 of the first configuration.
+    drop_line(&s0.join("summary.csv"), |l| l.contains(",1,value,channel,"));
+    merge_refuses(&merge, tmp.path(), "summary.csv", &["configuration `interval=5m,waiting=30m`", "incomplete"]);
+}
+
+#[test]
+fn merge_refuses_a_summary_with_a_missing_aggregate_row() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (s0, merge) = two_shards(tmp.path());
+    drop_line(&s0.join("summary.csv"), |l| l.contains(",all,ci95_high,state,"));
+    merge_refuses(&merge, tmp.path(), "summary.csv", &["ci95_high", "incomplete"]);
+}
+
+#[test]
+fn merge_refuses_a_cut_timeseries_or_sweeps_file() {
+    for file in ["timeseries.csv", "sweeps.csv"] {
+        let tmp = tempfile::tempdir().unwrap();
+        let (s0, merge) = two_shards(tmp.path());
+        // One row of replication 1 of the first configuration (its label is quoted).
+        drop_line(&s0.join(file), |l| l.contains("\",1,"));
+        merge_refuses(&merge, tmp.path(), file, &["replication", "incomplete"]);
+    }
+    // The last row of the file: the last replication of the last configuration is short.
+    let tmp = tempfile::tempdir().unwrap();
+    let (s0, merge) = two_shards(tmp.path());
+    let p = s0.join("timeseries.csv");
+    let text = String::from_utf8(read(p.clone())).unwrap();
+    let cut: Vec<&str> = text.lines().collect();
+    std::fs::write(&p, cut[..cut.len() - 1].join("\n") + "\n").unwrap();
+    merge_refuses(&merge, tmp.path(), "timeseries.csv", &["replication 2 wrote"]);
+}
+
+#[test]
+fn a_reworded_vary_key_is_still_the_same_key() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("x");
+    let out = out.to_str().unwrap();
+    let base = ["sweep", SCENARIO, "--set", "scenario.horizon=1d", "--quiet", "--out", out];
+    let args = |extra: &[&str]| -> Vec<String> { base.iter().chain(extra).map(|s| s.to_string()).collect() };
+    let fails = |extra: &[&str]| fails(&args(extra).iter().map(String::as_str).collect::<Vec<_>>());
+    for key in ["scenario.\"replications\"", "scenario. replications", " scenario.replications"] {
+        let err = fails(&["--vary", &format!("{key}=2,3")]);
+        assert!(err.contains("--vary scenario.replications"), "{key}: {err}");
+    }
+    let err = fails(&["--vary", "scenario.seed=1,2", "--vary", "scenario={ replications = 2 }"]);
+    assert!(err.contains("one key holds the other"), "{err}");
+    let err = fails(&["--vary", "scenario={ replications = 2 }"]);
+    assert!(err.contains("--vary scenario.replications (or the whole `scenario` table)"), "{err}");
+    let err = fails(&["--vary", "scenario.\"seed\"=1,2", "--seed", "3"]);
+    assert!(err.contains("--vary scenario.seed also appears as --seed"), "{err}");
+    let err = fails(&["--vary", "scenario.seed=1,2", "--set", "scenario.\"seed\"=3"]);
+    assert!(err.contains("also appears as --set"), "{err}");
+    let err = fails(&["--vary", &format!("{INTERVAL}=5m,1h"), "--vary", "policy.schedulers.\"main\".interval=2h"]);
+    assert!(err.contains("is given twice"), "{err}");
+    // An unknown key, however it is quoted, lists the closest valid keys.
+    let err = fails(&["--vary", "policy.schedulers.\"main\".intervl=5m,1h"]);
+    assert!(err.contains("unknown key") && err.contains(INTERVAL), "{err}");
+    // A quoted key that is valid runs, labelled by its last segment.
+    let quoted = args(&["--replications", "2", "--vary", "policy.\"schedulers\".main.interval=5m,1h"]);
+    ok(&quoted.iter().map(String::as_str).collect::<Vec<_>>());
+    let grid = String::from_utf8(read(Path::new(out).join("grid.csv"))).unwrap();
+    assert!(grid.starts_with(&format!("config_index,config,{INTERVAL}\n0,interval=5m,5m\n")), "{grid}");
+}
+
+#[test]
+fn configurations_with_the_same_label_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("x");
+    // (description='x,name=y', name=z) and (description='x, name=y',name=z) would both be
+    // labelled description='x,name=y',name=z.
+    let err = fails(&[
+        "sweep",
+        SCENARIO,
+        "--vary",
+        "scenario.description='x,name=y','x",
+        "--vary",
+        "scenario.name=z,y',name=z",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    assert!(err.contains("would both be labelled"), "{err}");
+    assert!(!out.exists());
+}
+
+#[test]
+fn a_value_with_two_dots_is_a_value_unless_it_is_a_range() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("x");
+    ok(&[
+        "sweep",
+        SCENARIO,
+        "--vary",
+        "scenario.description=../x.csv,a..b",
+        "--set",
+        "scenario.horizon=2h",
+        "--set",
+        "scenario.warmup=0s",
+        "--replications",
+        "2",
+        "--quiet",
+        "--out",
+        out.to_str().unwrap(),
+    ]);
+    let grid = String::from_utf8(read(out.join("grid.csv"))).unwrap();
+    assert!(grid.contains("0,description=../x.csv,../x.csv\n1,description=a..b,a..b\n"), "{grid}");
 }

@@ -2,7 +2,7 @@
 //! grid and writes exactly the folder a single unsharded `sweep` writes.
 
 use super::run::overrides;
-use super::sweep::{manifest, print_table, RunHead};
+use super::sweep::{manifest, table, RunHead};
 use anyhow::Context;
 use autoclose::grid::{self, shard};
 use autoclose::metrics::RepReport;
@@ -46,11 +46,13 @@ pub fn merge(a: MergeArgs) -> anyhow::Result<ExitCode> {
     let head = RunHead { name: &info.scenario_name, seed: info.seed, replications: info.replications };
     let man = manifest(&info.scenario_file, &head, &ov, &info.args, &target);
     staging.write("manifest.toml", man.to_toml().as_bytes())?;
+    // Everything that could fail runs before the folder is moved into place.
+    let configs: Vec<usize> = (0..m.grid.configs.len()).collect();
+    let shown = (!a.quiet).then(|| table(&m.grid, &configs, &m.reports, info.baseline_index));
     let dir = staging.commit()?;
-    if !a.quiet {
+    if let Some(shown) = shown {
         println!("{}: merged {} shard(s) of {} configuration(s)", info.scenario_name, info.count, m.grid.configs.len());
-        let configs: Vec<usize> = (0..m.grid.configs.len()).collect();
-        print_table(&m.grid, &configs, &m.reports, info.baseline_index);
+        print!("{shown}");
         println!("results: {}", dir.display());
     }
     Ok(ExitCode::SUCCESS)

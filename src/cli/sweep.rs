@@ -6,7 +6,7 @@ use super::progress::with_progress;
 use super::run::{load, overrides, show};
 use super::set_threads;
 use anyhow::Context;
-use autoclose::grid::{self, Grid, GridArgs, ShardInfo, ShardSpec};
+use autoclose::grid::{self, ConfigRows, Grid, GridArgs, ShardInfo, ShardSpec};
 use autoclose::metrics::{aggregate, Metric, RepReport};
 use autoclose::output::{write_sweeps, write_timeseries, Clock, Manifest, Staging};
 use autoclose::scenario::overrides::Override;
@@ -62,7 +62,7 @@ pub struct SweepArgs {
 pub fn sweep(a: SweepArgs) -> anyhow::Result<ExitCode> {
     set_threads(a.threads)?;
     let grid = Grid::parse(&a.vary)?;
-    let shard = a.shard.as_deref().map(ShardSpec::parse).transpose()?;
+    let shard = a.shard.as_deref().map(|s| ShardSpec::parse_for(s, grid.configs.len())).transpose()?;
     let ov = overrides(a.seed, a.replications, &a.set)?;
     let base = load(&a.scenario, &ov)?;
     let scenarios = grid::load_configs(&a.scenario, &base, &ov, &grid)?;
@@ -123,13 +123,25 @@ pub fn sweep(a: SweepArgs) -> anyhow::Result<ExitCode> {
                 baseline_index: baseline,
                 scenario_text: base.source_text.clone(),
                 args,
+                rows: run
+                    .configs
+                    .iter()
+                    .zip(&run.reports)
+                    .map(|(&c, reps)| ConfigRows {
+                        config: c,
+                        timeseries: reps.iter().map(|r| r.timeseries.len() as u64).collect(),
+                        sweeps: reps.iter().map(|r| r.sweeps.len() as u64).collect(),
+                    })
+                    .collect(),
             };
             staging.write("shard.toml", info.to_toml().as_bytes())?;
         }
     }
+    // Everything that could fail runs before the folder is moved into place.
+    let shown = (!a.quiet).then(|| table(&grid, &run.configs, &run.reports, baseline));
     let dir = staging.commit()?;
 
-    if !a.quiet {
+    if let Some(shown) = shown {
         let events: u64 = run.reports.iter().flatten().map(|r| r.stats.events).sum();
         let share = shard.map(|s| format!(" (shard {}/{})", s.index, s.count)).unwrap_or_default();
         println!(
@@ -141,7 +153,7 @@ pub fn sweep(a: SweepArgs) -> anyhow::Result<ExitCode> {
             wall.as_secs_f64(),
             events as f64 / wall.as_secs_f64() / 1e6
         );
-        print_table(&grid, &run.configs, &run.reports, baseline);
+        print!("{shown}");
         println!("results: {}", dir.display());
     }
     Ok(ExitCode::SUCCESS)
@@ -219,7 +231,9 @@ pub fn manifest(scenario_file: &str, s: &RunHead, ov: &[Override], args: &GridAr
 }
 
 /// The comparison table: a line per configuration, means with their 95% half-widths.
-pub fn print_table(grid: &Grid, configs: &[usize], reports: &[Vec<RepReport>], baseline: usize) {
+pub fn table(grid: &Grid, configs: &[usize], reports: &[Vec<RepReport>], baseline: usize) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
     let header = [
         "configuration",
         "auto-closed",
@@ -255,10 +269,11 @@ pub fn print_table(grid: &Grid, configs: &[usize], reports: &[Vec<RepReport>], b
             .enumerate()
             .map(|(i, (cell, w))| if i == 0 { format!("{cell:<w$}") } else { format!("{cell:>w$}") })
             .collect();
-        println!("  {}", cells.join("  ").trim_end());
+        let _ = writeln!(out, "  {}", cells.join("  ").trim_end());
         if n == 0 {
-            println!("  {}", widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().join("  "));
+            let _ = writeln!(out, "  {}", widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().join("  "));
         }
     }
-    println!("  (* baseline; ± is the half-width of the 95% interval over replications; differences with paired intervals in comparison.csv)");
+    out.push_str("  (* baseline; ± is the half-width of the 95% interval over replications; differences with paired intervals in comparison.csv)\n");
+    out
 }

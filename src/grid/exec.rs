@@ -7,6 +7,7 @@
 //! replication r sees the same customers under every configuration.
 
 use super::keys::{closest_keys, valid_keys};
+use super::spec::{canonical_key, key_covers};
 use super::{Grid, GridError};
 use crate::metrics::RepReport;
 use crate::runner::replicate;
@@ -30,9 +31,18 @@ pub fn load_configs(
     base: &[Override],
     grid: &Grid,
 ) -> Result<Vec<Scenario>, GridError> {
+    // Keys compare in their canonical spelling (`scenario."seed"` is `scenario.seed`), and a
+    // table set as a whole overlaps every key inside it.
     for a in &grid.axes {
-        if base.iter().any(|o| o.key == a.key) {
-            return Err(GridError::KeyAlsoSet { key: a.key.clone() });
+        if let Some(o) = base.iter().find(|o| key_covers(&o.key, &a.key) || key_covers(&a.key, &o.key)) {
+            let other = match canonical_key(&o.key).as_str() {
+                "scenario.seed" if !o.key.contains(['"', ' ']) => "--seed or --set scenario.seed".to_string(),
+                "scenario.replications" if !o.key.contains(['"', ' ']) => {
+                    "--replications or --set scenario.replications".to_string()
+                }
+                _ => format!("--set {}", o.label()),
+            };
+            return Err(GridError::KeyAlsoSet { key: a.key.clone(), other });
         }
     }
     let doc: DocumentMut =
@@ -47,10 +57,9 @@ pub fn load_configs(
         let mut probe = base.to_vec();
         probe.push(Override { key: a.key.clone(), value: a.values[0].clone() });
         if let Err(d) = load_file(path, &probe) {
-            let unknown = d.iter().any(|d| {
-                d.message.starts_with("unknown key")
-                    && (d.field == a.key || a.key.starts_with(&format!("{}.", d.field)))
-            });
+            // The reader names fields in its own quoting (`cells."chat/support"`): compare
+            // segment by segment.
+            let unknown = d.iter().any(|d| d.message.starts_with("unknown key") && key_covers(&d.field, &a.key));
             if unknown {
                 let close = closest_keys(&a.key, &keys, SUGGESTIONS);
                 let hint = format!("; the closest valid keys are:\n  {}", close.join("\n  "));

@@ -15,8 +15,8 @@ pub mod spec;
 pub use compare::{comparison, write_comparison, write_grid, write_summary, CompareRow};
 pub use exec::{load_configs, run_grid, GridRun};
 pub use keys::{closest_keys, valid_keys};
-pub use shard::{merge, merge_by_config, read_shard, GridArgs, Merged, ShardFolder, ShardInfo, ShardSpec};
-pub use spec::{Config, Grid, Vary};
+pub use shard::{merge, merge_by_config, read_shard, ConfigRows, GridArgs, Merged, ShardFolder, ShardInfo, ShardSpec};
+pub use spec::{canonical_key, Config, Grid, Vary};
 
 use std::path::PathBuf;
 
@@ -27,12 +27,18 @@ pub enum GridError {
     BadVary { arg: String, reason: String },
     #[error("--vary {key}: unknown key{hint}")]
     UnknownKey { key: String, hint: String },
-    #[error("--vary {key} is given twice")]
+    #[error(
+        "--vary {key} is given twice (keys are compared after unquoting, so `a.\"b\"` is `a.b`); give each key once"
+    )]
     RepeatedKey { key: String },
-    #[error("--vary {key} also appears in --set, --seed or --replications; give it in one place")]
-    KeyAlsoSet { key: String },
-    #[error("--vary scenario.replications is not allowed: pairing needs the same replications in every configuration; use --replications")]
+    #[error("--vary {first} and --vary {second}: one key holds the other, so one would overwrite the other; vary the inner keys only")]
+    OverlappingKeys { first: String, second: String },
+    #[error("--vary {key} also appears as {other}; give it in one place (keys are compared after unquoting, and a table covers the keys inside it)")]
+    KeyAlsoSet { key: String, other: String },
+    #[error("--vary scenario.replications (or the whole `scenario` table) is not allowed: pairing needs the same replications in every configuration; use --replications")]
     VaryReplications,
+    #[error("--vary: configurations {first} and {second} would both be labelled `{label}` (a value holds `,` or `=`); labels name configurations in the CSVs, --baseline and merge, so they must differ: change the values")]
+    DuplicateLabel { label: String, first: usize, second: usize },
     #[error("{invalid} of {total} configuration(s) are not valid; nothing was run:\n{report}")]
     InvalidConfigs { invalid: usize, total: usize, report: String },
     #[error("--baseline {given}: no configuration has that label or index (0..{count}); labels: {labels}")]

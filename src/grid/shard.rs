@@ -9,6 +9,7 @@
 //! comparison, which spans configurations, is recomputed from the per-replication values read
 //! back: Rust prints floats in the shortest form that parses back to the same bits.
 
+use super::spec::MAX_CONFIGS;
 use super::{write_grid, Grid, GridError};
 use crate::engine::RunStats;
 use crate::metrics::{Breakdown, GroupRow, RepReport, METRICS};
@@ -16,8 +17,9 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
-/// Version of the shard folder layout; merge refuses others.
-pub const SHARD_FORMAT: u32 = 1;
+/// Version of the shard folder layout; merge refuses others. 2: `shard.toml` records how many
+/// rows each replication wrote to `timeseries.csv` and `sweeps.csv`.
+pub const SHARD_FORMAT: u32 = 2;
 
 /// `--shard I/N`: this process runs configuration c when c % N == I.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,6 +29,22 @@ pub struct ShardSpec {
 }
 
 impl ShardSpec {
+    /// Parses `I/N` with 0 <= I < N, and N at most `grid_size` (a shard with no configuration
+    /// would be a job that does nothing).
+    pub fn parse_for(s: &str, grid_size: usize) -> Result<ShardSpec, GridError> {
+        let spec = ShardSpec::parse(s)?;
+        if spec.count > grid_size {
+            return Err(GridError::BadShard {
+                given: s.to_string(),
+                reason: format!(
+                    "N = {} is more than the {grid_size} configuration(s) of the grid, so some shards would run nothing; use at most --shard I/{grid_size}",
+                    spec.count
+                ),
+            });
+        }
+        Ok(spec)
+    }
+
     /// Parses `I/N` with 0 <= I < N.
     pub fn parse(s: &str) -> Result<ShardSpec, GridError> {
         let bad = |reason: &str| GridError::BadShard { given: s.to_string(), reason: reason.to_string() };
@@ -116,6 +134,21 @@ pub struct ShardInfo {
     /// The scenario text as run, after `--seed`, `--replications` and `--set`.
     pub scenario_text: String,
     pub args: GridArgs,
+    /// For each configuration of the shard (in `configs_in_shard` order), the rows each
+    /// replication wrote, so that `merge` can tell a complete file from a cut one: how many
+    /// time-series buckets and sweep runs vary with the configuration and, for sweeps, with
+    /// the replication. (Defaults to none so that a shard of another format is refused for
+    /// its format, not for this field.)
+    #[serde(default)]
+    pub rows: Vec<ConfigRows>,
+}
+
+/// The rows one configuration of a shard wrote, per replication (indexed by replication).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConfigRows {
+    pub config: usize,
+    pub timeseries: Vec<u64>,
+    pub sweeps: Vec<u64>,
 }
 
 impl ShardInfo {
@@ -161,6 +194,35 @@ pub fn read_shard(dir: &Path) -> Result<ShardFolder, GridError> {
         return Err(shard_err(
             &path,
             format!("shard {}/{} is not a valid share (I counts from 0 to N-1)", info.index, info.count),
+        ));
+    }
+    if info.grid_size == 0 || info.grid_size > MAX_CONFIGS {
+        return Err(shard_err(
+            &path,
+            format!("grid_size {} is not a grid sweep writes (1 to {MAX_CONFIGS} configurations)", info.grid_size),
+        ));
+    }
+    if info.count > info.grid_size {
+        return Err(shard_err(
+            &path,
+            format!(
+                "shard count N = {} is more than the {} configuration(s) of the grid; sweep never writes such a shard",
+                info.count, info.grid_size
+            ),
+        ));
+    }
+    if info.replications == 0 {
+        return Err(shard_err(&path, "replications is 0; sweep runs at least 1"));
+    }
+    let listed: Vec<usize> = info.rows.iter().map(|r| r.config).collect();
+    if listed != info.configs_in_shard {
+        return Err(shard_err(&path, "its [[rows]] entries do not list the configurations of configs_in_shard"));
+    }
+    let reps = info.replications as usize;
+    if let Some(r) = info.rows.iter().find(|r| r.timeseries.len() != reps || r.sweeps.len() != reps) {
+        return Err(shard_err(
+            &path,
+            format!("the [[rows]] entry of configuration {} does not have one count per replication", r.config),
         ));
     }
     if info.baseline_index >= info.grid_size {
@@ -261,35 +323,184 @@ pub fn merge(dirs: &[PathBuf]) -> Result<Merged, GridError> {
     let read_all = |name: &str| -> Result<Vec<(PathBuf, Vec<u8>)>, GridError> {
         shards.iter().map(|s| read_bytes(&s.dir.join(name)).map(|b| (s.dir.join(name), b))).collect()
     };
-    let summaries = read_all("summary.csv")?;
     let owner = |c: usize| c % n;
-    let summary = merge_by_config(&summaries, &grid, owner)?;
-    let timeseries = merge_by_config(&read_all("timeseries.csv")?, &grid, owner)?;
-    let sweeps = merge_by_config(&read_all("sweeps.csv")?, &grid, owner)?;
-
     let replications = a.replications;
+    // What each shard wrote of each configuration, per replication (checked present above).
+    let recorded: Vec<&ConfigRows> = {
+        let mut by_config: Vec<Option<&ConfigRows>> = vec![None; grid.configs.len()];
+        for s in &shards {
+            for r in &s.info.rows {
+                by_config[r.config] = Some(r);
+            }
+        }
+        by_config.into_iter().map(|r| r.expect("every shard lists its share of the grid, checked above")).collect()
+    };
+
+    // Every file is checked complete before anything is returned: a row missing anywhere
+    // would otherwise shift figures between groups or replications.
+    let summaries = read_all("summary.csv")?;
+    let (summary_header, summary_rows) = rows_by_config(&summaries, &grid, owner)?;
+    for (c, rows) in summary_rows.iter().enumerate() {
+        check_summary(&summaries[owner(c)].0, &grid.configs[c].label, rows, summary_header.as_ref(), replications)?;
+    }
+    let timeseries_in = read_all("timeseries.csv")?;
+    let (ts_header, ts_rows) = rows_by_config(&timeseries_in, &grid, owner)?;
+    let sweeps_in = read_all("sweeps.csv")?;
+    let (sw_header, sw_rows) = rows_by_config(&sweeps_in, &grid, owner)?;
+    for c in 0..grid.configs.len() {
+        let label = &grid.configs[c].label;
+        let ts = &timeseries_in[owner(c)].0;
+        check_counts(ts, label, &ts_rows[c], ts_header.as_ref(), &recorded[c].timeseries, "time-series bucket")?;
+        let first = recorded[c].timeseries.first().copied();
+        if recorded[c].timeseries.iter().any(|&k| Some(k) != first) || first == Some(0) {
+            return Err(shard_err(
+                &shard_toml(&shards[owner(c)].dir),
+                format!("configuration `{label}`: its replications do not have the same number (at least 1) of time-series buckets"),
+            ));
+        }
+        check_counts(&sweeps_in[owner(c)].0, label, &sw_rows[c], sw_header.as_ref(), &recorded[c].sweeps, "sweep run")?;
+    }
+    let summary = join_rows(summary_header.as_ref(), &summary_rows)?;
+    let timeseries = join_rows(ts_header.as_ref(), &ts_rows)?;
+    let sweeps = join_rows(sw_header.as_ref(), &sw_rows)?;
+
     let mut reports: Vec<Vec<RepReport>> = vec![Vec::new(); grid.configs.len()];
     for (i, (path, bytes)) in summaries.iter().enumerate() {
         for (c, reps) in reports_from_summary(path, bytes, &grid)? {
             if owner(c) != i {
                 return Err(shard_err(path, format!("holds configuration {c}, which is not in this shard")));
             }
-            let got: Vec<u32> = reps.iter().map(|r| r.replication).collect();
-            if got != (0..replications).collect::<Vec<_>>() {
-                return Err(shard_err(
-                    path,
-                    format!(
-                        "configuration {c} has replications {got:?}, expected 0..{replications}: incomplete shard?"
-                    ),
-                ));
-            }
             reports[c] = reps;
         }
     }
-    if let Some(c) = reports.iter().position(Vec::is_empty) {
-        return Err(shard_err(&summaries[owner(c)].0, format!("has no rows for configuration {c}: incomplete shard?")));
-    }
     Ok(Merged { info: first.info.clone(), grid, reports, summary, timeseries, sweeps })
+}
+
+fn shard_toml(dir: &Path) -> PathBuf {
+    dir.join("shard.toml")
+}
+
+/// Where a record starts in its file, for messages.
+fn line_of(rec: &csv::StringRecord) -> u64 {
+    rec.position().map_or(0, |p| p.line())
+}
+
+/// Checks one configuration's rows of a shard's `summary.csv`: for each replication 0..R in
+/// order, a `value` row for every group, the same (breakdown, group) sequence in each; then
+/// for each group the `mean`, `ci95_low`, `ci95_high` and `n` rows. Exactly what `sweep`
+/// writes, so that a missing or extra row is caught before it shifts figures.
+fn check_summary(
+    path: &Path,
+    label: &str,
+    rows: &[csv::StringRecord],
+    header: Option<&csv::StringRecord>,
+    replications: u32,
+) -> Result<(), GridError> {
+    let incomplete = |msg: String| {
+        shard_err(path, format!("configuration `{label}`: {msg}; the shard is incomplete or was edited: run it again"))
+    };
+    let Some(h) = header else { return Err(incomplete("the file is empty".into())) };
+    let col =
+        |name: &str| h.iter().position(|x| x == name).ok_or_else(|| shard_err(path, format!("has no `{name}` column")));
+    let (rc, sc, bc, gc) = (col("replication")?, col("stat")?, col("breakdown")?, col("group")?);
+    let key = |r: &csv::StringRecord| {
+        let f = |i: usize| r.get(i).unwrap_or_default().to_string();
+        (f(rc), f(sc), f(bc), f(gc))
+    };
+    // The groups: the value rows of replication 0, up to the first row that is not one.
+    let groups: Vec<(String, String)> =
+        rows.iter().map(key).take_while(|(r, s, _, _)| r == "0" && s == "value").map(|(_, _, b, g)| (b, g)).collect();
+    if groups.is_empty() {
+        return Err(incomplete("no `value` row of replication 0".into()));
+    }
+    let g = groups.len() as u64;
+    let expected_len = (u64::from(replications) + 4) * g;
+    let mut it = rows.iter();
+    let mut expect = |want: (String, String, String, String)| -> Result<(), GridError> {
+        match it.next() {
+            Some(r) if key(r) == want => Ok(()),
+            Some(r) => {
+                let (rep, stat, b, grp) = key(r);
+                Err(incomplete(format!(
+                    "line {} is replication {rep} {stat} {b}/{grp}, expected replication {} {} {}/{} ({} rows expected for {replications} replication(s) of {g} group(s), found {})",
+                    line_of(r), want.0, want.1, want.2, want.3, expected_len, rows.len()
+                )))
+            }
+            None => Err(incomplete(format!(
+                "the rows end before replication {} {} {}/{} ({} rows expected for {replications} replication(s) of {g} group(s), found {})",
+                want.0, want.1, want.2, want.3, expected_len, rows.len()
+            ))),
+        }
+    };
+    for r in 0..replications {
+        for (b, grp) in &groups {
+            expect((r.to_string(), "value".into(), b.clone(), grp.clone()))?;
+        }
+    }
+    for (b, grp) in &groups {
+        for stat in ["mean", "ci95_low", "ci95_high", "n"] {
+            expect(("all".into(), stat.into(), b.clone(), grp.clone()))?;
+        }
+    }
+    if let Some(r) = it.next() {
+        let (rep, stat, b, grp) = key(r);
+        return Err(incomplete(format!(
+            "line {} (replication {rep} {stat} {b}/{grp}) is one row too many: {expected_len} rows expected for {replications} replication(s) of {g} group(s), found {}",
+            line_of(r),
+            rows.len()
+        )));
+    }
+    Ok(())
+}
+
+/// Checks one configuration's rows of a shard's `timeseries.csv` or `sweeps.csv`: the
+/// replications in order, each with as many rows as `shard.toml` says it wrote.
+fn check_counts(
+    path: &Path,
+    label: &str,
+    rows: &[csv::StringRecord],
+    header: Option<&csv::StringRecord>,
+    expected: &[u64],
+    what: &str,
+) -> Result<(), GridError> {
+    let incomplete = |msg: String| {
+        shard_err(path, format!("configuration `{label}`: {msg}; the shard is incomplete or was edited: run it again"))
+    };
+    let total: u64 = expected.iter().sum();
+    if total == 0 && rows.is_empty() {
+        return Ok(());
+    }
+    let Some(h) = header else { return Err(incomplete("the file is empty".into())) };
+    let rc = h.iter().position(|x| x == "replication").ok_or_else(|| shard_err(path, "has no `replication` column"))?;
+    let mut it = rows.iter();
+    for (rep, &want) in expected.iter().enumerate() {
+        for k in 0..want {
+            match it.next() {
+                Some(r) if r.get(rc) == Some(rep.to_string().as_str()) => {}
+                Some(r) => {
+                    return Err(incomplete(format!(
+                        "line {} belongs to replication {}, but replication {rep} wrote {want} {what} row(s) and only {k} come before it",
+                        line_of(r),
+                        r.get(rc).unwrap_or_default()
+                    )))
+                }
+                None => {
+                    return Err(incomplete(format!(
+                        "replication {rep} wrote {want} {what} row(s), the file has {k} ({} rows in all, {total} expected)",
+                        rows.len()
+                    )))
+                }
+            }
+        }
+    }
+    if let Some(r) = it.next() {
+        return Err(incomplete(format!(
+            "line {} (replication {}) is more than the {total} {what} row(s) shard.toml records",
+            line_of(r),
+            r.get(rc).unwrap_or_default()
+        )));
+    }
+    Ok(())
 }
 
 /// Rewrites CSVs whose rows each belong to one configuration (a `config` column holding its
@@ -300,6 +511,17 @@ pub fn merge_by_config(
     grid: &Grid,
     owner: impl Fn(usize) -> usize,
 ) -> Result<Vec<u8>, GridError> {
+    let (header, rows) = rows_by_config(inputs, grid, owner)?;
+    join_rows(header.as_ref(), &rows)
+}
+
+/// The rows of CSVs whose rows each belong to one configuration, by configuration: the
+/// header (the same in every input) and `rows[c]`, from input `owner(c)` in file order.
+fn rows_by_config(
+    inputs: &[(PathBuf, Vec<u8>)],
+    grid: &Grid,
+    owner: impl Fn(usize) -> usize,
+) -> Result<(Option<csv::StringRecord>, Vec<Vec<csv::StringRecord>>), GridError> {
     let index: HashMap<&str, usize> = grid.configs.iter().map(|c| (c.label.as_str(), c.index)).collect();
     let mut header: Option<csv::StringRecord> = None;
     let mut rows: Vec<Vec<csv::StringRecord>> = vec![Vec::new(); grid.configs.len()];
@@ -324,9 +546,14 @@ pub fn merge_by_config(
             rows[c].push(rec);
         }
     }
+    Ok((header, rows))
+}
+
+/// The header, then every configuration's rows in grid order, as CSV.
+fn join_rows(header: Option<&csv::StringRecord>, rows: &[Vec<csv::StringRecord>]) -> Result<Vec<u8>, GridError> {
     let mut w = csv::Writer::from_writer(Vec::new());
     let io = |e: csv::Error| GridError::Merge(format!("writing the merged CSV: {e}"));
-    if let Some(h) = &header {
+    if let Some(h) = header {
         w.write_record(h).map_err(io)?;
     }
     for rec in rows.iter().flatten() {
@@ -402,6 +629,17 @@ mod tests {
     }
 
     #[test]
+    fn a_shard_count_is_at_most_the_grid_size() {
+        assert_eq!(ShardSpec::parse_for("2/3", 3).unwrap(), ShardSpec { index: 2, count: 3 });
+        for bad in ["0/4", "0/1000000000", "0/18446744073709551615"] {
+            match ShardSpec::parse_for(bad, 3) {
+                Err(e) => assert!(e.to_string().contains("at most --shard I/3"), "{bad}: {e}"),
+                Ok(s) => panic!("{bad} should be refused, got {s:?}"),
+            }
+        }
+    }
+
+    #[test]
     fn shard_toml_round_trips() {
         let info = ShardInfo {
             format: SHARD_FORMAT,
@@ -424,6 +662,10 @@ mod tests {
                 replications: None,
                 baseline: None,
             },
+            rows: vec![
+                ConfigRows { config: 1, timeseries: vec![24, 24], sweeps: vec![288, 287] },
+                ConfigRows { config: 4, timeseries: vec![48, 48], sweeps: vec![0, 0] },
+            ],
         };
         let back: ShardInfo = toml::from_str(&info.to_toml()).unwrap();
         assert_eq!(back, info);

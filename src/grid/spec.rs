@@ -7,6 +7,7 @@
 use super::GridError;
 use crate::scenario::overrides::Override;
 use crate::time::{parse_duration, SimDuration};
+use std::collections::HashMap;
 
 /// Most values one range may expand to, and most configurations in a grid: beyond these a
 /// typo (`1s..30d:1s`) would otherwise ask for millions of runs.
@@ -46,8 +47,41 @@ impl Vary {
                 values.push(v);
             }
         }
-        Ok(Vary { key: ov.key, values })
+        Ok(Vary { key: canonical_key(&ov.key), values })
     }
+}
+
+/// A dotted key in one spelling: its segments as the scenario reader sees them (trimmed and
+/// unquoted, see `Override::segments`), joined by dots, a segment quoted again only when it
+/// must be (it holds a dot, or space at an end, or is empty). `scenario."replications"` and
+/// `scenario. replications` are both `scenario.replications`: every check that two keys are
+/// the same key compares this form.
+pub fn canonical_key(key: &str) -> String {
+    let ov = Override { key: key.trim().to_string(), value: String::new() };
+    ov.segments().iter().map(|seg| quoted(seg)).collect::<Vec<_>>().join(".")
+}
+
+/// A segment as written in a canonical key: quoted only when it has to be.
+fn quoted(seg: &str) -> String {
+    let needs_quotes = seg.is_empty() || seg.contains('.') || seg.trim() != seg;
+    if needs_quotes && !seg.contains('"') {
+        format!("\"{seg}\"")
+    } else {
+        seg.to_string()
+    }
+}
+
+/// The segments of a key in canonical form (see `canonical_key`).
+pub fn key_segments(key: &str) -> Vec<String> {
+    let ov = Override { key: key.trim().to_string(), value: String::new() };
+    ov.segments().iter().map(|s| s.to_string()).collect()
+}
+
+/// Whether `a` is `b` or a table that holds `b` (segment by segment: `scenario` holds
+/// `scenario.seed`, `scenario.s` does not).
+pub fn key_covers(a: &str, b: &str) -> bool {
+    let (a, b) = (key_segments(a), key_segments(b));
+    a.len() <= b.len() && a[..] == b[..a.len()]
 }
 
 /// Splits at commas outside brackets, braces and quotes.
@@ -72,8 +106,20 @@ fn split_top_level(s: &str) -> Vec<&str> {
     out
 }
 
+/// Whether an unquoted item is meant as a range: `A..B` or `A..B:STEP` whose ends are both
+/// numbers or durations. Anything else with `..` in it (`../x.csv`) is a plain value. Float
+/// and mixed ends count as ranges only so that `expand_range` can refuse them with a reason.
 fn is_range(item: &str) -> bool {
-    item.contains("..") && !item.starts_with(['[', '{', '"', '\''])
+    if item.starts_with(['[', '{', '"', '\'']) {
+        return false;
+    }
+    let range = item.split_once(':').map_or(item, |(r, _)| r);
+    let Some((a, b)) = range.split_once("..") else { return false };
+    let bound = |x: &str| {
+        let x = x.trim();
+        !x.is_empty() && (x.parse::<f64>().is_ok_and(f64::is_finite) || parse_duration(x).is_ok())
+    };
+    bound(a) && bound(b)
 }
 
 /// Expands `A..B` or `A..B:STEP`, both ends inclusive (`B` is included when a step lands on
@@ -167,14 +213,18 @@ impl Grid {
     }
 
     pub fn new(axes: Vec<Vary>) -> Result<Grid, GridError> {
+        let axes: Vec<Vary> = axes.into_iter().map(|a| Vary { key: canonical_key(&a.key), values: a.values }).collect();
         for (i, a) in axes.iter().enumerate() {
-            if axes[..i].iter().any(|b| b.key == a.key) {
-                return Err(GridError::RepeatedKey { key: a.key.clone() });
+            if let Some(b) = axes[..i].iter().find(|b| key_covers(&b.key, &a.key) || key_covers(&a.key, &b.key)) {
+                return Err(match b.key == a.key {
+                    true => GridError::RepeatedKey { key: a.key.clone() },
+                    false => GridError::OverlappingKeys { first: b.key.clone(), second: a.key.clone() },
+                });
             }
             if a.values.is_empty() {
                 return Err(GridError::BadVary { arg: a.key.clone(), reason: "expected at least one value".into() });
             }
-            if a.key == "scenario.replications" {
+            if key_covers(&a.key, "scenario.replications") {
                 return Err(GridError::VaryReplications);
             }
         }
@@ -189,7 +239,8 @@ impl Grid {
             }
         }
         let names = short_names(&axes.iter().map(|a| a.key.as_str()).collect::<Vec<_>>());
-        let mut configs = Vec::new();
+        let mut configs: Vec<Config> = Vec::new();
+        let mut seen: HashMap<String, usize> = HashMap::new();
         let mut idx = vec![0usize; axes.len()];
         loop {
             let values: Vec<String> = idx.iter().zip(&axes).map(|(&i, a)| a.values[i].clone()).collect();
@@ -198,6 +249,10 @@ impl Grid {
             } else {
                 names.iter().zip(&values).map(|(n, v)| format!("{n}={v}")).collect::<Vec<_>>().join(",")
             };
+            if let Some(&first) = seen.get(&label) {
+                return Err(GridError::DuplicateLabel { label, first, second: configs.len() });
+            }
+            seen.insert(label.clone(), configs.len());
             configs.push(Config { index: configs.len(), label, values });
             // Odometer: the last axis turns fastest, so the first varies slowest.
             let mut k = axes.len();
@@ -241,7 +296,7 @@ impl Grid {
 fn short_names(keys: &[&str]) -> Vec<String> {
     keys.iter()
         .map(|k| {
-            let segs: Vec<&str> = k.split('.').collect();
+            let segs: Vec<String> = key_segments(k).iter().map(|s| quoted(s)).collect();
             (1..=segs.len())
                 .map(|n| segs[segs.len() - n..].join("."))
                 .find(|suffix| {
@@ -326,5 +381,54 @@ mod tests {
         assert_eq!(g.configs[0].label, "base");
         assert!(matches!(Grid::parse(&["k=1".into(), "k=2".into()]), Err(GridError::RepeatedKey { .. })));
         assert!(matches!(Grid::parse(&["scenario.replications=1,2".into()]), Err(GridError::VaryReplications)));
+    }
+
+    #[test]
+    fn keys_are_compared_in_one_spelling() {
+        assert_eq!(canonical_key("scenario.\"replications\""), "scenario.replications");
+        assert_eq!(canonical_key(" scenario . replications "), "scenario.replications");
+        assert_eq!(canonical_key("behaviour.cells.\"chat/support\".wrap_up"), "behaviour.cells.chat/support.wrap_up");
+        assert_eq!(canonical_key("a.\"x.y\".b"), "a.\"x.y\".b");
+        assert_eq!(Vary::parse("scenario.\"seed\"=1,2").unwrap().key, "scenario.seed");
+        for args in
+            [["scenario.\"replications\"=2,3"], ["scenario. replications=2,3"], ["scenario={ replications = 2 }"]]
+        {
+            let args: Vec<String> = args.iter().map(|a| a.to_string()).collect();
+            assert!(matches!(Grid::parse(&args), Err(GridError::VaryReplications)), "{args:?}");
+        }
+        let twice = Grid::parse(&["a.b=1".into(), "a.\"b\"=2".into()]);
+        assert!(matches!(twice, Err(GridError::RepeatedKey { .. })), "{twice:?}");
+        let nested = Grid::parse(&["a={ b = 1 }".into(), "a.b=2".into()]);
+        assert!(matches!(nested, Err(GridError::OverlappingKeys { .. })), "{nested:?}");
+        assert!(
+            key_covers("a", "a.b")
+                && key_covers("a.\"b\"", "a.b")
+                && !key_covers("a.b", "a")
+                && !key_covers("a.b", "a.bc")
+        );
+        // Labels use the segments, so a quoted dotted segment is one name.
+        let g = Grid::parse(&["x.\"p.q\".r=1".into(), "y.\"p.q\".r=2".into()]).unwrap();
+        assert_eq!(g.configs[0].label, "x.\"p.q\".r=1,y.\"p.q\".r=2");
+    }
+
+    #[test]
+    fn only_numbers_or_durations_around_two_dots_make_a_range() {
+        assert_eq!(vals("k=../x.csv,a..b,..,x..5"), ["../x.csv", "a..b", "..", "x..5"]);
+        assert_eq!(vals("k=1..2,5m..10m:5m"), ["1", "2", "5m", "10m"]);
+        // Still ranges, and refused with the reason: floats, a duration end with a bare number.
+        assert!(Vary::parse("k=0.1..0.5:0.1").is_err());
+        assert!(Vary::parse("k=5m..30").is_err());
+    }
+
+    #[test]
+    fn two_configurations_with_the_same_label_are_refused() {
+        // (a='x,b=y', b=z) and (a='x, b=y',b=z) are both labelled a='x,b=y',b=z.
+        let g = Grid::parse(&["p.a='x,b=y','x".into(), "p.b=z,y',b=z".into()]);
+        match g {
+            Err(GridError::DuplicateLabel { label, first, second }) => {
+                assert_eq!((label.as_str(), first, second), ("a='x,b=y',b=z", 0, 3));
+            }
+            other => panic!("expected DuplicateLabel, got {other:?}"),
+        }
     }
 }

@@ -74,16 +74,34 @@ impl Staging {
         out.flush().map_err(io_at(&p))
     }
 
-    /// Moves the finished folder into place (replacing an old one only with `force`).
+    /// Where the folder being replaced is put aside during `commit`: `.NAME.old-PID`, a
+    /// sibling unique to this process (a folder left there by a crashed process of the same
+    /// id is removed first).
+    fn aside(&self) -> PathBuf {
+        let parent = self.tmp.parent().unwrap_or(Path::new("."));
+        let name =
+            self.target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "results".into());
+        parent.join(format!(".{name}.old-{}", std::process::id()))
+    }
+
+    /// Moves the finished folder into place (replacing an old one only with `force`). If the
+    /// new folder cannot be moved in, the old one is put back.
     pub fn commit(mut self) -> Result<PathBuf, OutputError> {
         if self.target.exists() {
             if !self.force {
                 return Err(OutputError::Exists(self.target.clone()));
             }
-            let old = self.tmp.with_extension("old");
+            let old = self.aside();
+            if old.exists() {
+                fs::remove_dir_all(&old).map_err(io_at(&old))?;
+            }
             fs::rename(&self.target, &old).map_err(io_at(&self.target))?;
-            fs::rename(&self.tmp, &self.target).map_err(io_at(&self.target))?;
-            fs::remove_dir_all(&old).map_err(io_at(&old))?;
+            if let Err(e) = fs::rename(&self.tmp, &self.target) {
+                let _ = fs::rename(&old, &self.target);
+                return Err(OutputError::Io { path: self.target.clone(), source: e });
+            }
+            // The new results are in place: an old folder that cannot be removed is only litter.
+            let _ = fs::remove_dir_all(&old);
         } else {
             fs::rename(&self.tmp, &self.target).map_err(io_at(&self.target))?;
         }
@@ -119,5 +137,38 @@ pub struct Manifest {
 impl Manifest {
     pub fn to_toml(&self) -> String {
         toml::to_string_pretty(self).expect("a manifest of strings and numbers should serialise")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn force_replaces_a_folder_even_when_an_old_one_was_left_aside() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let target = dir.path().join("res");
+        fs::create_dir_all(&target).expect("create the old results");
+        fs::write(target.join("old.csv"), "old").expect("write an old file");
+        // Folders a crashed `--force` could have left: the former fixed name, and this
+        // process's own name (a reused process id).
+        for stale in [".res.old".to_string(), format!(".res.old-{}", std::process::id())] {
+            fs::create_dir_all(dir.path().join(&stale)).expect("create a stale folder");
+            fs::write(dir.path().join(&stale).join("x"), "x").expect("fill it");
+        }
+        let s = Staging::begin(&target, true).expect("begin with --force");
+        s.write("new.csv", b"new").expect("write a new file");
+        s.commit().expect("commit should replace the old folder");
+        assert!(target.join("new.csv").exists() && !target.join("old.csv").exists());
+        assert!(!dir.path().join(format!(".res.old-{}", std::process::id())).exists());
+        assert!(!dir.path().join(format!(".res.tmp-{}", std::process::id())).exists());
+    }
+
+    #[test]
+    fn without_force_an_existing_folder_is_refused() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let target = dir.path().join("res");
+        fs::create_dir_all(&target).expect("create the old results");
+        assert!(matches!(Staging::begin(&target, false), Err(OutputError::Exists(_))));
     }
 }

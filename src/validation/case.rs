@@ -304,11 +304,12 @@ impl QueueModel {
     }
 }
 
+/// Whether every draw is zero: a constant below half a millisecond rounds to zero. `never`
+/// is not zero: the engine reads `agent_response = "never"` as "the agent never answers" and
+/// `wrap_up = "never"` as "the agent never closes the wrap-up" (only auto-close or the
+/// horizon ends either).
 fn is_zero(d: &Dist) -> bool {
-    // `never` for an agent response means "at once" (see the engine), and a constant below
-    // half a millisecond rounds to zero.
     match d {
-        Dist::Never => true,
         Dist::Constant(v) => *v < 0.5,
         _ => false,
     }
@@ -357,7 +358,11 @@ fn queue_model(s: &Scenario, abandonment: bool) -> Result<QueueModel, String> {
         if !matches!(b.exchanges, Dist::Constant(v) if v < 1.5) {
             why.push(format!("{at}: exchanges must be the constant 1"));
         }
-        if !is_zero(&b.agent_response) {
+        if b.agent_response.is_never() {
+            why.push(format!(
+                "{at}: agent_response = \"never\" means the agent never answers, so a conversation holds capacity until the horizon; it must be \"0s\" (the customer response is the service time)"
+            ));
+        } else if !is_zero(&b.agent_response) {
             why.push(format!("{at}: agent_response must be \"0s\" (the customer response is the service time)"));
         }
         match b.customer_response {
@@ -369,7 +374,12 @@ fn queue_model(s: &Scenario, abandonment: bool) -> Result<QueueModel, String> {
             }
             _ => why.push(format!("{at}: customer_response must be exponential")),
         }
-        if skill.wrap_up != WrapUpBlock::Never && !is_zero(&b.wrap_up) {
+        if skill.wrap_up != WrapUpBlock::Never && b.wrap_up.is_never() {
+            why.push(format!(
+                "{at}: wrap_up = \"never\" means the agent never closes the wrap-up, so with skills.{}.wrap_up blocking capacity it is held until the horizon; set skills.{}.wrap_up = \"never\" or wrap_up = \"0s\"",
+                skill.name, skill.name
+            ));
+        } else if skill.wrap_up != WrapUpBlock::Never && !is_zero(&b.wrap_up) {
             why.push(format!(
                 "{at}: wrap-up must not hold capacity (skills.{}.wrap_up = \"never\", or wrap_up \"0s\")",
                 skill.name

@@ -3,13 +3,14 @@
 //! Bonferroni-corrected intervals. Formats nothing.
 
 use super::case::{Case, CheckKind};
-use super::probe::Probe;
-use super::theory;
+use super::probe::{Probe, Window};
+use super::theory::{self, QueueFigures};
 use super::CheckError;
 use crate::engine;
 use crate::metrics::stats::t_critical;
 use crate::metrics::Estimate;
 use crate::model::state::State;
+use crate::time::SimDuration;
 use rayon::prelude::*;
 use std::sync::atomic::AtomicU64;
 
@@ -142,23 +143,79 @@ pub fn judge(comparisons: Vec<Comparison>, family_alpha: f64) -> Verdict {
     Verdict { rows, m, family_alpha }
 }
 
+/// What a case is compared with, derived from its scenario before anything runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    /// The measurement window.
+    pub window: Window,
+    /// The Erlang checks and their theoretical figures.
+    pub queue: Vec<(CheckKind, QueueFigures)>,
+    /// The sweep interval, for `sweep_latency`.
+    pub sweep: Option<SimDuration>,
+}
+
+/// Derives every theory the case is checked against, or every reason (not only the first)
+/// why one of its checks does not describe the scenario.
+pub fn plan(case: &Case) -> Result<Plan, Vec<CheckError>> {
+    let mut problems = Vec::new();
+    let window = case.window().map_err(|e| problems.push(e)).ok();
+    let mut queue = Vec::new();
+    for &k in &case.checks {
+        if !matches!(k, CheckKind::ErlangC | CheckKind::ErlangA) {
+            continue;
+        }
+        match case.queue_model(k) {
+            Ok(q) => {
+                let (lambda, mu) = (q.arrival_rate_per_s, 1.0 / q.service_mean_s);
+                let fig = match q.patience_mean_s {
+                    None => theory::erlang_c_figures(lambda, mu, q.servers),
+                    Some(p) => theory::erlang_a_figures(lambda, mu, 1.0 / p, q.servers),
+                };
+                match fig {
+                    Ok(fig) => queue.push((k, fig)),
+                    Err(e) => problems.push(CheckError::Unfit {
+                        path: case.path.display().to_string(),
+                        check: k.key(),
+                        reason: e.to_string(),
+                    }),
+                }
+            }
+            Err(e) => problems.push(e),
+        }
+    }
+    let mut sweep = None;
+    if case.checks.contains(&CheckKind::SweepLatency) {
+        match case.sweep_interval() {
+            Ok(t) => sweep = Some(t),
+            Err(e) => problems.push(e),
+        }
+    }
+    if case.checks.contains(&CheckKind::Exact) {
+        if let Err(e) = case.exact_only() {
+            problems.push(e);
+        }
+    }
+    match window {
+        Some(window) if problems.is_empty() => Ok(Plan { window, queue, sweep }),
+        _ => Err(problems),
+    }
+}
+
+/// One error for several: the only one as it is, or all of them listed.
+pub fn combine(mut problems: Vec<CheckError>) -> CheckError {
+    if problems.len() == 1 {
+        return problems.remove(0);
+    }
+    let report = problems.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n");
+    CheckError::Several { count: problems.len(), report }
+}
+
 /// Runs every replication of the case and returns its comparisons. `progress` counts
 /// simulated milliseconds, as `run` does.
 pub fn run_case(case: &Case, progress: Option<&AtomicU64>) -> Result<Vec<Comparison>, CheckError> {
     let s = &case.scenario;
-    let window = case.window()?;
     // Derive every theory first: a scenario the theory does not describe fails before running.
-    let mut queue = Vec::new();
-    for &k in &case.checks {
-        if matches!(k, CheckKind::ErlangC | CheckKind::ErlangA) {
-            queue.push((k, case.queue_model(k)?));
-        }
-    }
-    let sweep = case.checks.contains(&CheckKind::SweepLatency).then(|| case.sweep_interval()).transpose()?;
-    if case.checks.contains(&CheckKind::Exact) {
-        case.exact_only()?;
-    }
-
+    let Plan { window, queue, sweep } = plan(case).map_err(combine)?;
     let probes: Vec<Probe> = (0..s.replications)
         .into_par_iter()
         .map(|r| {
@@ -184,17 +241,7 @@ pub fn run_case(case: &Case, progress: Option<&AtomicU64>) -> Result<Vec<Compari
     let share = |a: u64, n: u64| if n == 0 { f64::NAN } else { a as f64 / n as f64 };
     let mut out = Vec::new();
 
-    for (kind, q) in queue {
-        let (lambda, mu) = (q.arrival_rate_per_s, 1.0 / q.service_mean_s);
-        let fig = match q.patience_mean_s {
-            None => theory::erlang_c_figures(lambda, mu, q.servers),
-            Some(p) => theory::erlang_a_figures(lambda, mu, 1.0 / p, q.servers),
-        }
-        .map_err(|e| CheckError::Unfit {
-            path: case.path.display().to_string(),
-            check: kind.key(),
-            reason: e.to_string(),
-        })?;
+    for (kind, fig) in queue {
         out.push(cmp(kind, "P(wait)", fig.p_wait, per_rep(&|p| share(p.waited, p.arrivals))));
         if kind == CheckKind::ErlangA {
             out.push(cmp(kind, "abandon share", fig.abandon_share, per_rep(&|p| share(p.abandoned, p.arrivals))));

@@ -13,7 +13,9 @@ pub mod probe;
 pub mod theory;
 
 pub use case::{check_file_path, discover, Case, CheckFile, CheckKind, QueueModel};
-pub use compare::{judge, run_case, Comparison, Evidence, Interval, Judged, Verdict, FAMILY_ALPHA, KS_LEVEL};
+pub use compare::{
+    combine, judge, plan, run_case, Comparison, Evidence, Interval, Judged, Plan, Verdict, FAMILY_ALPHA, KS_LEVEL,
+};
 
 use std::path::{Path, PathBuf};
 use std::sync::atomic::AtomicU64;
@@ -36,6 +38,8 @@ pub enum CheckError {
     Scenario { path: String, diagnostics: String },
     #[error("{path}: {check}: {reason}")]
     Unfit { path: String, check: &'static str, reason: String },
+    #[error("{count} problems; nothing was run:\n{report}")]
+    Several { count: usize, report: String },
     #[error("{path}: simulator bug in replication {replication}: {message}")]
     Sim { path: String, replication: u32, message: String },
 }
@@ -74,9 +78,24 @@ pub fn scenario_paths(paths: &[PathBuf], dir: &Path) -> Result<Vec<PathBuf>, Che
     Ok(found)
 }
 
-/// Loads every case, checking that each theory applies before anything runs.
+/// Loads every case and checks that each of its theories applies, before anything runs.
+/// Reports every problem of every case at once (one error as it is, several together).
 pub fn load_cases(paths: &[PathBuf], opts: &Options) -> Result<Vec<Case>, CheckError> {
-    paths.iter().map(|p| Case::load(p, opts.quick, opts.checks.as_deref())).collect()
+    let mut cases = Vec::new();
+    let mut problems = Vec::new();
+    for p in paths {
+        match Case::load(p, opts.quick, opts.checks.as_deref()) {
+            Ok(case) => match plan(&case) {
+                Ok(_) => cases.push(case),
+                Err(e) => problems.extend(e),
+            },
+            Err(e) => problems.push(e),
+        }
+    }
+    if !problems.is_empty() {
+        return Err(combine(problems));
+    }
+    Ok(cases)
 }
 
 /// Runs every case (one after the other, replications in parallel) and judges all their
