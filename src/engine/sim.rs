@@ -98,7 +98,6 @@ struct Conv {
     turn_epoch: u32,
     agent: u32,
     held: u32,
-    held_since: SimTime,
     /// Start of the current period of constant eligibility and held capacity.
     episode_start: SimTime,
     /// Key of this conversation's live entry in its scheduler's index (a lower bound of its
@@ -385,7 +384,6 @@ impl<'a, O: Observer> Sim<'a, O> {
             turn_epoch: 0,
             agent: NO_AGENT,
             held: 0,
-            held_since: t,
             episode_start: t,
             indexed_key: None,
             manual_response: false,
@@ -560,7 +558,6 @@ impl<'a, O: Observer> Sim<'a, O> {
         }
         let (agent, held, meta) = (c.agent, c.held, c.meta);
         c.held = 0;
-        c.held_since = t;
         self.routing.adjust(agent, -(held as i64));
         self.obs.capacity(t, &meta, -(held as i64));
         Some(agent)
@@ -594,7 +591,6 @@ impl<'a, O: Observer> Sim<'a, O> {
         let c = self.conv_mut(slot);
         c.agent = agent;
         c.held = units;
-        c.held_since = t;
         let first = c.first_assigned.is_none();
         c.first_assigned.get_or_insert(t);
         c.last_assigned = Some(t);
