@@ -152,6 +152,19 @@ fn validate_reports_every_problem_and_exits_non_zero() {
 }
 
 #[test]
+fn validate_names_a_check_file_for_what_it_is() {
+    let o = autoclose(
+        &["validate", "scenarios/validation/erlang_c_85.check.toml", "scenarios/validation/erlang_c_85.toml"],
+        &[],
+    );
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("a `check` file (checks for scenarios/validation/erlang_c_85.toml), not a scenario"), "{err}");
+    assert_eq!(err.lines().count(), 1, "one line, not every missing key: {err}");
+    assert!(String::from_utf8_lossy(&o.stdout).starts_with("ok: scenarios/validation/erlang_c_85.toml"));
+}
+
+#[test]
 fn help_lists_the_commands() {
     let o = autoclose(&["--help"], &[]);
     let text = String::from_utf8_lossy(&o.stdout);

@@ -9,6 +9,17 @@ pub fn validate(a: ValidateArgs) -> anyhow::Result<ExitCode> {
         a.set.iter().map(|s| Override::parse(s).map_err(anyhow::Error::msg)).collect::<Result<Vec<_>, _>>()?;
     let mut failed = false;
     for path in &a.scenarios {
+        if path.to_string_lossy().ends_with(".check.toml") {
+            // A `check` sidecar (what theory a validation scenario is compared with), not a
+            // scenario: say so rather than list every scenario key it lacks.
+            failed = true;
+            eprintln!(
+                "{}: a `check` file (checks for {}), not a scenario: validate the scenario beside it, or run `autoclose check`",
+                path.display(),
+                path.to_string_lossy().trim_end_matches(".check.toml").to_owned() + ".toml"
+            );
+            continue;
+        }
         match scenario::load_file(path, &overrides) {
             Ok(s) => println!(
                 "ok: {} ({} channels, {} skills, {} agent groups, {} arrival streams, {} schedulers)",
