@@ -340,3 +340,132 @@ fn state_entered_clock_resets_on_reader_joins_only_when_they_count() {
         assert!(c.eligible_at.unwrap() >= c.state_entered);
     }
 }
+
+#[test]
+fn a_transfer_does_not_jump_the_queue() {
+    // One agent serving both skills, one conversation at a time: whenever it takes work, it
+    // takes the longest-waiting queued conversation, transferred ones included.
+    let text = r#"
+[scenario]
+name = "transfer_queue"
+horizon = "1d"
+seed = 4
+replications = 1
+[channels.web]
+kind = "live_chat"
+[skills.a]
+wrap_up = "never"
+[skills.b]
+wrap_up = "never"
+[agents.solo]
+count = 1
+skills = ["a", "b"]
+capacity = 1
+[[arrivals]]
+channel = "web"
+skill = "a"
+rate_per_hour = 20.0
+[behaviour]
+exchanges = 2
+agent_response = "30s"
+customer_response = "1m"
+wrap_up = "0s"
+transfer_per_hour = 30.0
+transfer_to = ["b"]
+"#;
+    let s = parse_str("tq.toml", text, Path::new("."), &[]).unwrap();
+    #[derive(Default)]
+    struct Fifo {
+        queued: HashMap<u64, SimTime>,
+        checked: usize,
+    }
+    impl Observer for Fifo {
+        fn state_change(&mut self, t: SimTime, c: &ConvMeta, from: Option<(State, SimTime)>, to: State) {
+            if let Some((State::Open, entered)) = from {
+                self.queued.remove(&c.id);
+                if to == State::Active {
+                    let oldest = self.queued.values().min().copied();
+                    assert!(
+                        oldest.is_none_or(|o| o >= entered),
+                        "conversation {} entered at {entered} jumped one waiting since {oldest:?}",
+                        c.id
+                    );
+                    self.checked += 1;
+                }
+            }
+            if to == State::Open {
+                self.queued.insert(c.id, t);
+            }
+        }
+    }
+    let mut fifo = Fifo::default();
+    engine::run(&s, 0, &mut fifo, None).unwrap();
+    assert!(fifo.checked > 100);
+}
+
+#[test]
+fn side_event_rates_are_bounded() {
+    let err = load_file(Path::new("scenarios/quickstart.toml"), &ov(&[("behaviour.reader_per_hour", "1e12")]))
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("behaviour.reader_per_hour") && err.contains("from 0 to 3600"), "{err}");
+}
+
+#[test]
+fn without_recheck_a_closure_counts_under_the_state_the_run_saw() {
+    let s = quickstart(&[
+        ("policy.channels.whatsapp.timeouts", "{ waiting = \"30m\" }"),
+        ("policy.channels.webchat.timeouts", "{ open = \"none\" }"),
+        ("policy.schedulers.main.closures_per_second", "0.01"),
+        ("policy.schedulers.main.recheck", "false"),
+    ]);
+    let (rec, report) = simulate(&s);
+    let auto: Vec<_> = rec.records.iter().filter(|c| c.reason.is_some_and(CloseReason::is_auto)).collect();
+    assert!(auto.len() > 100);
+    assert!(auto.iter().all(|c| c.reason == Some(CloseReason::AutoClose(State::Waiting))), "only Waiting has a rule");
+    assert!(auto.iter().any(|c| c.last_state != State::Waiting), "some moved on before their turn");
+    assert_eq!(get(&report, Breakdown::Overall, "all", Metric::AutoClosedActive), 0.0);
+    assert_eq!(get(&report, Breakdown::Overall, "all", Metric::AutoClosedOpen), 0.0);
+}
+
+#[test]
+fn a_wrap_up_closed_by_auto_close_has_no_silent_cost_only_zombie() {
+    // Live chats disconnect after 10 silent minutes; the agent never closes the wrap-up, which
+    // blocks capacity until auto-close after 15 minutes.
+    let s = quickstart(&[
+        ("scenario.warmup", "0s"),
+        ("behaviour.channels.webchat.customer_response", "never"),
+        ("behaviour.channels.webchat.disconnect", "10m"),
+        ("behaviour.wrap_up", "never"),
+        ("skills.billing.wrap_up", "always"),
+        ("skills.tech.wrap_up", "always"),
+        ("policy.channels.webchat.timeouts", "{ wrap_up = \"15m\" }"),
+        ("policy.channels.whatsapp.timeouts", "{ waiting = \"none\", active = \"none\" }"),
+        ("agents.generalists.count", "40"),
+    ]);
+    let (rec, report) = simulate(&s);
+    let wrapped = rec.records.iter().filter(|c| c.reason == Some(CloseReason::AutoClose(State::WrapUp))).count();
+    assert!(wrapped > 100);
+    assert_eq!(get(&report, Breakdown::Overall, "all", Metric::SilentCapacityHours), 0.0);
+    assert!(get(&report, Breakdown::State, "wrap_up", Metric::ZombieCapacityHours) > 0.0);
+}
+
+#[test]
+fn closures_are_spread_exactly_at_the_closure_rate() {
+    for rate in [600.0, 10_000.0, 0.5] {
+        let s = quickstart(&[("policy.schedulers.main.closures_per_second", &rate.to_string())]);
+        let (rec, _) = simulate(&s);
+        let mut seen = 0;
+        for w in rec.sweeps.iter().filter(|w| w.closed + w.rescued >= 2 && w.deferred == 0) {
+            let k = (w.closed + w.rescued - 1) as f64;
+            assert_eq!(
+                w.duration.ms(),
+                autoclose::model::dist::round_ms(k * 1000.0 / rate),
+                "rate {rate}, run {}",
+                w.run
+            );
+            seen += 1;
+        }
+        assert!(seen > 5, "rate {rate}: {seen} runs with several closures");
+    }
+}

@@ -328,6 +328,8 @@ fn whatsapp4dynamics_24h_after_3pm_with_flow_at_2am_and_2pm_closes_at_2am_day_2(
         assert_eq!(t, spec.first_run_at_or_after(c.eligible_at.unwrap()), "{c:?}");
         assert!(matches!((t.ms() % MS_PER_DAY) / MS_PER_HOUR, 2 | 14), "the flow runs at 02:00 and 14:00");
     }
+    // "All open states": Wrap-up closes 24 h after the customer's last message too.
+    assert_eq!(s.policy.rule(ch, sk, State::WrapUp).timeout, Some(SimDuration::from_hours(24)));
     let err = load_err("scenarios/whatsapp4dynamics.toml", &[("policy.schedulers.w4d_flow.interval", "3h")]);
     assert!(err.contains("whatsapp4dynamics: the flow runs every 12h, 2h, 1h or 30m, got 3h"), "{err}");
 }
@@ -475,8 +477,17 @@ preset = "dynamics"
         .filter(|c| c.wrap_up_initiated.is_some_and(|w| w >= c.meta.created + SimDuration::from_hours(2)))
         .collect();
     assert!(moved.len() > 10);
-    for c in moved {
+    for c in &moved {
         let eligible = (c.meta.created + SimDuration::from_hours(2)).max(c.first_assigned.unwrap());
         assert_eq!(c.wrap_up_initiated, Some(spec.first_run_at_or_after(eligible)));
+        assert!(c.auto_wrap_up, "the export says the rule moved it");
     }
+    // The summary counts the same moves, with their latency.
+    let mut metrics = autoclose::metrics::Metrics::new(&s, 0);
+    let stats = engine::run(&s, 0, &mut metrics, None).unwrap();
+    let report = metrics.finish(stats);
+    let o = report.overall();
+    let all_moves = r.records.iter().filter(|c| c.auto_wrap_up).count() as f64;
+    assert_eq!(o.get(autoclose::metrics::Metric::AutoMovedToWrapUp), Some(all_moves));
+    assert!(o.get(autoclose::metrics::Metric::LatencyP99S).unwrap() < 300.0, "within the 5-minute job");
 }

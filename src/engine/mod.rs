@@ -7,5 +7,5 @@ pub mod rng;
 pub mod routing;
 pub mod sim;
 
-pub use observer::{Both, CloseReason, ConvMeta, ConversationRecord, Observer, SweepRecord};
+pub use observer::{AutoMove, Both, CloseReason, ConvMeta, ConversationRecord, Observer, SweepRecord};
 pub use sim::{run, RunStats, SimError};

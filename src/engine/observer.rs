@@ -77,6 +77,20 @@ pub struct ConversationRecord {
     pub recontact_of: Option<u64>,
     pub transfers: u32,
     pub exchanges: u32,
+    /// An auto-close rule moved it from Active to Wrap-up (its `eligible_at`, `premature` and
+    /// `race` then describe that move; the agent closed the wrap-up).
+    pub auto_wrap_up: bool,
+}
+
+/// An auto-close rule's move of an Active conversation to Wrap-up.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AutoMove {
+    pub eligible: SimTime,
+    pub last_customer_message: SimTime,
+    /// A customer reply was on its way.
+    pub premature: bool,
+    /// Moved by a sweep that did not recheck, after the customer wrote.
+    pub race: bool,
 }
 
 /// One run of a sweep scheduler.
@@ -89,11 +103,13 @@ pub struct SweepRecord {
     pub in_scope: u64,
     pub eligible: u64,
     pub closed: u64,
-    /// Eligible but left for the next run by `max_closures_per_run`.
+    /// Still eligible but left for the next run (`max_closures_per_run`, or a closure rate too
+    /// slow to finish before the next run or the horizon).
     pub deferred: u64,
     /// Closed although the customer had written since the run started (recheck off).
     pub race_closures: u64,
-    /// Eligible at the start but no longer when its turn came (recheck on).
+    /// Eligible at the start but no longer when its turn came: the customer wrote, its state
+    /// changed (recheck on), or it was closed by other means.
     pub rescued: u64,
     /// From the start to the last closure.
     pub duration: SimDuration,
@@ -118,9 +134,8 @@ pub trait Observer {
     /// `c` is auto-closed (or moved to Wrap-up) from `state` after holding `unit_ms`
     /// unit-milliseconds of capacity during its final customer silence before eligibility.
     fn silent_before_eligible(&mut self, c: &ConvMeta, state: State, unit_ms: u64) {}
-    /// An auto-close rule moved `c` from Active to Wrap-up (Dynamics voice) at `t`, eligible at
-    /// `eligible`; `premature` if a customer reply was on its way.
-    fn auto_wrap_up(&mut self, t: SimTime, c: &ConvMeta, eligible: SimTime, premature: bool) {}
+    /// An auto-close rule moved `c` from Active to Wrap-up (Dynamics voice) at `t`.
+    fn auto_wrap_up(&mut self, t: SimTime, c: &ConvMeta, m: &AutoMove) {}
     /// Side events: an agent parked it, a live-chat customer disconnected.
     fn parked(&mut self, t: SimTime, c: &ConvMeta) {}
     fn disconnected(&mut self, t: SimTime, c: &ConvMeta) {}
@@ -164,9 +179,9 @@ impl<A: Observer, B: Observer> Observer for Both<'_, A, B> {
         self.0.silent_before_eligible(c, s, unit_ms);
         self.1.silent_before_eligible(c, s, unit_ms);
     }
-    fn auto_wrap_up(&mut self, t: SimTime, c: &ConvMeta, e: SimTime, premature: bool) {
-        self.0.auto_wrap_up(t, c, e, premature);
-        self.1.auto_wrap_up(t, c, e, premature);
+    fn auto_wrap_up(&mut self, t: SimTime, c: &ConvMeta, m: &AutoMove) {
+        self.0.auto_wrap_up(t, c, m);
+        self.1.auto_wrap_up(t, c, m);
     }
     fn parked(&mut self, t: SimTime, c: &ConvMeta) {
         self.0.parked(t, c);

@@ -13,7 +13,7 @@
 //! the agent will park, the park delay and the disconnect delay; at wrap-up its duration. Side
 //! events (reader joins, manual response time, transfers) use a second stream per conversation.
 
-use super::observer::{CloseReason, ConvMeta, ConversationRecord, Observer, SweepRecord};
+use super::observer::{AutoMove, CloseReason, ConvMeta, ConversationRecord, Observer, SweepRecord};
 use super::queue::{EventQueue, ScheduledInPast};
 use super::rng::{self, Purpose, StreamRng};
 use super::routing::{QueueEntry, Routing};
@@ -113,6 +113,8 @@ struct Conv {
     silent_unit_ms: u64,
     recontact_of: Option<u64>,
     transfers: u32,
+    /// An auto-close rule moved it to Wrap-up: (eligible, premature, race) of that move.
+    auto_moved: Option<(SimTime, bool, bool)>,
     /// (stream, generation, index): the seed of its random streams.
     key: (u32, u32, u64),
 }
@@ -160,6 +162,8 @@ struct BatchItem {
     slot: u32,
     tag: u32,
     epoch: u32,
+    /// The state the run saw it in: a closure decided without recheck is reported under it.
+    state: State,
     eligibility: Eligibility,
 }
 
@@ -392,6 +396,7 @@ impl<'a, O: Observer> Sim<'a, O> {
             silent_unit_ms: 0,
             recontact_of,
             transfers: 0,
+            auto_moved: None,
             key,
         };
         let slot = match self.free_slots.pop() {
@@ -683,7 +688,9 @@ impl<'a, O: Observer> Sim<'a, O> {
     fn begin_wrap_up(&mut self, slot: u32, t: SimTime) -> Result<(), SimError> {
         let c = self.conv_mut(slot);
         c.wrap_up_initiated = Some(t);
+        // The dialogue is over: the silence it had (counted up to here) no longer matters.
         c.pending_consumer_since = None;
+        c.silent_unit_ms = 0;
         let (tag, epoch, skill, channel) = (c.tag, c.epoch, c.meta.skill as usize, c.meta.channel as usize);
         let b = self.s.behaviour(channel, skill);
         // `never`: the agent never closes the wrap-up; only auto-close or the horizon ends it.
@@ -735,8 +742,9 @@ impl<'a, O: Observer> Sim<'a, O> {
         self.live -= 1;
         self.stats.closed += 1;
         let premature = reason.is_auto() && c.pending_reply_at.is_some();
-        if premature {
-            let at = c.pending_reply_at.expect("premature implies a pending reply");
+        // A customer who writes to a closed conversation starts a new one (a reply can still
+        // be on its way after an auto-close, or after a wrap-up an auto-close began).
+        if let Some(at) = c.pending_reply_at {
             if at < self.horizon {
                 self.recontacts.push(RecontactInfo {
                     channel: c.meta.channel,
@@ -990,11 +998,12 @@ impl<'a, O: Observer> Sim<'a, O> {
         let new = c.meta;
         self.scope_enter(slot);
         self.obs.transferred(t, &old, &new);
-        self.enqueue(slot, t)?;
+        // The freed agent first takes the longest-waiting work it can; the transferred
+        // conversation then queues behind what already waits (or goes to a free agent).
         if let Some(a) = agent {
             self.refill(a, t)?;
         }
-        Ok(())
+        self.enqueue(slot, t)
     }
 
     /// No other skill to go to: the agent keeps the conversation; the next transfer attempt
@@ -1017,12 +1026,18 @@ impl<'a, O: Observer> Sim<'a, O> {
             }
             (Eligibility::Rule(at), CloseAction::ToWrapUp) if state == State::Active => {
                 self.report_silence(slot, t);
-                // A reply on its way now reaches a conversation in wrap-up: premature, and no
-                // re-contact (the conversation is not closed).
+                // A reply on its way makes the move premature; it re-contacts if it arrives
+                // after the wrap-up closed (see `close`).
                 let c = self.conv_mut(slot);
-                let premature = c.pending_reply_at.take().is_some();
+                let m = AutoMove {
+                    eligible: at,
+                    last_customer_message: c.last_customer_message,
+                    premature: c.pending_reply_at.is_some(),
+                    race,
+                };
+                c.auto_moved = Some((at, m.premature, race));
                 let meta = c.meta;
-                self.obs.auto_wrap_up(t, &meta, at, premature);
+                self.obs.auto_wrap_up(t, &meta, &m);
                 self.enter(slot, t, Trigger::AutoCloseToWrapUp)?;
                 self.begin_wrap_up(slot, t)
             }
@@ -1064,7 +1079,7 @@ impl<'a, O: Observer> Sim<'a, O> {
                 }
                 Some(e) => {
                     c.indexed_key = Some(e.at());
-                    candidates.push((e.at(), id, BatchItem { slot, tag, epoch, eligibility: e }));
+                    candidates.push((e.at(), id, BatchItem { slot, tag, epoch, state: c.state, eligibility: e }));
                 }
             }
         }
@@ -1122,15 +1137,22 @@ impl<'a, O: Observer> Sim<'a, O> {
             self.tally(si, |r| r.duration = t.saturating_since(r.started));
             if let Some(rate) = rate {
                 let SchedState::Sweep(st) = &mut self.scheds[si] else { return Ok(()) };
-                let gap = SimDuration((1000.0 / rate).round().max(1.0) as u64);
                 if st.batch.is_empty() {
                     if let Some(rec) = st.current.take() {
                         self.obs.sweep_run(&rec);
                     }
                     return Ok(());
                 }
-                let run = st.current.as_ref().map_or(0, |r| r.run as u32);
-                return self.at(t + gap, Ev::SweepClose { sched: si as u32, run });
+                // The k-th item of the run (0-based) is due at start + k / rate, rounded to the
+                // millisecond from the start so that rounding does not accumulate; several may
+                // fall in the same millisecond.
+                let rec = st.current.as_ref().expect("a run with a batch has its record");
+                let k = (rec.closed + rec.rescued) as f64;
+                let next = rec.started + SimDuration(round_ms(k * 1000.0 / rate));
+                if next > t {
+                    let run = rec.run as u32;
+                    return self.at(next, Ev::SweepClose { sched: si as u32, run });
+                }
             }
         }
     }
@@ -1176,11 +1198,21 @@ impl<'a, O: Observer> Sim<'a, O> {
         // Decided at the start of the run from what it saw then: a customer who wrote since is
         // closed all the same (a race closure).
         let race = c.last_customer_message > started;
+        let moved_on = c.epoch != item.epoch;
         self.tally(si, |r| r.closed += 1);
         if race {
             self.tally(si, |r| r.race_closures += 1);
         }
-        self.auto_close(slot, t, item.eligibility, race)
+        if !moved_on {
+            return self.auto_close(slot, t, item.eligibility, race);
+        }
+        // Its state changed since the run looked: it is closed for what the run saw, under the
+        // state it was seen in (the rule of its new state never made it eligible).
+        let (trigger, reason) = match item.eligibility {
+            Eligibility::HardCap(_) => (Trigger::HardCap, CloseReason::HardCap(item.state)),
+            Eligibility::Rule(_) => (Trigger::AutoClose, CloseReason::AutoClose(item.state)),
+        };
+        self.close(slot, t, trigger, reason, Some(item.eligibility.at()), race)
     }
 
     /// A new run starts while the last one still has conversations to close: they are
@@ -1188,18 +1220,23 @@ impl<'a, O: Observer> Sim<'a, O> {
     fn flush_batch(&mut self, si: usize) -> Result<(), SimError> {
         let SchedState::Sweep(st) = &mut self.scheds[si] else { return Ok(()) };
         let left: Vec<BatchItem> = st.batch.drain(..).collect();
-        let rec = st.current.take();
-        if let Some(mut rec) = rec {
-            rec.deferred += left.len() as u64;
-            self.obs.sweep_run(&rec);
-        }
+        let Some(mut rec) = st.current.take() else { return Ok(()) };
         for item in left {
-            if self.valid(item.slot, item.tag) && self.conv(item.slot).epoch == item.epoch {
+            if self.still_as_seen(&item) {
+                rec.deferred += 1;
                 self.conv_mut(item.slot).indexed_key = None;
                 self.reindex(item.slot)?;
+            } else {
+                rec.rescued += 1;
             }
         }
+        self.obs.sweep_run(&rec);
         Ok(())
+    }
+
+    /// Whether a batch item's conversation is still open in the state the run saw it in.
+    fn still_as_seen(&self, item: &BatchItem) -> bool {
+        self.valid(item.slot, item.tag) && self.conv(item.slot).epoch == item.epoch
     }
 
     // ---- staffing -------------------------------------------------------------------------
@@ -1227,13 +1264,18 @@ impl<'a, O: Observer> Sim<'a, O> {
 
     fn finish(&mut self) {
         // A run still closing at the horizon is reported with what it did.
-        for st in &mut self.scheds {
-            if let SchedState::Sweep(st) = st {
-                if let Some(mut rec) = st.current.take() {
-                    rec.deferred += st.batch.len() as u64;
-                    self.obs.sweep_run(&rec);
+        for si in 0..self.scheds.len() {
+            let SchedState::Sweep(st) = &mut self.scheds[si] else { continue };
+            let Some(mut rec) = st.current.take() else { continue };
+            let left: Vec<BatchItem> = st.batch.drain(..).collect();
+            for item in &left {
+                if self.still_as_seen(item) {
+                    rec.deferred += 1;
+                } else {
+                    rec.rescued += 1;
                 }
             }
+            self.obs.sweep_run(&rec);
         }
         let h = self.horizon;
         let mut slots: Vec<u32> = (0..self.convs.len() as u32).filter(|&s| self.convs[s as usize].is_some()).collect();
@@ -1258,8 +1300,9 @@ fn jitter(st: &mut SweepState) -> SimDuration {
 }
 
 /// An exponential delay for a Poisson process of `per_hour` events an hour.
+/// At least 1 ms, so that a side event never repeats at the instant it happened.
 fn exp_ms(rng: &mut StreamRng, per_hour: f64) -> SimDuration {
-    SimDuration(round_ms(rng.sample::<f64, _>(Exp1) / per_hour * MS_PER_HOUR as f64))
+    SimDuration(round_ms(rng.sample::<f64, _>(Exp1) / per_hour * MS_PER_HOUR as f64).max(1))
 }
 
 fn record(
@@ -1271,6 +1314,10 @@ fn record(
     premature: bool,
     race: bool,
 ) -> ConversationRecord {
+    let (eligible, premature, race) = match c.auto_moved {
+        Some((e, p, r)) if eligible.is_none() => (Some(e), p, r),
+        _ => (eligible, premature, race),
+    };
     ConversationRecord {
         meta: c.meta,
         first_assigned: c.first_assigned,
@@ -1288,5 +1335,6 @@ fn record(
         recontact_of: c.recontact_of,
         transfers: c.transfers,
         exchanges: c.turn,
+        auto_wrap_up: c.auto_moved.is_some(),
     }
 }

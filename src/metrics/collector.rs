@@ -8,7 +8,7 @@
 
 use super::report::{Breakdown, GroupRow, Metric, RepReport, TsRow, METRICS};
 use super::stats::{mean, percentile};
-use crate::engine::{CloseReason, ConvMeta, ConversationRecord, Observer, RunStats, SweepRecord};
+use crate::engine::{AutoMove, CloseReason, ConvMeta, ConversationRecord, Observer, RunStats, SweepRecord};
 use crate::model::state::State;
 use crate::scenario::Scenario;
 use crate::time::{SimTime, MS_PER_HOUR, MS_PER_MIN, MS_PER_S};
@@ -499,14 +499,16 @@ impl Observer for Metrics {
         }
     }
 
-    fn auto_wrap_up(&mut self, t: SimTime, c: &ConvMeta, eligible: SimTime, premature: bool) {
+    fn auto_wrap_up(&mut self, t: SimTime, c: &ConvMeta, m: &AutoMove) {
         if self.in_cohort(c) {
             let i = self.cohort_cell(c);
-            self.cells[i].auto_wrap_up += 1;
-            if premature {
-                self.cells[i].premature += 1;
-            }
-            self.latency.push(Sample { ms: t.saturating_since(eligible).ms(), cell: i as u32, state: 1 });
+            let cell = &mut self.cells[i];
+            cell.auto_wrap_up += 1;
+            cell.premature += m.premature as u64;
+            cell.race += m.race as u64;
+            let tag = |ms: u64| Sample { ms, cell: i as u32, state: 1 };
+            self.latency.push(tag(t.saturating_since(m.eligible).ms()));
+            self.idle.push(tag(t.saturating_since(m.last_customer_message).ms()));
         }
     }
 
@@ -569,7 +571,14 @@ impl Observer for Metrics {
             cell.open_at_horizon += 1;
             return;
         };
-        let s = rec.last_state.open_index().expect("a conversation closes from an open state");
+        // An auto-closure counts under the state its rule saw (a sweep without recheck may
+        // close a conversation that has moved on since).
+        let s = match rec.reason {
+            Some(CloseReason::AutoClose(st) | CloseReason::HardCap(st)) => st,
+            _ => rec.last_state,
+        }
+        .open_index()
+        .expect("a conversation closes from an open state");
         match rec.reason {
             Some(CloseReason::AgentEnd) => cell.closed[CLOSED_AGENT_END] += 1,
             Some(CloseReason::QueueAbandon) => cell.closed[CLOSED_QUEUE_ABANDON] += 1,

@@ -186,7 +186,7 @@ pub fn write_sweeps<W: Write>(out: W, clock: Clock, rows: &[(&str, &str, &RepRep
 
 /// Header of `conversations.csv`: the `msdyn_liveconversation` fields of seed 004, then the
 /// simulator's own columns.
-pub const CONVERSATION_HEADER: [&str; 20] = [
+pub const CONVERSATION_HEADER: [&str; 21] = [
     "replication",
     "msdyn_liveconversationid",
     "msdyn_createdon",
@@ -207,6 +207,7 @@ pub const CONVERSATION_HEADER: [&str; 20] = [
     "premature",
     "race_closure",
     "recontact_of",
+    "auto_moved_to_wrap_up",
 ];
 
 /// Streams `conversations.csv` rows as conversations close: an `Observer`. I/O errors are kept
@@ -241,11 +242,13 @@ impl<'a, W: Write> ConversationWriter<'a, W> {
         let ts = |t: Option<SimTime>| t.map(|t| self.clock.iso(t)).unwrap_or_default();
         let ch = &self.s.channels[r.meta.channel as usize];
         let state = if r.closed.is_some() { crate::model::state::State::Closed } else { r.last_state };
-        let latency = match (r.closed, r.eligible_at) {
+        // Latency of the auto-close action: the closure, or the move to Wrap-up.
+        let acted = if r.auto_wrap_up { r.wrap_up_initiated } else { r.closed };
+        let latency = match (acted, r.eligible_at) {
             (Some(c), Some(e)) => c.saturating_since(e).as_secs_f64().to_string(),
             _ => String::new(),
         };
-        let rec: [String; 20] = [
+        let rec: [String; 21] = [
             self.replication.clone(),
             r.meta.id.to_string(),
             ts(Some(r.meta.created)),
@@ -266,6 +269,7 @@ impl<'a, W: Write> ConversationWriter<'a, W> {
             r.premature.to_string(),
             r.race.to_string(),
             r.recontact_of.map(|v| v.to_string()).unwrap_or_default(),
+            r.auto_wrap_up.to_string(),
         ];
         self.w.write_record(&rec)
     }

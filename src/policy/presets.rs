@@ -89,8 +89,10 @@ pub fn layer(preset: Preset, live_chat: bool, msdyn_channel: Option<u32>) -> Pre
         }
         Preset::WhatsApp4Dynamics => {
             l.clock = [Some(Clock::LastCustomerMessage); 4];
+            // "All open states" (SPEC's preset table): Wrap-up too, from the customer's last
+            // message like the others.
             let day = Some(Some(hours(24)));
-            l.timeouts = [day, day, day, Some(None)];
+            l.timeouts = [day, day, day, day];
         }
         Preset::Exact => {}
     }

@@ -80,7 +80,11 @@ fn read_layer(ctx: &mut Ctx, tbl: &Tbl<'_>, extra: &[&str], skills: &[Skill]) ->
     let prob = |ctx: &mut Ctx, f: Field<'_>| {
         ctx.number_where(&f, "must be a probability from 0 to 1", |x| (0.0..=1.0).contains(&x))
     };
-    let rate = |ctx: &mut Ctx, f: Field<'_>| ctx.number_where(&f, "must be a rate >= 0", |x| x >= 0.0);
+    // At most one an hour per second: side events are rare by nature, and a rate so high
+    // that its draws round to 0 ms would replay at one instant forever.
+    let rate = |ctx: &mut Ctx, f: Field<'_>| {
+        ctx.number_where(&f, "must be a rate per hour from 0 to 3600", |x| (0.0..=3600.0).contains(&x))
+    };
     l.park_probability = tbl.get("park_probability").and_then(|f| prob(ctx, f));
     l.manual_response_probability = tbl.get("manual_response_probability").and_then(|f| prob(ctx, f));
     l.reader_per_hour = tbl.get("reader_per_hour").and_then(|f| rate(ctx, f));
