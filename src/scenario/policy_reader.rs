@@ -247,11 +247,14 @@ fn read_scheduler(
             good = false;
             continue;
         };
-        if d >= spec.interval {
+        if key == "phase" {
+            // The phase aligns the runs (every instant phase + k * interval, k any integer, at
+            // or after the start), so a phase longer than the interval only shifts the grid:
+            // 2h with an interval overridden to 30m runs at 00:00, 00:30, ...
+            spec.phase = SimDuration(d.ms() % spec.interval.ms());
+        } else if d >= spec.interval {
             ctx.error(&f.span, &f.path, format!("{key} must be less than the interval ({}), got {d}", spec.interval));
             good = false;
-        } else if key == "phase" {
-            spec.phase = d;
         } else {
             spec.jitter = (d > SimDuration::ZERO).then_some(d);
         }
