@@ -6,6 +6,7 @@ pub mod grid;
 pub mod metrics;
 pub mod model;
 pub mod output;
+pub mod plan;
 pub mod policy;
 pub mod runner;
 pub mod scenario;

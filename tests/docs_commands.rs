@@ -172,7 +172,8 @@ fn every_documented_command_runs() {
             }
             let cmd = c.text.replacen("cargo run --release --", "autoclose", 1);
             let bare = cmd.split('#').next().unwrap_or("").split_whitespace().collect::<Vec<_>>().join(" ");
-            let read_only = ["autoclose check", "autoclose validate", "autoclose --help"].iter().any(|p| bare.starts_with(p));
+            let read_only =
+                ["autoclose check", "autoclose validate", "autoclose --help"].iter().any(|p| bare.starts_with(p));
             if read_only && !seen_read_only.insert(bare.clone()) {
                 continue;
             }

@@ -1,0 +1,304 @@
+//! Service targets of `plan` (`service_level(60s)[skill=billing]>=0.80`): their grammar, and
+//! whether a configuration's aggregated figures meet them at the conservative end of the 95%
+//! interval. Pure: no simulation, no I/O.
+
+use crate::metrics::{AggregateRow, Breakdown, Metric};
+use crate::scenario::diag::edit_distance;
+use crate::time::{parse_duration, SimDuration};
+use std::fmt;
+
+/// The grammar, shown with every parse error.
+pub const GRAMMAR: &str = "\
+TARGET  := METRIC [ '[' (skill|channel) '=' NAME ']' ] ('>=' | '<=') VALUE
+METRIC  := service_level(DURATION) | queue_wait_mean | queue_wait_p50 | queue_wait_p90
+         | queue_wait_p95 | queue_wait_p99 | abandon | occupancy
+VALUE   := a share (0.80 or 80%) for service_level, abandon, occupancy;
+           a duration (30s, 2m) for queue_wait_*
+service_level takes >=, every other metric <=.
+examples: service_level(60s)>=0.80   queue_wait_p90<=2m   abandon[skill=billing]<=5%";
+
+/// Metric names a target may use.
+pub const METRIC_NAMES: [&str; 8] = [
+    "service_level",
+    "queue_wait_mean",
+    "queue_wait_p50",
+    "queue_wait_p90",
+    "queue_wait_p95",
+    "queue_wait_p99",
+    "abandon",
+    "occupancy",
+];
+
+/// What a target constrains.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum TargetMetric {
+    /// Share of queue entries assigned within the duration (the scenario's
+    /// `service_level_target` is set to it for the plan's runs).
+    ServiceLevel(SimDuration),
+    QueueWaitMean,
+    QueueWaitP50,
+    QueueWaitP90,
+    QueueWaitP95,
+    QueueWaitP99,
+    Abandon,
+    Occupancy,
+}
+
+impl TargetMetric {
+    /// The summary figure it reads.
+    pub fn metric(self) -> Metric {
+        match self {
+            TargetMetric::ServiceLevel(_) => Metric::ServiceLevel,
+            TargetMetric::QueueWaitMean => Metric::QueueWaitMeanS,
+            TargetMetric::QueueWaitP50 => Metric::QueueWaitP50S,
+            TargetMetric::QueueWaitP90 => Metric::QueueWaitP90S,
+            TargetMetric::QueueWaitP95 => Metric::QueueWaitP95S,
+            TargetMetric::QueueWaitP99 => Metric::QueueWaitP99S,
+            TargetMetric::Abandon => Metric::QueueAbandonShare,
+            TargetMetric::Occupancy => Metric::Occupancy,
+        }
+    }
+
+    /// More is better (service level) or less is better (the rest).
+    pub fn higher_is_better(self) -> bool {
+        matches!(self, TargetMetric::ServiceLevel(_))
+    }
+
+    fn is_duration(self) -> bool {
+        matches!(
+            self,
+            TargetMetric::QueueWaitMean
+                | TargetMetric::QueueWaitP50
+                | TargetMetric::QueueWaitP90
+                | TargetMetric::QueueWaitP95
+                | TargetMetric::QueueWaitP99
+        )
+    }
+}
+
+/// Which rows of the summary a target reads.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Scope {
+    Overall,
+    Skill(String),
+    Channel(String),
+}
+
+/// One parsed target.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Target {
+    /// As the user wrote it, for messages and column names.
+    pub text: String,
+    pub metric: TargetMetric,
+    pub scope: Scope,
+    /// In the summary's unit: a share 0..1 or seconds.
+    pub threshold: f64,
+}
+
+/// A target that could not be read.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("--target {text}: {message}\n{GRAMMAR}")]
+pub struct TargetError {
+    pub text: String,
+    pub message: String,
+}
+
+/// How a configuration fares against one target.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Verdict {
+    /// The mean over replications, and the conservative end of its 95% interval (the low end
+    /// for service level, the high end otherwise); `None` where the figure is undefined.
+    pub mean: Option<f64>,
+    pub conservative: Option<f64>,
+    pub holds: bool,
+    /// How far the conservative end is inside (positive) or outside (negative) the target,
+    /// relative to the threshold: comparable across targets for "the worst target".
+    pub slack: f64,
+}
+
+impl fmt::Display for Target {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.text)
+    }
+}
+
+impl Target {
+    /// Parses one `--target` expression.
+    pub fn parse(text: &str) -> Result<Target, TargetError> {
+        let err = |message: String| TargetError { text: text.to_string(), message };
+        let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+        let (lhs, op, rhs) = match (compact.find(">="), compact.find("<=")) {
+            (Some(i), None) => (&compact[..i], ">=", &compact[i + 2..]),
+            (None, Some(i)) => (&compact[..i], "<=", &compact[i + 2..]),
+            _ => return Err(err("expected exactly one comparison, >= or <=".into())),
+        };
+        let (lhs, scope) = match lhs.find('[') {
+            None => (lhs, Scope::Overall),
+            Some(i) => {
+                let inner = lhs[i + 1..]
+                    .strip_suffix(']')
+                    .ok_or_else(|| err(format!("expected `]` at the end of {:?}", &lhs[i..])))?;
+                let (kind, name) = inner
+                    .split_once('=')
+                    .ok_or_else(|| err(format!("expected skill=NAME or channel=NAME, got {inner:?}")))?;
+                let scope = match kind {
+                    "skill" if !name.is_empty() => Scope::Skill(name.to_string()),
+                    "channel" if !name.is_empty() => Scope::Channel(name.to_string()),
+                    _ => return Err(err(format!("expected skill=NAME or channel=NAME, got {inner:?}"))),
+                };
+                (&lhs[..i], scope)
+            }
+        };
+        let (name, arg) = match lhs.find('(') {
+            None => (lhs, None),
+            Some(i) => {
+                let a = lhs[i + 1..]
+                    .strip_suffix(')')
+                    .ok_or_else(|| err(format!("expected `)` after the argument of {:?}", &lhs[..i])))?;
+                (&lhs[..i], Some(a))
+            }
+        };
+        let metric = match (name, arg) {
+            ("service_level", Some(a)) => TargetMetric::ServiceLevel(
+                parse_duration(a).map_err(|e| err(format!("service_level's threshold: {e}")))?,
+            ),
+            ("service_level", None) => {
+                return Err(err("service_level needs its threshold: service_level(60s)".into()));
+            }
+            (n, Some(_)) if METRIC_NAMES.contains(&n) => return Err(err(format!("{n} takes no argument"))),
+            ("queue_wait_mean", None) => TargetMetric::QueueWaitMean,
+            ("queue_wait_p50", None) => TargetMetric::QueueWaitP50,
+            ("queue_wait_p90", None) => TargetMetric::QueueWaitP90,
+            ("queue_wait_p95", None) => TargetMetric::QueueWaitP95,
+            ("queue_wait_p99", None) => TargetMetric::QueueWaitP99,
+            ("abandon", None) => TargetMetric::Abandon,
+            ("occupancy", None) => TargetMetric::Occupancy,
+            (n, _) => {
+                let closest = METRIC_NAMES.iter().min_by_key(|m| edit_distance(n, m)).expect("a metric list");
+                return Err(err(format!("unknown metric {n:?}; the closest valid metric is {closest}")));
+            }
+        };
+        let want = if metric.higher_is_better() { ">=" } else { "<=" };
+        if op != want {
+            return Err(err(format!(
+                "{name} takes {want}: more agents make it {}",
+                if want == ">=" { "rise" } else { "fall" }
+            )));
+        }
+        let threshold = if metric.is_duration() {
+            parse_duration(rhs).map_err(|e| err(format!("the value: {e}")))?.as_secs_f64()
+        } else {
+            let (num, scale) = match rhs.strip_suffix('%') {
+                Some(n) => (n, 0.01),
+                None => (rhs, 1.0),
+            };
+            let x: f64 =
+                num.parse().map_err(|_| err(format!("the value must be a share such as 0.80 or 80%, got {rhs:?}")))?;
+            let share = x * scale;
+            if !(0.0..=1.0).contains(&share) {
+                return Err(err(format!("the value must be a share from 0 to 1 (0% to 100%), got {rhs}")));
+            }
+            share
+        };
+        Ok(Target { text: text.trim().to_string(), metric, scope, threshold })
+    }
+
+    /// The summary row it reads among a configuration's aggregate rows.
+    pub fn row<'a>(&self, rows: &'a [AggregateRow]) -> Option<&'a AggregateRow> {
+        rows.iter().find(|r| match &self.scope {
+            Scope::Overall => r.breakdown == Breakdown::Overall,
+            Scope::Skill(s) => r.breakdown == Breakdown::Skill && &r.group == s,
+            Scope::Channel(c) => r.breakdown == Breakdown::Channel && &r.group == c,
+        })
+    }
+
+    /// Judges a configuration: the target holds only when it holds at the conservative end
+    /// of the 95% interval over replications.
+    pub fn judge(&self, rows: &[AggregateRow]) -> Verdict {
+        let est = self.row(rows).and_then(|r| r.estimates[self.metric.metric() as usize]);
+        let mean = est.map(|e| e.mean);
+        let conservative = est.and_then(|e| if self.metric.higher_is_better() { e.low() } else { e.high() });
+        let scale = self.threshold.abs().max(if self.metric.is_duration() { 1.0 } else { 0.01 });
+        let slack = match conservative {
+            None => f64::NEG_INFINITY,
+            Some(c) if self.metric.higher_is_better() => (c - self.threshold) / scale,
+            Some(c) => (self.threshold - c) / scale,
+        };
+        Verdict { mean, conservative, holds: slack >= 0.0, slack }
+    }
+}
+
+/// The one service-level threshold of a set of targets, if any; several different ones are
+/// refused (a run measures service level at one threshold).
+pub fn service_level_threshold(targets: &[Target]) -> Result<Option<SimDuration>, String> {
+    let mut found: Option<SimDuration> = None;
+    for t in targets {
+        if let TargetMetric::ServiceLevel(d) = t.metric {
+            match found {
+                Some(f) if f != d => {
+                    return Err(format!(
+                        "service_level targets with different thresholds ({f} and {d}): a plan measures one"
+                    ));
+                }
+                _ => found = Some(d),
+            }
+        }
+    }
+    Ok(found)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::metrics::{Estimate, METRICS};
+
+    #[test]
+    fn reads_every_documented_form() {
+        let t = Target::parse("service_level(60s)>=0.80").expect("valid");
+        assert_eq!(t.metric, TargetMetric::ServiceLevel(SimDuration::from_secs(60)));
+        assert_eq!((t.scope.clone(), t.threshold), (Scope::Overall, 0.80));
+        let t = Target::parse("service_level(60s)[skill=billing] >= 80%").expect("valid");
+        assert_eq!(t.scope, Scope::Skill("billing".into()));
+        assert!((t.threshold - 0.80).abs() < 1e-12);
+        assert_eq!(Target::parse("queue_wait_mean<=30s").expect("valid").threshold, 30.0);
+        assert_eq!(Target::parse("queue_wait_p90<=2m").expect("valid").threshold, 120.0);
+        assert_eq!(Target::parse("abandon<=0.05").expect("valid").metric, TargetMetric::Abandon);
+        let t = Target::parse("occupancy[channel=whatsapp]<=0.85").expect("valid");
+        assert_eq!((t.metric, t.scope), (TargetMetric::Occupancy, Scope::Channel("whatsapp".into())));
+    }
+
+    #[test]
+    fn errors_show_the_grammar_and_the_closest_metric() {
+        let e = Target::parse("service_levl(60s)>=0.8").expect_err("a typo");
+        assert!(e.message.contains("closest valid metric is service_level"), "{}", e.message);
+        assert!(e.to_string().contains("TARGET  :="));
+        let e = Target::parse("queue_wait_mean>=30s").expect_err("wrong direction");
+        assert_eq!(e.message, "queue_wait_mean takes <=: more agents make it fall");
+        assert!(Target::parse("service_level>=0.8").is_err());
+        assert!(Target::parse("abandon<=1.5").is_err());
+        assert!(Target::parse("abandon<=5 percent").is_err());
+        assert!(Target::parse("abandon[team=x]<=0.1").is_err());
+        assert!(Target::parse("abandon").is_err());
+    }
+
+    fn rows(mean: f64, half: f64) -> Vec<AggregateRow> {
+        let mut estimates = vec![None; METRICS.len()];
+        let e = Estimate { n: 10, mean, std_dev: Some(1.0), half_width: Some(half) };
+        estimates[Metric::ServiceLevel as usize] = Some(e);
+        estimates[Metric::QueueWaitMeanS as usize] = Some(e);
+        vec![AggregateRow { breakdown: Breakdown::Overall, group: "all".into(), estimates }]
+    }
+
+    #[test]
+    fn a_target_holds_only_at_the_conservative_end_of_the_interval() {
+        let sl = Target::parse("service_level(60s)>=0.80").expect("valid");
+        assert!(!sl.judge(&rows(0.82, 0.03)).holds, "low end 0.79 misses 0.80");
+        assert!(sl.judge(&rows(0.84, 0.03)).holds);
+        let w = Target::parse("queue_wait_mean<=30s").expect("valid");
+        assert!(!w.judge(&rows(28.0, 3.0)).holds, "high end 31 s misses 30 s");
+        assert!(w.judge(&rows(26.0, 3.0)).holds);
+        let v = w.judge(&rows(20.0, 4.0));
+        assert_eq!((v.mean, v.conservative), (Some(20.0), Some(24.0)));
+        assert!((v.slack - 0.2).abs() < 1e-12);
+    }
+}
