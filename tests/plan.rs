@@ -1,0 +1,101 @@
+//! `plan` against Erlang C: with auto-close off, exponential service and one unit per agent,
+//! the fewest agents meeting a service level is the Erlang C staffing answer, or one more
+//! only where Erlang C's service level at that count lies inside the simulated interval (the
+//! plan judges the conservative end of the 95% interval).
+
+use autoclose::metrics::Metric;
+use autoclose::plan::search::Found;
+use autoclose::plan::target::Target;
+use autoclose::plan::{group_indices, plan};
+use autoclose::scenario::parse_str;
+use autoclose::validation::theory::erlang_c;
+use std::path::Path;
+
+/// An M/M/c scenario: `per_hour` arrivals, exponential handling of mean 5 minutes.
+fn mmc(per_hour: f64, agents: u32) -> String {
+    format!(
+        r#"
+[scenario]
+name = "plan_erlang_c"
+horizon = "3d"
+warmup = "12h"
+seed = 11
+replications = 12
+service_level_target = "20s"
+
+[channels.chat]
+kind = "live_chat"
+
+[skills.support]
+capacity_units = 1
+wrap_up = "never"
+
+[agents.team]
+count = {agents}
+skills = ["support"]
+capacity = 1
+
+[[arrivals]]
+channel = "chat"
+skill = "support"
+rate_per_hour = {per_hour}
+
+[behaviour]
+exchanges = 1
+agent_response = "0s"
+customer_response = {{ dist = "exponential", mean = "5m" }}
+wrap_up = "0s"
+disconnect = "never"
+"#
+    )
+}
+
+/// Erlang C's service level: P(wait <= t) = 1 - C(s, a) exp(-(s mu - lambda) t).
+fn erlang_c_service_level(servers: u32, lambda_per_s: f64, mu_per_s: f64, t_s: f64) -> f64 {
+    let a = lambda_per_s / mu_per_s;
+    if a >= f64::from(servers) {
+        return 0.0;
+    }
+    let c = erlang_c(servers, a).expect("a stable queue");
+    1.0 - c * (-(f64::from(servers) * mu_per_s - lambda_per_s) * t_s).exp()
+}
+
+#[test]
+fn the_answer_is_the_erlang_c_staffing_at_three_loads() {
+    let target = Target::parse("service_level(20s)>=0.80").expect("a valid target");
+    let mu = 1.0 / 300.0;
+    for per_hour in [36.0, 90.0, 180.0] {
+        let lambda = per_hour / 3600.0;
+        let erlang = (1..200).find(|&s| erlang_c_service_level(s, lambda, mu, 20.0) >= 0.80).expect("a staffing");
+        // Start the search far from the answer, above it.
+        let s = parse_str("plan.toml", &mmc(per_hour, erlang + 7), Path::new("."), &[]).expect("a valid scenario");
+        let groups = group_indices(&s, &[]).expect("the team");
+        let p = plan(&s, &groups, std::slice::from_ref(&target), 500).expect("a plan");
+        let Found::Counts(c) = &p.found else { panic!("{per_hour}/h: reachable, got {:?}", p.found) };
+        let n = c[0];
+        let at = |k: u32| p.at(&[k]).unwrap_or_else(|| panic!("{k} agents were evaluated"));
+        assert!(at(n).verdicts[0].holds && !at(n - 1).verdicts[0].holds);
+        if n != erlang {
+            assert_eq!(n, erlang + 1, "{per_hour}/h: plan {n}, Erlang C {erlang}");
+            let e = at(erlang).rows[0].estimates[Metric::ServiceLevel as usize].expect("a service level");
+            let theory = erlang_c_service_level(erlang, lambda, mu, 20.0);
+            assert!(e.contains(theory), "{per_hour}/h: Erlang C's {theory} at {erlang} is outside {e:?}");
+        }
+        assert!(p.evaluations.len() <= 12, "{per_hour}/h: {} runs", p.evaluations.len());
+    }
+}
+
+#[test]
+fn an_unreachable_target_is_reported_not_looped_on() {
+    // 7.5 Erlangs of load on at most 12 agents: occupancy stays above 60%, never 10%.
+    let target = Target::parse("occupancy<=0.10").expect("a valid target");
+    let s = parse_str("plan.toml", &mmc(90.0, 2), Path::new("."), &[]).expect("a valid scenario");
+    let p = plan(&s, &[0], std::slice::from_ref(&target), 12).expect("a plan");
+    match p.found {
+        Found::Unreachable { best, worst_slack } => {
+            assert_eq!(best, vec![12]);
+            assert!(worst_slack < 0.0);
+        }
+        other => panic!("expected unreachable, got {other:?}"),
+    }
+}
