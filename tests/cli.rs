@@ -287,7 +287,8 @@ fn the_manifest_rerun_command_rewrites_the_same_folder_byte_for_byte() {
     for f in CSVS.iter().chain(&["scenario.toml", "manifest.toml"]) {
         assert!(read(&first, f) == read(&out, f), "{f} differs after rerunning {rerun}");
     }
-    let files = manifest(&out)["files"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect::<Vec<_>>();
+    let files =
+        manifest(&out)["files"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect::<Vec<_>>();
     assert_eq!(
         files,
         ["conversations.csv", "manifest.toml", "scenario.toml", "summary.csv", "sweeps.csv", "timeseries.csv"]

@@ -515,7 +515,8 @@ fn edit_one_digit(file: &Path, pick: impl Fn(&str) -> bool) {
 
 #[test]
 fn merge_refuses_a_shard_whose_values_were_edited() {
-    let cases: [(&str, fn(&str) -> bool); 4] = [
+    type Pick = fn(&str) -> bool;
+    let cases: [(&str, Pick); 4] = [
         ("summary.csv", |l| l.contains(",1,value,overall,")),
         ("summary.csv", |l| l.contains(",all,mean,overall,")),
         ("sweeps.csv", |l| l.contains("\",1,")),
@@ -546,9 +547,11 @@ fn merge_refuses_a_shard_without_the_checksum_of_a_file() {
 fn the_manifest_rerun_command_rewrites_the_same_sweep_and_merge_writes_the_same_manifest() {
     let tmp = tempfile::tempdir().unwrap();
     let out = tmp.path().join("the sweep");
-    let extra = ["--seed", "5", "--baseline", "interval=1h,waiting=2h", "--set", "scenario.description=a sweep, with spaces"];
+    let extra =
+        ["--seed", "5", "--baseline", "interval=1h,waiting=2h", "--set", "scenario.description=a sweep, with spaces"];
     run_grid(&out, &extra);
-    let manifest = |dir: &Path| -> toml::Table { String::from_utf8(read(dir.join("manifest.toml"))).unwrap().parse().unwrap() };
+    let manifest =
+        |dir: &Path| -> toml::Table { String::from_utf8(read(dir.join("manifest.toml"))).unwrap().parse().unwrap() };
     let rerun = manifest(&out)["rerun"].as_str().unwrap().to_string();
     assert_eq!(
         rerun,

@@ -95,6 +95,10 @@ impl ResultsFolder {
     /// exists and `force` is off, or if it is anything but an empty folder or an autoclose
     /// results folder (`results::inspect`). Removes what dead processes left beside it.
     pub fn begin(target: &Path, force: bool) -> Result<ResultsFolder, OutputError> {
+        // Without a name the temporary folder would not be a sibling and the rename would fail.
+        if target.file_name().is_none() {
+            return Err(OutputError::NoName(target.to_path_buf()));
+        }
         check_replaceable(target, force)?;
         let parent = parent_of(target);
         fs::create_dir_all(parent).map_err(io_at(parent))?;
@@ -355,6 +359,17 @@ mod tests {
         assert!(target.join("new.csv").exists() && !target.join("old.csv").exists());
         assert!(!dir.path().join(format!(".res.old-{}", std::process::id())).exists());
         assert!(!dir.path().join(format!(".res.tmp-{}", std::process::id())).exists());
+    }
+
+    #[test]
+    fn a_target_needs_a_name() {
+        for bad in [".", "..", "/", "results/.."] {
+            let err = ResultsFolder::begin(Path::new(bad), true).err().expect("refused");
+            assert_eq!(
+                err.to_string(),
+                format!("--out {bad}: the results folder needs a name of its own (not `.`, `..` or `/`): give e.g. --out results/run1")
+            );
+        }
     }
 
     #[test]

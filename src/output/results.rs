@@ -22,6 +22,8 @@ pub enum OutputError {
     NotResults { path: PathBuf, found: String },
     #[error("`{0}` is not a file name inside a results folder (no absolute path, no `..`, no empty part)")]
     BadName(String),
+    #[error("--out {}: the results folder needs a name of its own (not `.`, `..` or `/`): give e.g. --out results/run1", .0.display())]
+    NoName(PathBuf),
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: io::Error },
 }
@@ -74,7 +76,12 @@ pub fn inspect(target: &Path) -> Result<Existing, OutputError> {
     names.sort();
     let shown: Vec<&str> = names.iter().take(3).map(String::as_str).collect();
     let more = if names.len() > 3 { ", ..." } else { "" };
-    Ok(Existing::Foreign(format!("a folder of {} {} ({}{more})", names.len(), if names.len() == 1 { "entry" } else { "entries" }, shown.join(", "))))
+    Ok(Existing::Foreign(format!(
+        "a folder of {} {} ({}{more})",
+        names.len(),
+        if names.len() == 1 { "entry" } else { "entries" },
+        shown.join(", ")
+    )))
 }
 
 /// Whether `path` is a plain file of TOML whose top-level `program` is `"autoclose"`.
@@ -131,11 +138,8 @@ pub(crate) fn remove_tree(dir: &Path) {
 /// The process ids embedded in `.NAME.tmp-PID` and `.NAME.old-PID`, and which kind it is.
 fn stale_pid(file_name: &str, name: &str) -> Option<(u32, bool)> {
     let rest = file_name.strip_prefix('.')?.strip_prefix(name)?;
-    let (pid, old) = if let Some(p) = rest.strip_prefix(".tmp-") {
-        (p, false)
-    } else {
-        (rest.strip_prefix(".old-")?, true)
-    };
+    let (pid, old) =
+        if let Some(p) = rest.strip_prefix(".tmp-") { (p, false) } else { (rest.strip_prefix(".old-")?, true) };
     if pid.is_empty() || !pid.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
@@ -221,7 +225,8 @@ mod tests {
         let shard = folder_with(dir.path(), &[("shard.toml", "format = 3\nprogram = \"autoclose\"\n")]);
         assert_eq!(inspect(&shard).unwrap(), Existing::Replaceable);
         fs::remove_dir_all(&shard).unwrap();
-        let other = folder_with(dir.path(), &[("manifest.toml", "program = \"cargo\"\n"), ("b", ""), ("c", ""), ("d", "")]);
+        let other =
+            folder_with(dir.path(), &[("manifest.toml", "program = \"cargo\"\n"), ("b", ""), ("c", ""), ("d", "")]);
         assert_eq!(inspect(&other).unwrap(), Existing::Foreign("a folder of 4 entries (b, c, d, ...)".into()));
         fs::remove_dir_all(&other).unwrap();
         let broken = folder_with(dir.path(), &[("manifest.toml", "program = \"autoclose")]);
