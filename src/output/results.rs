@@ -150,18 +150,16 @@ fn stale_pid(file_name: &str, name: &str) -> Option<(u32, bool)> {
 /// and, when `target` exists (so the commit that put it aside got through), `.NAME.old-PID`.
 /// A process is dead when `proc/PID` does not exist; where `proc/self` does not exist either
 /// (no procfs), nothing can be told dead and nothing is listed. This process's own folders
-/// are never listed.
+/// are never listed, nor folders of another user (whose processes `hidepid` may hide).
 pub fn stale_folders(target: &Path, proc: &Path) -> Vec<PathBuf> {
-    if !proc.join("self").exists() {
-        return Vec::new();
-    }
+    let Ok(me) = fs::metadata(proc.join("self")) else { return Vec::new() };
     let parent = parent_of(target);
     let Some(name) = target.file_name().map(|n| n.to_string_lossy().into_owned()) else { return Vec::new() };
     let target_exists = fs::symlink_metadata(target).is_ok();
     let Ok(entries) = fs::read_dir(parent) else { return Vec::new() };
     let mut out: Vec<PathBuf> = entries
         .filter_map(Result::ok)
-        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()) && e.metadata().is_ok_and(|m| same_owner(&m, &me)))
         .filter_map(|e| {
             let (pid, old) = stale_pid(&e.file_name().to_string_lossy(), &name)?;
             let dead = pid != std::process::id() && !proc.join(pid.to_string()).exists();
@@ -170,6 +168,17 @@ pub fn stale_folders(target: &Path, proc: &Path) -> Vec<PathBuf> {
         .collect();
     out.sort();
     out
+}
+
+#[cfg(unix)]
+fn same_owner(a: &fs::Metadata, b: &fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    a.uid() == b.uid()
+}
+
+#[cfg(not(unix))]
+fn same_owner(_: &fs::Metadata, _: &fs::Metadata) -> bool {
+    true
 }
 
 /// The folder a target sits in (`.` for a bare name).
