@@ -1,8 +1,10 @@
-//! End-to-end tests of the `autoclose` binary: `run` and `validate`.
+//! End-to-end tests of the `autoclose` binary: `run` and `validate`, the results folder
+//! (`--force`, the rerun command, clean-up after a signal and after dead processes).
 
 use std::fs;
-use std::path::Path;
-use std::process::{Command, Output};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
 const BIN: &str = env!("CARGO_BIN_EXE_autoclose");
 const CSVS: [&str; 4] = ["summary.csv", "timeseries.csv", "sweeps.csv", "conversations.csv"];
@@ -171,4 +173,277 @@ fn help_lists_the_commands() {
     for cmd in ["run", "validate", "sweep", "merge", "check"] {
         assert!(text.contains(cmd), "{cmd} missing from --help");
     }
+}
+
+/// Splits a POSIX shell command line into words: bare words, '...' and "..." (with `\`
+/// escapes), enough for the rerun commands the manifest writes.
+fn shell_words(line: &str) -> Vec<String> {
+    let (mut words, mut word, mut in_word) = (Vec::new(), String::new(), false);
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            ' ' if !in_word => {}
+            ' ' => {
+                words.push(std::mem::take(&mut word));
+                in_word = false;
+            }
+            '\'' => {
+                in_word = true;
+                for q in chars.by_ref() {
+                    if q == '\'' {
+                        break;
+                    }
+                    word.push(q);
+                }
+            }
+            '"' => {
+                in_word = true;
+                while let Some(q) = chars.next() {
+                    match q {
+                        '"' => break,
+                        '\\' => word.extend(chars.next()),
+                        q => word.push(q),
+                    }
+                }
+            }
+            '\\' => {
+                in_word = true;
+                word.extend(chars.next());
+            }
+            c => {
+                in_word = true;
+                word.push(c);
+            }
+        }
+    }
+    if in_word {
+        words.push(word);
+    }
+    words
+}
+
+#[test]
+fn the_test_shell_splitter_reads_posix_quotes() {
+    assert_eq!(shell_words(r#"a 'b c' d'e'"f g" 'it'\''s' ''"#), ["a", "b c", "def g", "it's", ""]);
+}
+
+fn manifest(dir: &Path) -> toml::Table {
+    String::from_utf8(read(dir, "manifest.toml")).unwrap().parse().unwrap()
+}
+
+/// Runs the manifest's rerun command through `sh -c`, with the binary first on the PATH.
+fn rerun_through_the_shell(rerun: &str) -> Output {
+    let bin_dir = Path::new(BIN).parent().expect("the binary lies in a folder");
+    let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
+    Command::new("sh").arg("-c").arg(format!("{rerun} --quiet")).env("PATH", path).output().expect("sh should start")
+}
+
+#[test]
+fn the_manifest_rerun_command_rewrites_the_same_folder_byte_for_byte() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("a folder with spaces");
+    let table = r#"behaviour.exchanges={dist = "uniform", min = 1, max = 3}"#;
+    let args = [
+        "run",
+        "scenarios/quickstart.toml",
+        "--out",
+        out.to_str().unwrap(),
+        "--quiet",
+        "--conversations",
+        "--seed",
+        "11",
+        "--replications",
+        "3",
+        "--threads",
+        "2",
+        "--set",
+        "scenario.horizon=1d",
+        "--set",
+        table,
+        "--set",
+        "scenario.description=it's a run with spaces",
+    ];
+    let o = autoclose(&args, &[]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let rerun = manifest(&out)["rerun"].as_str().unwrap().to_string();
+    let expected = format!(
+        "autoclose run scenarios/quickstart.toml --out '{}' --seed 11 --replications 3 --set scenario.horizon=1d --set '{table}' --set 'scenario.description=it'\\''s a run with spaces' --conversations",
+        out.display()
+    );
+    assert_eq!(rerun, expected);
+    // The words are exactly the arguments that decide the results (not --quiet, --threads).
+    let words = shell_words(&rerun);
+    let decisive: Vec<&str> = args.iter().copied().filter(|a| !["--quiet", "--threads", "2"].contains(a)).collect();
+    let mut sorted_words: Vec<&str> = words[1..].iter().map(String::as_str).collect();
+    let mut sorted_args = decisive.clone();
+    sorted_words.sort();
+    sorted_args.sort();
+    assert_eq!(sorted_words, sorted_args);
+
+    let first = tmp.path().join("first");
+    fs::rename(&out, &first).unwrap();
+    let again = rerun_through_the_shell(&rerun);
+    assert!(again.status.success(), "{rerun}: {}", String::from_utf8_lossy(&again.stderr));
+    for f in CSVS.iter().chain(&["scenario.toml", "manifest.toml"]) {
+        assert!(read(&first, f) == read(&out, f), "{f} differs after rerunning {rerun}");
+    }
+    let files =
+        manifest(&out)["files"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect::<Vec<_>>();
+    assert_eq!(
+        files,
+        ["conversations.csv", "manifest.toml", "scenario.toml", "summary.csv", "sweeps.csv", "timeseries.csv"]
+    );
+}
+
+/// A short run into `out` with `--force`.
+fn forced_run(out: &Path) -> Output {
+    short_run(out, &["--force"], &[])
+}
+
+#[test]
+fn force_refuses_a_folder_that_is_not_a_results_folder_and_leaves_it_as_it_was() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    fs::create_dir_all(src.join("module")).unwrap();
+    fs::write(src.join("main.rs"), "fn main() {}").unwrap();
+    fs::write(src.join("lib.rs"), "").unwrap();
+    // A manifest of another program does not make it a results folder.
+    fs::write(src.join("manifest.toml"), "program = \"other\"\n").unwrap();
+    let o = forced_run(&src);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(
+        err.trim_end(),
+        format!(
+            "Error: {} is a folder of 4 entries (lib.rs, main.rs, manifest.toml, ...), not an autoclose results folder (one with a manifest.toml or shard.toml saying program = \"autoclose\"), so --force will not replace it: choose another --out, or remove it yourself",
+            src.display()
+        )
+    );
+    assert_eq!(fs::read(src.join("main.rs")).unwrap(), b"fn main() {}");
+    assert!(src.join("module").is_dir());
+    assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 1, "nothing written beside it");
+}
+
+#[test]
+fn force_never_replaces_a_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("notes.txt");
+    fs::write(&file, "keep me").unwrap();
+    let o = forced_run(&file);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.contains(&format!("{} is a file (7 bytes), not an autoclose results folder", file.display()))
+            && err.contains("choose another --out, or remove it yourself"),
+        "{err}"
+    );
+    assert_eq!(fs::read(&file).unwrap(), b"keep me");
+    // Without --force it is refused as any existing path is.
+    let o = short_run(&file, &[], &[]);
+    assert!(String::from_utf8_lossy(&o.stderr).contains("already exists: pass --force"));
+}
+
+#[test]
+fn force_replaces_a_results_folder_and_an_empty_folder() {
+    let tmp = tempfile::tempdir().unwrap();
+    let results = tmp.path().join("results");
+    assert!(short_run(&results, &[], &[]).status.success());
+    fs::write(results.join("extra.txt"), "left by hand").unwrap();
+    let o = forced_run(&results);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert!(!results.join("extra.txt").exists(), "the whole old folder is replaced");
+    assert!(results.join("summary.csv").is_file());
+    let empty = tmp.path().join("empty");
+    fs::create_dir(&empty).unwrap();
+    assert!(!short_run(&empty, &[], &[]).status.success(), "an empty folder still needs --force");
+    assert!(forced_run(&empty).status.success());
+    assert!(empty.join("manifest.toml").is_file());
+    let mut left: Vec<_> = fs::read_dir(tmp.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    left.sort();
+    assert_eq!(left, ["empty", "results"]);
+}
+
+/// The temporary folder process `pid` writes for `target`.
+fn tmp_of(target: &Path, pid: u32) -> PathBuf {
+    target.with_file_name(format!(".{}.tmp-{pid}", target.file_name().unwrap().to_string_lossy()))
+}
+
+/// Waits up to `limit` for `child` to exit; kills it and fails if it does not.
+fn wait_for(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            panic!("the run did not exit within {limit:?} of the signal");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn a_signal_removes_the_temporary_folder_and_exits_with_128_plus_its_number() {
+    for (signal, code) in [("TERM", 143), ("INT", 130)] {
+        let tmp = tempfile::tempdir().unwrap();
+        let out = tmp.path().join("big");
+        // About a minute of simulation: far longer than the test waits.
+        let mut child = Command::new(BIN)
+            .args(["run", "scenarios/bench_large.toml", "--quiet", "--threads", "1", "--conversations"])
+            .args(["--set", "scenario.horizon=400d", "--out", out.to_str().unwrap()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let folder = tmp_of(&out, child.id());
+        let start = Instant::now();
+        while !folder.is_dir() {
+            if let Some(status) = child.try_wait().unwrap() {
+                panic!("the run ended before its folder appeared: {status}");
+            }
+            assert!(start.elapsed() < Duration::from_secs(60), "no {} after 60 s", folder.display());
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        // Let it write some conversations into the folder first.
+        std::thread::sleep(Duration::from_millis(300));
+        let kill = Command::new("kill").args([&format!("-{signal}"), &child.id().to_string()]).status().unwrap();
+        assert!(kill.success());
+        let status = wait_for(&mut child, Duration::from_secs(20));
+        assert_eq!(status.code(), Some(code), "SIG{signal}");
+        assert!(!folder.exists(), "SIG{signal} left {}", folder.display());
+        assert!(!out.exists());
+        assert_eq!(fs::read_dir(tmp.path()).unwrap().count(), 0, "SIG{signal} left something behind");
+    }
+}
+
+#[cfg(target_os = "linux")]
+#[test]
+fn the_next_run_removes_folders_that_dead_processes_left() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("x");
+    // A process id that is surely dead: a child that has exited and been waited for.
+    let mut gone = Command::new("true").spawn().unwrap();
+    let dead = gone.id();
+    gone.wait().unwrap();
+    let alive = std::process::id();
+    let make = |name: String| {
+        let d = tmp.path().join(name);
+        fs::create_dir_all(&d).unwrap();
+        fs::write(d.join("summary.csv"), "half written").unwrap();
+        d
+    };
+    let dead_tmp = make(format!(".x.tmp-{dead}"));
+    let alive_tmp = make(format!(".x.tmp-{alive}"));
+    let dead_old = make(format!(".x.old-{dead}"));
+    let other_target = make(format!(".y.tmp-{dead}"));
+    assert!(short_run(&out, &[], &[]).status.success());
+    assert!(!dead_tmp.exists(), "a dead process's temporary folder is removed");
+    assert!(alive_tmp.exists(), "a live process may still be writing its folder");
+    assert!(dead_old.exists(), "while x did not exist, a folder set aside may be the only copy");
+    assert!(other_target.exists(), "only folders of the target are looked at");
+    assert!(forced_run(&out).status.success());
+    assert!(!dead_old.exists(), "once x exists, a dead process's folder set aside is litter");
+    assert!(alive_tmp.exists() && other_target.exists());
 }

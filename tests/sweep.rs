@@ -500,3 +500,92 @@ fn a_value_with_two_dots_is_a_value_unless_it_is_a_range() {
     let grid = String::from_utf8(read(out.join("grid.csv"))).unwrap();
     assert!(grid.contains("0,description=../x.csv,../x.csv\n1,description=a..b,a..b\n"), "{grid}");
 }
+
+/// Changes the last character of the first data line of `file` that `pick` selects, a digit,
+/// into another digit: the file keeps its shape, only a value changes.
+fn edit_one_digit(file: &Path, pick: impl Fn(&str) -> bool) {
+    let text = String::from_utf8(read(file.to_path_buf())).unwrap();
+    let mut lines: Vec<String> = text.lines().map(str::to_string).collect();
+    let at = lines.iter().skip(1).position(|l| pick(l)).expect("a line to edit") + 1;
+    let last = lines[at].pop().expect("a non-empty line");
+    let digit = last.to_digit(10).unwrap_or_else(|| panic!("line {at} of {} ends with {last:?}", file.display()));
+    lines[at].push(char::from_digit((digit + 1) % 10, 10).expect("a digit"));
+    std::fs::write(file, lines.join("\n") + "\n").unwrap();
+}
+
+#[test]
+fn merge_refuses_a_shard_whose_values_were_edited() {
+    type Pick = fn(&str) -> bool;
+    let cases: [(&str, Pick); 4] = [
+        ("summary.csv", |l| l.contains(",1,value,overall,")),
+        ("summary.csv", |l| l.contains(",all,mean,overall,")),
+        ("sweeps.csv", |l| l.contains("\",1,")),
+        ("timeseries.csv", |l| l.contains("\",1,")),
+    ];
+    for (file, pick) in cases {
+        let tmp = tempfile::tempdir().unwrap();
+        let (s0, merge) = two_shards(tmp.path());
+        edit_one_digit(&s0.join(file), pick);
+        let shard = format!("the shard folder {} was edited or damaged", s0.display());
+        merge_refuses(&merge, tmp.path(), file, &["changed since the shard was written", &shard, "--shard 0/2"]);
+    }
+}
+
+#[test]
+fn merge_refuses_a_shard_without_the_checksum_of_a_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (s0, merge) = two_shards(tmp.path());
+    let p = s0.join("shard.toml");
+    let text = String::from_utf8(read(p.clone())).unwrap();
+    let kept: Vec<&str> = text.lines().filter(|l| !l.starts_with("\"sweeps.csv\" = ")).collect();
+    assert_eq!(kept.len() + 1, text.lines().count(), "{text}");
+    std::fs::write(&p, kept.join("\n") + "\n").unwrap();
+    merge_refuses(&merge, tmp.path(), "shard.toml", &["[sha256] has no checksum of sweeps.csv"]);
+}
+
+#[test]
+fn the_manifest_rerun_command_rewrites_the_same_sweep_and_merge_writes_the_same_manifest() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("the sweep");
+    let extra =
+        ["--seed", "5", "--baseline", "interval=1h,waiting=2h", "--set", "scenario.description=a sweep, with spaces"];
+    run_grid(&out, &extra);
+    let manifest =
+        |dir: &Path| -> toml::Table { String::from_utf8(read(dir.join("manifest.toml"))).unwrap().parse().unwrap() };
+    let rerun = manifest(&out)["rerun"].as_str().unwrap().to_string();
+    assert_eq!(
+        rerun,
+        format!(
+            "autoclose sweep {SCENARIO} --vary {INTERVAL}=5m,1h --vary {WAITING}=30m,2h,1d --set scenario.horizon=1d --set 'scenario.description=a sweep, with spaces' --seed 5 --replications 3 --baseline interval=1h,waiting=2h --out '{}'",
+            out.display()
+        )
+    );
+    let first = tmp.path().join("first");
+    std::fs::rename(&out, &first).unwrap();
+    let bin_dir = Path::new(env!("CARGO_BIN_EXE_autoclose")).parent().unwrap();
+    let path = format!("{}:{}", bin_dir.display(), std::env::var("PATH").unwrap_or_default());
+    let again = Command::new("sh").arg("-c").arg(format!("{rerun} --quiet")).env("PATH", path).output().unwrap();
+    assert!(again.status.success(), "{rerun}: {}", String::from_utf8_lossy(&again.stderr));
+    assert_same_csvs(&first, &out);
+    assert_eq!(read(first.join("manifest.toml")), read(out.join("manifest.toml")));
+    // Shards of the same grid merged into the same folder write the very same manifest.
+    std::fs::remove_dir_all(&out).unwrap();
+    let mut merge = vec!["merge".to_string(), "--quiet".into(), "--out".into(), out.display().to_string()];
+    for i in 0..2 {
+        let d = tmp.path().join(format!("s{i}"));
+        let mut shard = extra.to_vec();
+        let spec = format!("{i}/2");
+        shard.extend(["--shard", &spec]);
+        run_grid(&d, &shard);
+        merge.push(d.display().to_string());
+    }
+    ok(&merge.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_same_csvs(&first, &out);
+    assert_eq!(read(first.join("manifest.toml")), read(out.join("manifest.toml")));
+    let m = manifest(&out);
+    let files: Vec<&str> = m["files"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
+    assert_eq!(
+        files,
+        ["comparison.csv", "grid.csv", "manifest.toml", "scenario.toml", "summary.csv", "sweeps.csv", "timeseries.csv"]
+    );
+}

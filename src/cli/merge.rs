@@ -2,11 +2,11 @@
 //! grid and writes exactly the folder a single unsharded `sweep` writes.
 
 use super::run::overrides;
-use super::sweep::{manifest, table, RunHead};
+use super::sweep::{provenance, table, RunHead};
 use anyhow::Context;
 use autoclose::grid::{self, shard};
 use autoclose::metrics::RepReport;
-use autoclose::output::Staging;
+use autoclose::output::ResultsFolder;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -27,29 +27,29 @@ pub struct MergeArgs {
 }
 
 pub fn merge(a: MergeArgs) -> anyhow::Result<ExitCode> {
+    super::signals::install()?;
     let m = shard::merge(&a.dirs)?;
     let info = &m.info;
     let ov = overrides(info.args.seed, info.args.replications, &info.args.set)?;
     let target =
         a.out.clone().unwrap_or_else(|| PathBuf::from("results").join(format!("{}-sweep", info.scenario_name)));
-    let staging = Staging::begin(&target, a.force)?;
-    staging.write("summary.csv", &m.summary)?;
-    staging.write("timeseries.csv", &m.timeseries)?;
-    staging.write("sweeps.csv", &m.sweeps)?;
-    staging.write("grid.csv", &grid::write_grid(Vec::new(), &m.grid)?)?;
+    let folder = ResultsFolder::begin(&target, a.force)?;
+    folder.add("summary.csv", &m.summary)?;
+    folder.add("timeseries.csv", &m.timeseries)?;
+    folder.add("sweeps.csv", &m.sweeps)?;
+    folder.add("grid.csv", &grid::write_grid(Vec::new(), &m.grid)?)?;
     let all: Vec<&[RepReport]> = m.reports.iter().map(Vec::as_slice).collect();
     let rows = grid::comparison(&all, info.baseline_index);
     let bytes = grid::write_comparison(Vec::new(), &info.scenario_name, &m.grid, info.baseline_index, &rows)
         .context("writing comparison.csv")?;
-    staging.write("comparison.csv", &bytes)?;
-    staging.write("scenario.toml", info.scenario_text.as_bytes())?;
+    folder.add("comparison.csv", &bytes)?;
+    folder.add("scenario.toml", info.scenario_text.as_bytes())?;
     let head = RunHead { name: &info.scenario_name, seed: info.seed, replications: info.replications };
-    let man = manifest(&info.scenario_file, &head, &ov, &info.args, &target);
-    staging.write("manifest.toml", man.to_toml().as_bytes())?;
+    let p = provenance(&info.scenario_file, &head, &ov, &info.args, &target);
     // Everything that could fail runs before the folder is moved into place.
     let configs: Vec<usize> = (0..m.grid.configs.len()).collect();
     let shown = (!a.quiet).then(|| table(&m.grid, &configs, &m.reports, info.baseline_index));
-    let dir = staging.commit()?;
+    let dir = folder.commit_with_manifest(&p)?;
     if let Some(shown) = shown {
         println!("{}: merged {} shard(s) of {} configuration(s)", info.scenario_name, info.count, m.grid.configs.len());
         print!("{shown}");

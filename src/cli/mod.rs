@@ -5,6 +5,7 @@ mod check;
 mod merge;
 mod progress;
 mod run;
+mod signals;
 mod sweep;
 mod validate;
 

@@ -3,11 +3,11 @@
 use super::{progress::with_progress, set_threads, RunArgs};
 use anyhow::Context;
 use autoclose::metrics::{AggregateRow, Metric};
-use autoclose::output::{write_sweeps, write_timeseries, Clock, Manifest, Staging, SummaryWriter};
+use autoclose::output::{write_sweeps, write_timeseries, Clock, CommandLine, Provenance, ResultsFolder, SummaryWriter};
 use autoclose::runner::run_all;
 use autoclose::scenario::{self, overrides::Override, Scenario};
 use std::io::Write;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -33,53 +33,44 @@ pub fn load(path: &std::path::Path, overrides: &[Override]) -> anyhow::Result<Sc
 
 pub fn run(a: RunArgs) -> anyhow::Result<ExitCode> {
     set_threads(a.threads)?;
+    super::signals::install()?;
     let ov = overrides(a.seed, a.replications, &a.set)?;
     let s = load(&a.scenario, &ov)?;
     let target = a.out.clone().unwrap_or_else(|| PathBuf::from("results").join(&s.name));
-    let staging = Staging::begin(&target, a.force)?;
+    let folder = ResultsFolder::begin(&target, a.force)?;
     let started = Instant::now();
     let total = s.horizon.ms() * s.replications as u64;
     let outcome = with_progress(total, a.quiet, |counter| {
         let sink = a.conversations.then_some(|r: u32| {
-            staging.create(&format!("conversations.part{r}")).map_err(|e| std::io::Error::other(e.to_string()))
+            folder.create_part(&format!("conversations.part{r}")).map_err(|e| std::io::Error::other(e.to_string()))
         });
         run_all(&s, sink, Some(counter))
     })?;
     let wall = started.elapsed();
 
-    let mut files = vec!["summary.csv", "timeseries.csv", "sweeps.csv", "manifest.toml", "scenario.toml"];
-    let mut summary = SummaryWriter::new(staging.create("summary.csv")?)?;
+    let mut summary = SummaryWriter::new(folder.create("summary.csv")?)?;
     summary.replications(&s.name, "base", &outcome.reports)?;
     summary.aggregates(&s.name, "base", &outcome.aggregate)?;
     summary.finish()?.flush()?;
     let clock = Clock::new(s.start_date);
     let rows: Vec<_> = outcome.reports.iter().map(|r| (s.name.as_str(), "base", r)).collect();
-    write_timeseries(staging.create("timeseries.csv")?, clock, &rows)?.flush()?;
-    write_sweeps(staging.create("sweeps.csv")?, clock, &rows)?.flush()?;
+    write_timeseries(folder.create("timeseries.csv")?, clock, &rows)?.flush()?;
+    write_sweeps(folder.create("sweeps.csv")?, clock, &rows)?.flush()?;
     if a.conversations {
         let parts: Vec<String> = (0..s.replications).map(|r| format!("conversations.part{r}")).collect();
-        staging.concat("conversations.csv", &parts)?;
-        files.push("conversations.csv");
+        folder.concat("conversations.csv", &parts)?;
     }
-    staging.write("scenario.toml", s.source_text.as_bytes())?;
-    let mut rerun = format!("autoclose run {} --out {}", a.scenario.display(), target.display());
-    for o in &ov {
-        rerun.push_str(&format!(" --set {}={}", o.key, o.value));
-    }
-    let manifest = Manifest {
-        program: "autoclose".into(),
-        version: env!("CARGO_PKG_VERSION").into(),
+    folder.add("scenario.toml", s.source_text.as_bytes())?;
+    let provenance = Provenance {
         command: "run".into(),
         scenario_file: a.scenario.display().to_string(),
         scenario_name: s.name.clone(),
         seed: s.seed,
         replications: s.replications,
         overrides: ov.iter().map(|o| format!("{}={}", o.key, o.value)).collect(),
-        files: files.iter().map(|f| f.to_string()).collect(),
-        rerun,
+        rerun: rerun(&a, &target),
     };
-    staging.write("manifest.toml", manifest.to_toml().as_bytes())?;
-    let dir = staging.commit()?;
+    let dir = folder.commit_with_manifest(&provenance)?;
 
     if !a.quiet {
         let overall = &outcome.aggregate[0];
@@ -96,6 +87,26 @@ pub fn run(a: RunArgs) -> anyhow::Result<ExitCode> {
         println!("results: {}", dir.display());
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The `run` command that writes the same folder again: every argument that decides the
+/// results, as typed (not `--force`, `--threads` or `--quiet`, which change none).
+fn rerun(a: &RunArgs, target: &Path) -> CommandLine {
+    let mut c = CommandLine::new(["autoclose", "run"]);
+    c.arg(a.scenario.display().to_string()).opt("--out", target.display().to_string());
+    if let Some(seed) = a.seed {
+        c.opt("--seed", seed.to_string());
+    }
+    if let Some(r) = a.replications {
+        c.opt("--replications", r.to_string());
+    }
+    for s in &a.set {
+        c.opt("--set", s.clone());
+    }
+    if a.conversations {
+        c.arg("--conversations");
+    }
+    c
 }
 
 /// Mean and 95% interval of a figure, for the terminal.

@@ -8,7 +8,7 @@ use super::set_threads;
 use anyhow::Context;
 use autoclose::grid::{self, ConfigRows, Grid, GridArgs, ShardInfo, ShardSpec};
 use autoclose::metrics::{aggregate, Metric, RepReport};
-use autoclose::output::{write_sweeps, write_timeseries, Clock, Manifest, Staging};
+use autoclose::output::{write_sweeps, write_timeseries, Clock, CommandLine, Provenance, ResultsFolder};
 use autoclose::scenario::overrides::Override;
 use autoclose::scenario::Scenario;
 use rayon::prelude::*;
@@ -61,6 +61,7 @@ pub struct SweepArgs {
 
 pub fn sweep(a: SweepArgs) -> anyhow::Result<ExitCode> {
     set_threads(a.threads)?;
+    super::signals::install()?;
     let grid = Grid::parse(&a.vary)?;
     let shard = a.shard.as_deref().map(|s| ShardSpec::parse_for(s, grid.configs.len())).transpose()?;
     let ov = overrides(a.seed, a.replications, &a.set)?;
@@ -81,7 +82,7 @@ pub fn sweep(a: SweepArgs) -> anyhow::Result<ExitCode> {
         };
         PathBuf::from("results").join(name)
     });
-    let staging = Staging::begin(&target, a.force)?;
+    let folder = ResultsFolder::begin(&target, a.force)?;
 
     let selected: Vec<usize> = (0..grid.configs.len()).filter(|&c| shard.is_none_or(|s| s.owns(c))).collect();
     let total: u64 = selected.iter().map(|&c| scenarios[c].horizon.ms() * scenarios[c].replications as u64).sum();
@@ -91,21 +92,23 @@ pub fn sweep(a: SweepArgs) -> anyhow::Result<ExitCode> {
 
     let labelled: Vec<(&str, &[RepReport])> =
         run.configs.iter().zip(&run.reports).map(|(&c, r)| (grid.configs[c].label.as_str(), r.as_slice())).collect();
-    grid::write_summary(staging.create("summary.csv")?, &base.name, &labelled)?.flush()?;
+    grid::write_summary(folder.create("summary.csv")?, &base.name, &labelled)?.flush()?;
     let (ts, sw) = per_config_csvs(&base.name, &grid, &scenarios, &run.configs, &run.reports)?;
-    staging.write("timeseries.csv", &ts)?;
-    staging.write("sweeps.csv", &sw)?;
-    staging.write("grid.csv", &grid::write_grid(Vec::new(), &grid)?)?;
-    staging.write("scenario.toml", base.source_text.as_bytes())?;
-    match shard {
+    folder.add("timeseries.csv", &ts)?;
+    folder.add("sweeps.csv", &sw)?;
+    folder.add("grid.csv", &grid::write_grid(Vec::new(), &grid)?)?;
+    folder.add("scenario.toml", base.source_text.as_bytes())?;
+    // Everything that could fail runs before the folder is moved into place.
+    let shown = (!a.quiet).then(|| table(&grid, &run.configs, &run.reports, baseline));
+    let dir = match shard {
         None => {
             let all: Vec<&[RepReport]> = run.reports.iter().map(Vec::as_slice).collect();
             let rows = grid::comparison(&all, baseline);
             let bytes = grid::write_comparison(Vec::new(), &base.name, &grid, baseline, &rows)?;
-            staging.write("comparison.csv", &bytes)?;
+            folder.add("comparison.csv", &bytes)?;
             let head = RunHead { name: &base.name, seed: base.seed, replications: base.replications };
-            let m = manifest(&a.scenario.display().to_string(), &head, &ov, &args, &target);
-            staging.write("manifest.toml", m.to_toml().as_bytes())?;
+            let p = provenance(&a.scenario.display().to_string(), &head, &ov, &args, &target);
+            folder.commit_with_manifest(&p)?
         }
         Some(s) => {
             let info = ShardInfo {
@@ -123,6 +126,7 @@ pub fn sweep(a: SweepArgs) -> anyhow::Result<ExitCode> {
                 baseline_index: baseline,
                 scenario_text: base.source_text.clone(),
                 args,
+                sha256: folder.sha256()?,
                 rows: run
                     .configs
                     .iter()
@@ -134,12 +138,10 @@ pub fn sweep(a: SweepArgs) -> anyhow::Result<ExitCode> {
                     })
                     .collect(),
             };
-            staging.write("shard.toml", info.to_toml().as_bytes())?;
+            folder.add("shard.toml", info.to_toml().as_bytes())?;
+            folder.commit()?
         }
-    }
-    // Everything that could fail runs before the folder is moved into place.
-    let shown = (!a.quiet).then(|| table(&grid, &run.configs, &run.reports, baseline));
-    let dir = staging.commit()?;
+    };
 
     if let Some(shown) = shown {
         let events: u64 = run.reports.iter().flatten().map(|r| r.stats.events).sum();
@@ -203,30 +205,21 @@ pub struct RunHead<'a> {
     pub replications: u32,
 }
 
-/// The manifest of a whole grid; `merge` writes the same one.
-pub fn manifest(scenario_file: &str, s: &RunHead, ov: &[Override], args: &GridArgs, out: &Path) -> Manifest {
-    Manifest {
-        program: "autoclose".into(),
-        version: env!("CARGO_PKG_VERSION").into(),
+/// What the manifest of a whole grid says; `merge` writes the same one.
+pub fn provenance(scenario_file: &str, s: &RunHead, ov: &[Override], args: &GridArgs, out: &Path) -> Provenance {
+    let mut rerun = CommandLine::new(["autoclose", "sweep", scenario_file]);
+    for w in args.words() {
+        rerun.arg(w);
+    }
+    rerun.opt("--out", out.display().to_string());
+    Provenance {
         command: "sweep".into(),
         scenario_file: scenario_file.to_string(),
         scenario_name: s.name.to_string(),
         seed: s.seed,
         replications: s.replications,
         overrides: ov.iter().map(|o| format!("{}={}", o.key, o.value)).collect(),
-        files: [
-            "summary.csv",
-            "comparison.csv",
-            "timeseries.csv",
-            "sweeps.csv",
-            "grid.csv",
-            "manifest.toml",
-            "scenario.toml",
-        ]
-        .iter()
-        .map(|f| f.to_string())
-        .collect(),
-        rerun: format!("autoclose sweep {scenario_file}{} --out {}", args.command_line(), out.display()),
+        rerun,
     }
 }
 

@@ -4,7 +4,7 @@
 //! the shard folders that `merge` recombines into exactly the single-run result.
 //!
 //! Owns no file creation (the CSVs are written over `impl Write`, folders by
-//! `output::Staging`) and no terminal output; it only reads shard folders back.
+//! `output::ResultsFolder`) and no terminal output; it only reads shard folders back.
 
 pub mod compare;
 pub mod exec;
@@ -15,7 +15,9 @@ pub mod spec;
 pub use compare::{comparison, write_comparison, write_grid, write_summary, CompareRow};
 pub use exec::{load_configs, run_grid, GridRun};
 pub use keys::{closest_keys, valid_keys};
-pub use shard::{merge, merge_by_config, read_shard, ConfigRows, GridArgs, Merged, ShardFolder, ShardInfo, ShardSpec};
+pub use shard::{
+    merge, merge_by_config, read_shard, ConfigRows, GridArgs, Merged, ShardFolder, ShardInfo, ShardSpec, SHARD_FILES,
+};
 pub use spec::{canonical_key, Config, Grid, Vary};
 
 use std::path::PathBuf;

@@ -14,12 +14,16 @@ use super::{write_grid, Grid, GridError};
 use crate::engine::RunStats;
 use crate::metrics::{Breakdown, GroupRow, RepReport, METRICS};
 use serde::{Deserialize, Serialize};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 /// Version of the shard folder layout; merge refuses others. 2: `shard.toml` records how many
-/// rows each replication wrote to `timeseries.csv` and `sweeps.csv`.
-pub const SHARD_FORMAT: u32 = 2;
+/// rows each replication wrote to `timeseries.csv` and `sweeps.csv`. 3: and the SHA-256 of
+/// every file of the folder.
+pub const SHARD_FORMAT: u32 = 3;
+
+/// The files of a shard folder besides `shard.toml`: each must have its checksum recorded.
+pub const SHARD_FILES: [&str; 5] = ["grid.csv", "scenario.toml", "summary.csv", "sweeps.csv", "timeseries.csv"];
 
 /// `--shard I/N`: this process runs configuration c when c % N == I.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -81,34 +85,27 @@ pub struct GridArgs {
 }
 
 impl GridArgs {
-    /// The `autoclose sweep` arguments after the scenario, as typed (shell-quoted).
-    pub fn command_line(&self) -> String {
-        let mut out = String::new();
+    /// The `autoclose sweep` arguments after the scenario, as words (quote them with
+    /// `output::CommandLine`).
+    pub fn words(&self) -> Vec<String> {
+        let mut out = Vec::new();
+        let mut opt = |flag: &str, value: String| out.extend([flag.to_string(), value]);
         for v in &self.vary {
-            out.push_str(&format!(" --vary {}", quote(v)));
+            opt("--vary", v.clone());
         }
         for s in &self.set {
-            out.push_str(&format!(" --set {}", quote(s)));
+            opt("--set", s.clone());
         }
         if let Some(s) = self.seed {
-            out.push_str(&format!(" --seed {s}"));
+            opt("--seed", s.to_string());
         }
         if let Some(r) = self.replications {
-            out.push_str(&format!(" --replications {r}"));
+            opt("--replications", r.to_string());
         }
         if let Some(b) = &self.baseline {
-            out.push_str(&format!(" --baseline {}", quote(b)));
+            opt("--baseline", b.clone());
         }
         out
-    }
-}
-
-/// Single-quotes a word for a POSIX shell when it holds anything but plain characters.
-fn quote(s: &str) -> String {
-    if !s.is_empty() && s.chars().all(|c| c.is_ascii_alphanumeric() || "._-=,:/+@%".contains(c)) {
-        s.to_string()
-    } else {
-        format!("'{}'", s.replace('\'', r"'\''"))
     }
 }
 
@@ -134,6 +131,10 @@ pub struct ShardInfo {
     /// The scenario text as run, after `--seed`, `--replications` and `--set`.
     pub scenario_text: String,
     pub args: GridArgs,
+    /// The SHA-256 (hex) of every other file of the folder, by name, taken when the shard
+    /// was written: merge refuses a shard whose data changed since.
+    #[serde(default)]
+    pub sha256: BTreeMap<String, String>,
     /// For each configuration of the shard (in `configs_in_shard` order), the rows each
     /// replication wrote, so that `merge` can tell a complete file from a cut one: how many
     /// time-series buckets and sweep runs vary with the configuration and, for sweeps, with
@@ -231,7 +232,31 @@ pub fn read_shard(dir: &Path) -> Result<ShardFolder, GridError> {
             format!("baseline_index {} is outside the grid of {}", info.baseline_index, info.grid_size),
         ));
     }
+    if let Some(name) = info.sha256.keys().find(|k| !SHARD_FILES.contains(&k.as_str())) {
+        return Err(shard_err(&path, format!("[sha256] lists `{name}`, which is not a file sweep writes in a shard")));
+    }
+    if let Some(name) = SHARD_FILES.iter().find(|f| !info.sha256.contains_key(**f)) {
+        return Err(shard_err(&path, format!("[sha256] has no checksum of {name}; sweep records one for every file")));
+    }
     Ok(ShardFolder { dir: dir.to_path_buf(), info })
+}
+
+/// Checks that `bytes`, read from file `name` of shard `s`, are what the shard wrote.
+fn verify(s: &ShardFolder, name: &str, bytes: &[u8]) -> Result<(), GridError> {
+    let recorded = s.info.sha256.get(name).map(String::as_str).unwrap_or_default();
+    let found = crate::output::sha256_hex(bytes);
+    if found == recorded {
+        return Ok(());
+    }
+    Err(shard_err(
+        &s.dir.join(name),
+        format!(
+            "changed since the shard was written (SHA-256 {found}, shard.toml records {recorded}): the shard folder {} was edited or damaged; run `autoclose sweep --shard {}/{}` again",
+            s.dir.display(),
+            s.info.index,
+            s.info.count
+        ),
+    ))
 }
 
 /// The N shards of one grid, checked, and everything needed to write the merged result.
@@ -359,6 +384,16 @@ pub fn merge(dirs: &[PathBuf]) -> Result<Merged, GridError> {
             ));
         }
         check_counts(&sweeps_in[owner(c)].0, label, &sw_rows[c], sw_header.as_ref(), &recorded[c].sweeps, "sweep run")?;
+    }
+    // The rows are complete; a value edited in place is caught by its checksum, on the very
+    // bytes merged (checked after the rows, whose messages say which configuration is cut).
+    for (i, s) in shards.iter().enumerate() {
+        verify(s, "summary.csv", &summaries[i].1)?;
+        verify(s, "timeseries.csv", &timeseries_in[i].1)?;
+        verify(s, "sweeps.csv", &sweeps_in[i].1)?;
+        for name in ["grid.csv", "scenario.toml"] {
+            verify(s, name, &read_bytes(&s.dir.join(name))?)?;
+        }
     }
     let summary = join_rows(summary_header.as_ref(), &summary_rows)?;
     let timeseries = join_rows(ts_header.as_ref(), &ts_rows)?;
@@ -662,6 +697,7 @@ mod tests {
                 replications: None,
                 baseline: None,
             },
+            sha256: SHARD_FILES.iter().map(|f| (f.to_string(), crate::output::sha256_hex(f.as_bytes()))).collect(),
             rows: vec![
                 ConfigRows { config: 1, timeseries: vec![24, 24], sweeps: vec![288, 287] },
                 ConfigRows { config: 4, timeseries: vec![48, 48], sweeps: vec![0, 0] },

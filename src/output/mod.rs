@@ -1,8 +1,10 @@
 //! Outputs: CSV writers over `impl Write`, the manifest and the results folder. The only module
-//! that creates files.
+//! that creates files (through `export::ResultsFolder`).
 
 pub mod csv_out;
+pub mod export;
 pub mod results;
 
 pub use csv_out::{write_sweeps, write_timeseries, Clock, ConversationWriter, SummaryWriter};
-pub use results::{Manifest, OutputError, Staging};
+pub use export::{sha256_hex, shell_quote, CommandLine, Provenance, ResultsFolder};
+pub use results::{abandon_in_progress, Manifest, OutputError};

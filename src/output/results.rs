@@ -1,121 +1,189 @@
-//! The results folder: written into a temporary sibling folder and moved into place only when
-//! complete, so a reader never sees a half-written result. The only module that creates files.
+//! What a results folder is and how it is kept safe: the manifest, the test of whether an
+//! existing path may be replaced by `--force`, the registry of temporary folders being
+//! written (removed on Ctrl-C or SIGTERM), and the clean-up of those left by dead processes.
+//! Creates no results itself: `export::ResultsFolder` does the writing.
 
 use serde::Serialize;
-use std::fs::{self, File};
-use std::io::{self, BufWriter, Write};
+use std::fs;
+use std::io;
 use std::path::{Path, PathBuf};
+use std::sync::{Mutex, MutexGuard};
+
+/// The program name a manifest or shard description must carry for `--force` to replace the
+/// folder it sits in.
+pub const PROGRAM: &str = "autoclose";
 
 /// Why results could not be written.
 #[derive(Debug, thiserror::Error)]
 pub enum OutputError {
     #[error("{0} already exists: pass --force to replace it, or --out to write elsewhere")]
     Exists(PathBuf),
+    #[error("{} is {found}, not an autoclose results folder (one with a manifest.toml or shard.toml saying program = \"autoclose\"), so --force will not replace it: choose another --out, or remove it yourself", path.display())]
+    NotResults { path: PathBuf, found: String },
+    #[error("`{0}` is not a file name inside a results folder (no absolute path, no `..`, no empty part)")]
+    BadName(String),
+    #[error("--out {}: the results folder needs a name of its own (not `.`, `..` or `/`): give e.g. --out results/run1", .0.display())]
+    NoName(PathBuf),
     #[error("{path}: {source}")]
     Io { path: PathBuf, source: io::Error },
 }
 
-fn io_at(path: &Path) -> impl FnOnce(io::Error) -> OutputError + '_ {
+pub(crate) fn io_at(path: &Path) -> impl FnOnce(io::Error) -> OutputError + '_ {
     move |source| OutputError::Io { path: path.to_path_buf(), source }
 }
 
-/// A results folder being written.
-pub struct Staging {
-    target: PathBuf,
-    tmp: PathBuf,
-    force: bool,
-    committed: bool,
+/// What stands at the path a results folder is to be written to.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Existing {
+    /// Nothing: the folder is simply created.
+    Nothing,
+    /// An empty folder, or a folder written by autoclose (`manifest.toml` or `shard.toml`
+    /// with `program = "autoclose"`): `--force` may replace it.
+    Replaceable,
+    /// Anything else (a file, a link, a folder of other files), described for the message:
+    /// never replaced.
+    Foreign(String),
 }
 
-impl Staging {
-    /// Starts writing results for `target`. Refuses at once, before any work, if `target`
-    /// exists and `force` is off.
-    pub fn begin(target: &Path, force: bool) -> Result<Staging, OutputError> {
-        if target.exists() && !force {
-            return Err(OutputError::Exists(target.to_path_buf()));
+/// Looks at `target` without following a symbolic link.
+pub fn inspect(target: &Path) -> Result<Existing, OutputError> {
+    let meta = match fs::symlink_metadata(target) {
+        Ok(m) => m,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Existing::Nothing),
+        Err(e) => return Err(OutputError::Io { path: target.to_path_buf(), source: e }),
+    };
+    if meta.file_type().is_symlink() {
+        // Renaming the link would replace the link, not what it points to; a results folder
+        // is never written as one.
+        return Ok(Existing::Foreign("a symbolic link".into()));
+    }
+    if !meta.is_dir() {
+        return Ok(Existing::Foreign(format!("a file ({} bytes)", meta.len())));
+    }
+    let mut names: Vec<String> = fs::read_dir(target)
+        .map_err(io_at(target))?
+        .map(|e| e.map(|e| e.file_name().to_string_lossy().into_owned()))
+        .collect::<Result<_, _>>()
+        .map_err(io_at(target))?;
+    if names.is_empty() {
+        return Ok(Existing::Replaceable);
+    }
+    for marker in ["manifest.toml", "shard.toml"] {
+        if written_by_autoclose(&target.join(marker)) {
+            return Ok(Existing::Replaceable);
         }
-        let parent = target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        fs::create_dir_all(parent).map_err(io_at(parent))?;
-        let name = target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "results".into());
-        let tmp = parent.join(format!(".{name}.tmp-{}", std::process::id()));
-        if tmp.exists() {
-            fs::remove_dir_all(&tmp).map_err(io_at(&tmp))?;
+    }
+    names.sort();
+    let shown: Vec<&str> = names.iter().take(3).map(String::as_str).collect();
+    let more = if names.len() > 3 { ", ..." } else { "" };
+    Ok(Existing::Foreign(format!(
+        "a folder of {} {} ({}{more})",
+        names.len(),
+        if names.len() == 1 { "entry" } else { "entries" },
+        shown.join(", ")
+    )))
+}
+
+/// Whether `path` is a plain file of TOML whose top-level `program` is `"autoclose"`.
+fn written_by_autoclose(path: &Path) -> bool {
+    let is_file = fs::symlink_metadata(path).is_ok_and(|m| m.is_file());
+    let Some(text) = is_file.then(|| fs::read_to_string(path).ok()).flatten() else { return false };
+    text.parse::<toml::Table>().is_ok_and(|t| t.get("program").and_then(|v| v.as_str()) == Some(PROGRAM))
+}
+
+/// Refuses `target` unless it is missing, or it is replaceable and `force` is on.
+pub fn check_replaceable(target: &Path, force: bool) -> Result<Existing, OutputError> {
+    let found = inspect(target)?;
+    match &found {
+        Existing::Nothing => {}
+        _ if !force => return Err(OutputError::Exists(target.to_path_buf())),
+        Existing::Replaceable => {}
+        Existing::Foreign(what) => {
+            return Err(OutputError::NotResults { path: target.to_path_buf(), found: what.clone() })
         }
-        fs::create_dir_all(&tmp).map_err(io_at(&tmp))?;
-        Ok(Staging { target: target.to_path_buf(), tmp, force, committed: false })
     }
+    Ok(found)
+}
 
-    pub fn target(&self) -> &Path {
-        &self.target
+/// Temporary folders being written by this process: a signal handler removes them all.
+static IN_PROGRESS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// The registry, whatever a panicking holder left in it (it is only a list of paths).
+pub(crate) fn in_progress() -> MutexGuard<'static, Vec<PathBuf>> {
+    IN_PROGRESS.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+/// Removes every temporary folder this process is writing, for a handler of Ctrl-C or
+/// SIGTERM that is about to exit. The guard it returns keeps any other thread from starting
+/// or committing a folder until the process exits: hold it while calling `exit`. A folder
+/// being moved into place is finished first, as the commit holds the same lock.
+pub fn abandon_in_progress() -> MutexGuard<'static, Vec<PathBuf>> {
+    let mut list = in_progress();
+    for dir in list.drain(..) {
+        remove_tree(&dir);
     }
+    list
+}
 
-    /// A new file in the temporary folder.
-    pub fn create(&self, name: &str) -> Result<BufWriter<File>, OutputError> {
-        let p = self.tmp.join(name);
-        Ok(BufWriter::with_capacity(1 << 16, File::create(&p).map_err(io_at(&p))?))
-    }
-
-    /// Writes a whole file from bytes.
-    pub fn write(&self, name: &str, bytes: &[u8]) -> Result<(), OutputError> {
-        let p = self.tmp.join(name);
-        fs::write(&p, bytes).map_err(io_at(&p))
-    }
-
-    /// Concatenates `parts` (in order) into `name` and removes them.
-    pub fn concat(&self, name: &str, parts: &[String]) -> Result<(), OutputError> {
-        let p = self.tmp.join(name);
-        let mut out = BufWriter::new(File::create(&p).map_err(io_at(&p))?);
-        for part in parts {
-            let pp = self.tmp.join(part);
-            let mut f = File::open(&pp).map_err(io_at(&pp))?;
-            io::copy(&mut f, &mut out).map_err(io_at(&p))?;
-            fs::remove_file(&pp).map_err(io_at(&pp))?;
+/// Removes a folder tree, retrying a little: worker threads may still be creating files in it.
+pub(crate) fn remove_tree(dir: &Path) {
+    for _ in 0..5 {
+        match fs::remove_dir_all(dir) {
+            Err(e) if e.kind() != io::ErrorKind::NotFound => std::thread::sleep(std::time::Duration::from_millis(20)),
+            _ => return,
         }
-        out.flush().map_err(io_at(&p))
-    }
-
-    /// Where the folder being replaced is put aside during `commit`: `.NAME.old-PID`, a
-    /// sibling unique to this process (a folder left there by a crashed process of the same
-    /// id is removed first).
-    fn aside(&self) -> PathBuf {
-        let parent = self.tmp.parent().unwrap_or(Path::new("."));
-        let name =
-            self.target.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_else(|| "results".into());
-        parent.join(format!(".{name}.old-{}", std::process::id()))
-    }
-
-    /// Moves the finished folder into place (replacing an old one only with `force`). If the
-    /// new folder cannot be moved in, the old one is put back.
-    pub fn commit(mut self) -> Result<PathBuf, OutputError> {
-        if self.target.exists() {
-            if !self.force {
-                return Err(OutputError::Exists(self.target.clone()));
-            }
-            let old = self.aside();
-            if old.exists() {
-                fs::remove_dir_all(&old).map_err(io_at(&old))?;
-            }
-            fs::rename(&self.target, &old).map_err(io_at(&self.target))?;
-            if let Err(e) = fs::rename(&self.tmp, &self.target) {
-                let _ = fs::rename(&old, &self.target);
-                return Err(OutputError::Io { path: self.target.clone(), source: e });
-            }
-            // The new results are in place: an old folder that cannot be removed is only litter.
-            let _ = fs::remove_dir_all(&old);
-        } else {
-            fs::rename(&self.tmp, &self.target).map_err(io_at(&self.target))?;
-        }
-        self.committed = true;
-        Ok(self.target.clone())
     }
 }
 
-impl Drop for Staging {
-    fn drop(&mut self) {
-        if !self.committed {
-            let _ = fs::remove_dir_all(&self.tmp);
-        }
+/// The process ids embedded in `.NAME.tmp-PID` and `.NAME.old-PID`, and which kind it is.
+fn stale_pid(file_name: &str, name: &str) -> Option<(u32, bool)> {
+    let rest = file_name.strip_prefix('.')?.strip_prefix(name)?;
+    let (pid, old) =
+        if let Some(p) = rest.strip_prefix(".tmp-") { (p, false) } else { (rest.strip_prefix(".old-")?, true) };
+    if pid.is_empty() || !pid.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
     }
+    Some((pid.parse().ok()?, old))
+}
+
+/// The folders beside `target` that a dead process left while writing it: `.NAME.tmp-PID`
+/// and, when `target` exists (so the commit that put it aside got through), `.NAME.old-PID`.
+/// A process is dead when `proc/PID` does not exist; where `proc/self` does not exist either
+/// (no procfs), nothing can be told dead and nothing is listed. This process's own folders
+/// are never listed, nor folders of another user (whose processes `hidepid` may hide).
+pub fn stale_folders(target: &Path, proc: &Path) -> Vec<PathBuf> {
+    let Ok(me) = fs::metadata(proc.join("self")) else { return Vec::new() };
+    let parent = parent_of(target);
+    let Some(name) = target.file_name().map(|n| n.to_string_lossy().into_owned()) else { return Vec::new() };
+    let target_exists = fs::symlink_metadata(target).is_ok();
+    let Ok(entries) = fs::read_dir(parent) else { return Vec::new() };
+    let mut out: Vec<PathBuf> = entries
+        .filter_map(Result::ok)
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()) && e.metadata().is_ok_and(|m| same_owner(&m, &me)))
+        .filter_map(|e| {
+            let (pid, old) = stale_pid(&e.file_name().to_string_lossy(), &name)?;
+            let dead = pid != std::process::id() && !proc.join(pid.to_string()).exists();
+            (dead && (!old || target_exists)).then(|| e.path())
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+#[cfg(unix)]
+fn same_owner(a: &fs::Metadata, b: &fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    a.uid() == b.uid()
+}
+
+#[cfg(not(unix))]
+fn same_owner(_: &fs::Metadata, _: &fs::Metadata) -> bool {
+    true
+}
+
+/// The folder a target sits in (`.` for a bare name).
+pub(crate) fn parent_of(target: &Path) -> &Path {
+    target.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."))
 }
 
 /// What was run, so any result can be rerun: written as `manifest.toml` beside the CSVs,
@@ -144,31 +212,79 @@ impl Manifest {
 mod tests {
     use super::*;
 
-    #[test]
-    fn force_replaces_a_folder_even_when_an_old_one_was_left_aside() {
-        let dir = tempfile::tempdir().expect("a temporary folder");
-        let target = dir.path().join("res");
-        fs::create_dir_all(&target).expect("create the old results");
-        fs::write(target.join("old.csv"), "old").expect("write an old file");
-        // Folders a crashed `--force` could have left: the former fixed name, and this
-        // process's own name (a reused process id).
-        for stale in [".res.old".to_string(), format!(".res.old-{}", std::process::id())] {
-            fs::create_dir_all(dir.path().join(&stale)).expect("create a stale folder");
-            fs::write(dir.path().join(&stale).join("x"), "x").expect("fill it");
+    fn folder_with(dir: &Path, files: &[(&str, &str)]) -> PathBuf {
+        let target = dir.join("res");
+        fs::create_dir_all(&target).expect("create the folder");
+        for (name, text) in files {
+            fs::write(target.join(name), text).expect("write a file");
         }
-        let s = Staging::begin(&target, true).expect("begin with --force");
-        s.write("new.csv", b"new").expect("write a new file");
-        s.commit().expect("commit should replace the old folder");
-        assert!(target.join("new.csv").exists() && !target.join("old.csv").exists());
-        assert!(!dir.path().join(format!(".res.old-{}", std::process::id())).exists());
-        assert!(!dir.path().join(format!(".res.tmp-{}", std::process::id())).exists());
+        target
     }
 
     #[test]
-    fn without_force_an_existing_folder_is_refused() {
+    fn only_empty_or_autoclose_folders_are_replaceable() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        assert_eq!(inspect(&dir.path().join("none")).unwrap(), Existing::Nothing);
+        let empty = dir.path().join("empty");
+        fs::create_dir(&empty).unwrap();
+        assert_eq!(inspect(&empty).unwrap(), Existing::Replaceable);
+        let results = folder_with(dir.path(), &[("manifest.toml", "program = \"autoclose\"\nseed = 1\n")]);
+        assert_eq!(inspect(&results).unwrap(), Existing::Replaceable);
+        fs::remove_dir_all(&results).unwrap();
+        let shard = folder_with(dir.path(), &[("shard.toml", "format = 3\nprogram = \"autoclose\"\n")]);
+        assert_eq!(inspect(&shard).unwrap(), Existing::Replaceable);
+        fs::remove_dir_all(&shard).unwrap();
+        let other =
+            folder_with(dir.path(), &[("manifest.toml", "program = \"cargo\"\n"), ("b", ""), ("c", ""), ("d", "")]);
+        assert_eq!(inspect(&other).unwrap(), Existing::Foreign("a folder of 4 entries (b, c, d, ...)".into()));
+        fs::remove_dir_all(&other).unwrap();
+        let broken = folder_with(dir.path(), &[("manifest.toml", "program = \"autoclose")]);
+        assert_eq!(inspect(&broken).unwrap(), Existing::Foreign("a folder of 1 entry (manifest.toml)".into()));
+        let file = dir.path().join("f.txt");
+        fs::write(&file, "hello").unwrap();
+        assert_eq!(inspect(&file).unwrap(), Existing::Foreign("a file (5 bytes)".into()));
+        let err = check_replaceable(&file, true).expect_err("a file is never replaced");
+        assert!(err.to_string().contains("f.txt is a file (5 bytes), not an autoclose results folder"), "{err}");
+        assert!(matches!(check_replaceable(&empty, false), Err(OutputError::Exists(_))));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_link_to_a_results_folder_is_not_replaced() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let results = folder_with(dir.path(), &[("manifest.toml", "program = \"autoclose\"\n")]);
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&results, &link).unwrap();
+        assert_eq!(inspect(&link).unwrap(), Existing::Foreign("a symbolic link".into()));
+    }
+
+    #[test]
+    fn stale_names_carry_the_target_name_and_a_pid() {
+        assert_eq!(stale_pid(".res.tmp-123", "res"), Some((123, false)));
+        assert_eq!(stale_pid(".res.old-9", "res"), Some((9, true)));
+        for other in [".res.tmp-", ".res.tmp-12a", ".resx.tmp-1", "res.tmp-1", ".res.old", ".other.tmp-1"] {
+            assert_eq!(stale_pid(other, "res"), None, "{other}");
+        }
+    }
+
+    #[test]
+    fn without_procfs_nothing_is_stale() {
         let dir = tempfile::tempdir().expect("a temporary folder");
         let target = dir.path().join("res");
-        fs::create_dir_all(&target).expect("create the old results");
-        assert!(matches!(Staging::begin(&target, false), Err(OutputError::Exists(_))));
+        fs::create_dir_all(dir.path().join(".res.tmp-1234567")).unwrap();
+        let no_proc = dir.path().join("no-proc");
+        assert!(stale_folders(&target, &no_proc).is_empty());
+        // A fake procfs where only `self` and process 7 exist.
+        fs::create_dir_all(no_proc.join("self")).unwrap();
+        fs::create_dir_all(no_proc.join("7")).unwrap();
+        fs::create_dir_all(dir.path().join(".res.tmp-7")).unwrap();
+        fs::create_dir_all(dir.path().join(".res.old-8")).unwrap();
+        assert_eq!(stale_folders(&target, &no_proc), vec![dir.path().join(".res.tmp-1234567")]);
+        // Once the target exists, a dead process's folder set aside is litter too.
+        fs::create_dir_all(&target).unwrap();
+        assert_eq!(
+            stale_folders(&target, &no_proc),
+            vec![dir.path().join(".res.old-8"), dir.path().join(".res.tmp-1234567")]
+        );
     }
 }
