@@ -158,6 +158,21 @@ pub fn parse_duration(text: &str) -> Result<SimDuration, DurationError> {
     Ok(SimDuration(ms))
 }
 
+/// Seconds for people, in the largest unit that keeps the number readable: `13.1 s`,
+/// `4.2 min`, `3.5 h`, `2.1 d`.
+pub fn human_seconds(s: f64) -> String {
+    let a = s.abs();
+    if a < 60.0 {
+        format!("{s:.1} s")
+    } else if a < 3600.0 {
+        format!("{:.1} min", s / 60.0)
+    } else if a < 86_400.0 {
+        format!("{:.1} h", s / 3600.0)
+    } else {
+        format!("{:.1} d", s / 86_400.0)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -3,6 +3,7 @@
 
 mod check;
 mod merge;
+mod plan;
 mod progress;
 mod run;
 mod signals;
@@ -32,6 +33,8 @@ pub enum Command {
     Sweep(sweep::SweepArgs),
     /// Combine the outputs of `sweep --shard I/N` runs into the single-run result.
     Merge(merge::MergeArgs),
+    /// Find the fewest agents that meet service targets under each configuration.
+    Plan(plan::PlanArgs),
     /// Run the validation scenarios against queueing theory and print theory against simulation.
     Check(check::CheckArgs),
 }
@@ -83,6 +86,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sweep(a) => sweep::sweep(a),
         Command::Merge(a) => merge::merge(a),
         Command::Check(a) => check::check(a),
+        Command::Plan(a) => plan::run(a),
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod csv_out;
 pub mod export;
+pub mod plan_csv;
 pub mod results;
 
 pub use csv_out::{write_sweeps, write_timeseries, Clock, ConversationWriter, SummaryWriter};

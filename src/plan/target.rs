@@ -228,6 +228,36 @@ impl Target {
     }
 }
 
+impl Target {
+    /// Refuses a scope naming a skill or channel the scenario does not have.
+    pub fn check_scope(&self, s: &crate::scenario::Scenario) -> Result<(), TargetError> {
+        let (kind, name, known): (&str, &str, Vec<&str>) = match &self.scope {
+            Scope::Overall => return Ok(()),
+            Scope::Skill(n) => ("skill", n, s.skills.iter().map(|k| k.name.as_str()).collect()),
+            Scope::Channel(n) => ("channel", n, s.channels.iter().map(|c| c.name.as_str()).collect()),
+        };
+        if known.contains(&name) {
+            return Ok(());
+        }
+        Err(TargetError {
+            text: self.text.clone(),
+            message: format!("the scenario has no {kind} {name:?}; its {kind}s are {}", known.join(", ")),
+        })
+    }
+
+    /// A figure of this target's metric for people: `83.1 % (≥ 80.2 %)`, `24.0 s (≤ 27.5 s)`.
+    pub fn show(&self, mean: f64, conservative: f64) -> String {
+        let (sign, f): (&str, fn(f64) -> String) = if self.metric.is_duration() {
+            ("≤", crate::time::human_seconds)
+        } else if self.metric.higher_is_better() {
+            ("≥", |x| format!("{:.1} %", x * 100.0))
+        } else {
+            ("≤", |x| format!("{:.1} %", x * 100.0))
+        };
+        format!("{} ({sign} {})", f(mean), f(conservative))
+    }
+}
+
 /// The one service-level threshold of a set of targets, if any; several different ones are
 /// refused (a run measures service level at one threshold).
 pub fn service_level_threshold(targets: &[Target]) -> Result<Option<SimDuration>, String> {

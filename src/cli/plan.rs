@@ -1,0 +1,195 @@
+//! `autoclose plan`: for each configuration of a `--vary` grid, the fewest agents meeting every
+//! `--target` at the conservative end of its 95% interval; `plan.csv`, `plan_runs.csv`, the
+//! grid and the manifest in one results folder, and a terminal table.
+
+use super::run::{load, overrides};
+use super::set_threads;
+use autoclose::grid::{self, Grid, GridArgs};
+use autoclose::output::plan_csv::{answer, write_plan, write_plan_runs, PlanRow};
+use autoclose::output::{CommandLine, Provenance, ResultsFolder};
+use autoclose::plan::search::Found;
+use autoclose::plan::target::Target;
+use autoclose::plan::{group_indices, plan, Plan};
+use rayon::prelude::*;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+
+#[derive(Debug, clap::Args)]
+pub struct PlanArgs {
+    /// The scenario file (TOML).
+    pub scenario: PathBuf,
+    /// A service target, e.g. 'service_level(60s)>=0.80', 'queue_wait_p90<=2m',
+    /// 'abandon[skill=billing]<=0.05'. Repeatable: every target must hold.
+    #[arg(long = "target", value_name = "EXPR", required = true)]
+    pub targets: Vec<String>,
+    /// An axis of the grid of configurations to plan, as for `sweep`. Repeatable.
+    #[arg(long = "vary", value_name = "KEY=V1,V2,...")]
+    pub vary: Vec<String>,
+    /// Override a scenario key in every configuration, as `run --set` does.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+    /// The agent groups whose head counts are planned [default: every group]; the others
+    /// keep the scenario's staffing.
+    #[arg(long, value_delimiter = ',', value_name = "NAME,...")]
+    pub groups: Vec<String>,
+    /// Master seed, instead of the scenario's `scenario.seed`.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Replications per staffing tried (at least 2), instead of `scenario.replications`.
+    #[arg(long)]
+    pub replications: Option<u32>,
+    /// The most agents a group may have; a target not met by then is reported unreachable.
+    #[arg(long, default_value_t = 1000, value_name = "N")]
+    pub max_agents: u32,
+    /// The configuration `agents_saved_vs_baseline` compares with, by label or index
+    /// [default: the first].
+    #[arg(long, value_name = "LABEL|INDEX")]
+    pub baseline: Option<String>,
+    /// Results folder [default: results/<scenario name>-plan].
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Replace an existing results folder.
+    #[arg(long)]
+    pub force: bool,
+    /// Worker threads [default: all cores]. Results do not depend on it.
+    #[arg(long)]
+    pub threads: Option<usize>,
+    /// No table.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+pub fn run(a: PlanArgs) -> anyhow::Result<ExitCode> {
+    set_threads(a.threads)?;
+    super::signals::install()?;
+    let targets = a.targets.iter().map(|t| Target::parse(t)).collect::<Result<Vec<_>, _>>()?;
+    anyhow::ensure!(a.max_agents >= 1, "--max-agents must be at least 1, got {}", a.max_agents);
+    let grid = Grid::parse(&a.vary)?;
+    let ov = overrides(a.seed, a.replications, &a.set)?;
+    let base = load(&a.scenario, &ov)?;
+    let scenarios = grid::load_configs(&a.scenario, &base, &ov, &grid)?;
+    let baseline = a.baseline.as_deref().map(|b| grid.find(b)).transpose()?.unwrap_or(0);
+    let groups = group_indices(&base, &a.groups)?;
+    for t in &targets {
+        t.check_scope(&base)?;
+    }
+    let target = a.out.clone().unwrap_or_else(|| PathBuf::from("results").join(format!("{}-plan", base.name)));
+    let folder = ResultsFolder::begin(&target, a.force)?;
+
+    let started = Instant::now();
+    let plans: Vec<Plan> =
+        scenarios.par_iter().map(|s| plan(s, &groups, &targets, a.max_agents)).collect::<Result<_, _>>()?;
+    let wall = started.elapsed();
+
+    let axis_columns: Vec<String> = grid.axes.iter().map(|ax| ax.key.clone()).collect();
+    let rows: Vec<PlanRow> = grid
+        .configs
+        .iter()
+        .zip(&scenarios)
+        .zip(&plans)
+        .map(|((c, s), p)| PlanRow { label: &c.label, axis_values: c.values.clone(), scenario: s, plan: p })
+        .collect();
+    folder.add("plan.csv", &write_plan(Vec::new(), &base.name, &axis_columns, &targets, &rows, baseline)?)?;
+    folder.add("plan_runs.csv", &write_plan_runs(Vec::new(), &targets, &rows)?)?;
+    folder.add("grid.csv", &grid::write_grid(Vec::new(), &grid)?)?;
+    folder.add("scenario.toml", base.source_text.as_bytes())?;
+    let args = GridArgs {
+        vary: a.vary.clone(),
+        set: a.set.clone(),
+        seed: a.seed,
+        replications: a.replications,
+        baseline: a.baseline.clone(),
+    };
+    let mut rerun = CommandLine::new(["autoclose", "plan", &a.scenario.display().to_string()]);
+    for t in &a.targets {
+        rerun.opt("--target", t.clone());
+    }
+    for w in args.words() {
+        rerun.arg(w);
+    }
+    if !a.groups.is_empty() {
+        rerun.opt("--groups", a.groups.join(","));
+    }
+    rerun.opt("--max-agents", a.max_agents.to_string());
+    rerun.opt("--out", target.display().to_string());
+    let p = Provenance {
+        command: "plan".into(),
+        scenario_file: a.scenario.display().to_string(),
+        scenario_name: base.name.clone(),
+        seed: base.seed,
+        replications: base.replications,
+        overrides: ov.iter().map(|o| format!("{}={}", o.key, o.value)).collect(),
+        rerun,
+    };
+    let shown = (!a.quiet).then(|| table(&rows, &targets));
+    let dir = folder.commit_with_manifest(&p)?;
+    let unreachable = plans.iter().filter(|p| matches!(p.found, Found::Unreachable { .. })).count();
+    if let Some(shown) = shown {
+        let runs: usize = plans.iter().map(|p| p.evaluations.len()).sum();
+        println!(
+            "{}: planned {} configuration(s) x {} replication(s) of {}: {runs} staffings simulated in {:.2} s",
+            base.name,
+            plans.len(),
+            base.replications,
+            base.horizon,
+            wall.as_secs_f64()
+        );
+        print!("{shown}");
+        println!("results: {}", dir.display());
+    }
+    if unreachable > 0 {
+        eprintln!(
+            "warning: {unreachable} configuration(s) cannot meet the targets within --max-agents {}",
+            a.max_agents
+        );
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// A line per (configuration, group): the agents needed and each target's figure there.
+fn table(rows: &[PlanRow], targets: &[Target]) -> String {
+    use std::fmt::Write as _;
+    let mut lines: Vec<Vec<String>> = Vec::new();
+    let mut header = vec!["configuration".to_string(), "group".into(), "agents".into()];
+    header.extend(targets.iter().map(|t| t.text.clone()));
+    lines.push(header);
+    for r in rows {
+        let (counts, reachable) = answer(r.plan);
+        let at = r.plan.at(counts);
+        for (k, &g) in r.plan.groups.iter().enumerate() {
+            let mut l = vec![
+                r.label.to_string(),
+                r.scenario.agent_groups[g].name.clone(),
+                if reachable { counts[k].to_string() } else { format!(">{} (unreachable)", counts[k]) },
+            ];
+            for (i, t) in targets.iter().enumerate() {
+                let v = at.map(|e| e.verdicts[i]);
+                l.push(match v.and_then(|v| v.mean.zip(v.conservative)) {
+                    Some((m, c)) => t.show(m, c),
+                    None => "n/a".into(),
+                });
+            }
+            lines.push(l);
+        }
+    }
+    let widths: Vec<usize> =
+        (0..lines[0].len()).map(|i| lines.iter().map(|l| l[i].chars().count()).max().unwrap_or(0)).collect();
+    let mut out = String::new();
+    for (n, l) in lines.iter().enumerate() {
+        let cells: Vec<String> = l
+            .iter()
+            .zip(&widths)
+            .enumerate()
+            .map(|(i, (c, w))| if i < 2 { format!("{c:<w$}") } else { format!("{c:>w$}") })
+            .collect();
+        let _ = writeln!(out, "  {}", cells.join("  ").trim_end());
+        if n == 0 {
+            let _ = writeln!(out, "  {}", widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>().join("  "));
+        }
+    }
+    out.push_str(
+        "  (each figure: mean over replications (conservative end of its 95% interval), at the agents shown)\n",
+    );
+    out
+}
