@@ -6,6 +6,7 @@ mod merge;
 mod progress;
 mod run;
 mod sweep;
+mod terminal;
 mod validate;
 
 use clap::{Parser, Subcommand};
