@@ -5,7 +5,7 @@ use autoclose::engine::{self, Both, ConversationRecord, Observer};
 use autoclose::grid::{self, Grid};
 use autoclose::metrics::{Breakdown, Metric, Metrics, RepReport};
 use autoclose::scenario::{load_file, overrides::Override, Scenario};
-use autoclose::time::{SimTime, MS_PER_HOUR};
+use autoclose::time::MS_PER_HOUR;
 use std::path::Path;
 use std::process::Command;
 

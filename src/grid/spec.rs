@@ -62,7 +62,9 @@ impl Vary {
             tied.push(canonical_key(&ok.key));
         }
         if name.is_some() && tied.len() < 2 {
-            return Err(bad("a `NAME:` names a tie of several keys (KEY1+KEY2); a single key is named by itself".into()));
+            return Err(bad(
+                "a `NAME:` names a tie of several keys (KEY1+KEY2); a single key is named by itself".into()
+            ));
         }
         let mut values: Vec<String> = Vec::new();
         for item in split_top_level(&ov.value) {
@@ -327,10 +329,8 @@ impl Grid {
     }
 
     pub fn new(axes: Vec<Vary>) -> Result<Grid, GridError> {
-        let axes: Vec<Vary> = axes
-            .into_iter()
-            .map(|a| Vary { keys: a.keys.iter().map(|k| canonical_key(k)).collect(), ..a })
-            .collect();
+        let axes: Vec<Vary> =
+            axes.into_iter().map(|a| Vary { keys: a.keys.iter().map(|k| canonical_key(k)).collect(), ..a }).collect();
         // Every key of every axis, tied ones included: none may repeat or hold another.
         let all: Vec<&String> = axes.iter().flat_map(|a| &a.keys).collect();
         for (i, k) in all.iter().enumerate() {

@@ -46,8 +46,8 @@ impl Validity {
         let busy = occupancy.is_some_and(|o| o >= SATURATED_OCCUPANCY_SHARE);
         let grows_by = |share: f64| queue_growth_per_hour.is_some_and(|g| g > 0.0 && g >= share * arrivals_per_hour);
         let growing = grows_by(SATURATED_QUEUE_GROWTH_SHARE);
-        let backlog =
-            open_at_horizon_share.is_some_and(|s| s >= SATURATED_OPEN_AT_HORIZON_SHARE) && grows_by(BACKLOG_QUEUE_GROWTH_SHARE);
+        let backlog = open_at_horizon_share.is_some_and(|s| s >= SATURATED_OPEN_AT_HORIZON_SHARE)
+            && grows_by(BACKLOG_QUEUE_GROWTH_SHARE);
         Validity { queue_growth_per_hour, open_at_horizon_share, saturated: busy || growing || backlog }
     }
 }
