@@ -161,9 +161,12 @@ fn tie_names_default_to_the_shared_last_segment_else_the_first_key() {
     assert!(Grid::parse(&["a.b+a.b=1".into()]).is_err());
     assert!(Grid::parse(&["a+c.d=1".into(), "a.b=2".into()]).is_err());
     assert!(Grid::parse(&["t:scenario.replications+a.b=1".into()]).is_err());
-    // A name must be a word and names a tie, and two axes may not share a name.
+    // A name must be a word, and two axes may not share a name; a single key may be named.
     assert!(Grid::parse(&["bad name:a.b+c.d=1".into()]).is_err());
-    assert!(Grid::parse(&["t:a.b=1".into()]).is_err());
+    let clash = Grid::parse(&["metric:a.b+c.d=1".into()]).unwrap_err().to_string();
+    assert!(clash.contains("`metric` is already a column"), "{clash}");
+    let named = Grid::parse(&["every:policy.schedulers.main.interval=5m".into()]).unwrap();
+    assert_eq!((named.configs[0].label.as_str(), named.column(0).as_str()), ("every=5m", "every_s"));
     let twice = Grid::parse(&["t:a.b+c.d=1".into(), "t:e.f+g.h=2".into()]).unwrap_err().to_string();
     assert!(twice.contains("both be named `t`"), "{twice}");
     // Text values are unquoted; numbers and booleans stay as they are.

@@ -17,6 +17,26 @@ use toml_edit::Value;
 pub const MAX_RANGE_VALUES: usize = 10_000;
 pub const MAX_CONFIGS: usize = 100_000;
 
+/// Columns of `grid.csv` and `comparison.csv` an axis name may not take.
+const RESERVED_COLUMNS: [&str; 16] = [
+    "scenario",
+    "config",
+    "config_index",
+    "baseline",
+    "breakdown",
+    "group",
+    "metric",
+    "n",
+    "mean",
+    "ci95_low",
+    "ci95_high",
+    "n_paired",
+    "diff_mean",
+    "diff_ci95_low",
+    "diff_ci95_high",
+    "replication",
+];
+
 /// One axis: the dotted scenario keys it sets (one, or several tied together, each in
 /// canonical form) and the values they take, as typed (ranges expanded).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -28,11 +48,6 @@ pub struct Vary {
 }
 
 impl Vary {
-    /// An axis of one key.
-    pub fn single(key: &str, values: Vec<String>) -> Vary {
-        Vary { keys: vec![canonical_key(key)], name: None, values }
-    }
-
     /// Parses `[NAME:]KEY[+KEY...]=V1,V2,...`. Commas inside `[...]`, `{...}` or quotes do not
     /// split, so a value may be a TOML array. An item `A..B:S` is a range (see
     /// `expand_range`). `+` and `:` inside a quoted key segment belong to the segment.
@@ -60,11 +75,6 @@ impl Vary {
             let k = k.trim();
             let ok = Override::parse(&format!("{k}=x")).map_err(|e| bad(format!("key `{k}`: {e}")))?;
             tied.push(canonical_key(&ok.key));
-        }
-        if name.is_some() && tied.len() < 2 {
-            return Err(bad(
-                "a `NAME:` names a tie of several keys (KEY1+KEY2); a single key is named by itself".into()
-            ));
         }
         let mut values: Vec<String> = Vec::new();
         for item in split_top_level(&ov.value) {
@@ -370,6 +380,14 @@ impl Grid {
                 (None, _) => a.default_tie_name(),
             };
             at += a.keys.len();
+            // A named axis or a tie is a column under its name (see `Grid::column`).
+            let name_is_column = a.name.is_some() || a.keys.len() > 1;
+            if name_is_column && RESERVED_COLUMNS.contains(&name.as_str()) {
+                return Err(GridError::BadVary {
+                    arg: a.keys.join("+"),
+                    reason: format!("`{name}` is already a column of grid.csv or comparison.csv; choose another NAME:"),
+                });
+            }
             if names.contains(&name) {
                 return Err(GridError::BadVary {
                     arg: a.keys.join("+"),
@@ -409,11 +427,15 @@ impl Grid {
         }
     }
 
-    /// The `grid.csv` and `comparison.csv` column of axis `i`: its full key for one key, the
-    /// tie's name for a tie; `_s` appended for a duration axis (its values in seconds).
+    /// The `grid.csv` and `comparison.csv` column of axis `i`: its full key for one key
+    /// without `NAME:`, else its name (a tie's is always one); `_s` appended for a duration
+    /// axis (its values in seconds).
     pub fn column(&self, i: usize) -> String {
         let a = &self.axes[i];
-        let base = if a.keys.len() == 1 { a.keys[0].clone() } else { self.names[i].clone() };
+        let base = match (&a.name, a.keys.len()) {
+            (None, 1) => a.keys[0].clone(),
+            _ => self.names[i].clone(),
+        };
         match a.kind() {
             AxisKind::Duration => format!("{base}_s"),
             _ => base,

@@ -5,6 +5,8 @@
 //! horizon) count the cohort created at or after the warm-up; time-based figures (capacity,
 //! zombie capacity, state counts, queue, waits, sweep load) count what happens inside the
 //! window [warm-up, horizon). Integrals are kept in integer unit-milliseconds, so they are exact.
+//! Also owns the saturation rule (`Validity`): whether a replication's figures describe a
+//! steady state or a backlog.
 
 use super::report::{Breakdown, GroupRow, Metric, RepReport, TsRow, METRICS};
 use super::stats::{mean, percentile};
@@ -704,5 +706,35 @@ impl Observer for Metrics {
 
     fn sweep_run(&mut self, rec: &SweepRecord) {
         self.sweeps.push(rec.clone());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn least_squares_slope_of_a_line_and_of_too_few_points() {
+        let line: Vec<(f64, f64)> = (0..5).map(|x| (x as f64, 3.0 + 2.0 * x as f64)).collect();
+        assert_eq!(least_squares_slope(&line), Some(2.0));
+        // (0,0) (1,1) (2,0): the mean line is flat.
+        assert_eq!(least_squares_slope(&[(0.0, 0.0), (1.0, 1.0), (2.0, 0.0)]), Some(0.0));
+        assert_eq!(least_squares_slope(&[(1.0, 5.0)]), None);
+        assert_eq!(least_squares_slope(&[(1.0, 5.0), (1.0, 6.0)]), None);
+    }
+
+    #[test]
+    fn the_saturation_rule_at_its_thresholds() {
+        let sat =
+            |occ: f64, growth: f64, open: f64| Validity::judge(Some(occ), Some(growth), 100.0, Some(open)).saturated;
+        assert!(!sat(0.979, 0.0, 0.0));
+        assert!(sat(0.98, 0.0, 0.0), "occupancy at 0.98");
+        // 100 arrivals an hour: a growth of 1 an hour is 1% of them.
+        assert!(!sat(0.5, 0.99, 0.0) && sat(0.5, 1.0, 0.0));
+        // Many open at the horizon: saturated only with the queue growing by 0.1% (0.1 an hour).
+        assert!(!sat(0.5, 0.0, 0.5) && !sat(0.5, 0.099, 0.05) && sat(0.5, 0.1, 0.05));
+        assert!(!sat(0.5, 0.5, 0.049));
+        let none = Validity::judge(None, None, 0.0, None);
+        assert_eq!(none, Validity { queue_growth_per_hour: None, open_at_horizon_share: None, saturated: false });
     }
 }
