@@ -98,14 +98,14 @@ fn csv_columns_carry_units_and_summary_has_replications_and_intervals() {
     let summary = String::from_utf8(read(&out, "summary.csv")).unwrap();
     let header = summary.lines().next().unwrap();
     for col in
-        ["latency_p99_s", "zombie_capacity_hours", "zombie_capacity_agents", "queue_wait_mean_s", "service_level"]
+        ["latency_p99_s", "zombie_capacity_hours", "zombie_capacity_agents", "queue_wait_mean_s", "service_level_share"]
     {
         assert!(header.split(',').any(|c| c == col), "{col} missing from {header}");
     }
     let overall_values = summary.lines().filter(|l| l.contains(",value,overall,all,")).count();
     assert_eq!(overall_values, 4, "one overall row per replication");
     for stat in ["mean", "ci95_low", "ci95_high"] {
-        assert!(summary.lines().any(|l| l.contains(&format!(",all,{stat},overall,all,"))), "{stat} row missing");
+        assert!(summary.lines().any(|l| l.contains(&format!(",,{stat},overall,all,"))), "{stat} row missing");
     }
     let conv = String::from_utf8(read(&out, "conversations.csv")).unwrap();
     assert!(conv.starts_with("replication,msdyn_liveconversationid,msdyn_createdon,"));

@@ -1,6 +1,7 @@
 //! Invariants on randomised scenarios: only seed 002's transitions, Closed is final, time never
 //! goes back, capacity stays within 0 and the agents' total, every conversation is accounted
-//! for exactly once, and the closure-latency law of each scheduler.
+//! for exactly once, a conversation's silent capacity never exceeds the capacity it held, and
+//! the closure-latency law of each scheduler.
 
 use autoclose::engine::{self, CloseReason, ConvMeta, ConversationRecord, Observer, SweepRecord};
 use autoclose::model::state::{seed_002_allows, State};
@@ -22,6 +23,12 @@ struct Checker {
     capacity_max: i64,
     /// (latency, eligible at the instant it entered its state).
     latencies_ms: Vec<(u64, bool)>,
+    horizon: SimTime,
+    /// Per conversation: (units held, since, unit-ms held so far).
+    held: HashMap<u64, (i64, SimTime, u128)>,
+    /// Per conversation: unit-ms of silent capacity reported.
+    silent: HashMap<u64, u128>,
+    silences: u64,
 }
 
 impl Checker {
@@ -59,6 +66,18 @@ impl Observer for Checker {
         assert!(*cell >= 0, "capacity in use went below zero");
         self.capacity_total += delta;
         assert!(self.capacity_total <= self.capacity_max, "capacity in use above the agents' total");
+        let h = self.held.entry(c.id).or_insert((0, t, 0));
+        h.2 += h.0 as u128 * (t.ms() - h.1.ms()) as u128;
+        h.0 += delta;
+        h.1 = t;
+    }
+
+    fn silent_before_eligible(&mut self, c: &ConvMeta, s: State, unit_ms: u64, _replied: bool) {
+        assert!(unit_ms > 0, "an empty silence is not reported");
+        assert!(s.open_index().is_some(), "silence in {s}");
+        assert!(!self.records.contains_key(&c.id), "silence of conversation {} after its record", c.id);
+        *self.silent.entry(c.id).or_default() += unit_ms as u128;
+        self.silences += 1;
     }
 
     fn sweep_run(&mut self, w: &SweepRecord) {
@@ -68,6 +87,11 @@ impl Observer for Checker {
 
     fn conversation(&mut self, rec: &ConversationRecord) {
         assert!(self.records.insert(rec.meta.id, rec.clone()).is_none(), "conversation {} reported twice", rec.meta.id);
+        // Silent capacity is capacity held during silences: never more than it held in all.
+        let end = rec.closed.unwrap_or(self.horizon);
+        let held = self.held.get(&rec.meta.id).map_or(0, |h| h.2 + h.0 as u128 * (end.ms() - h.1.ms()) as u128);
+        let silent = self.silent.get(&rec.meta.id).copied().unwrap_or(0);
+        assert!(silent <= held, "conversation {}: {silent} unit-ms silent, {held} held", rec.meta.id);
         if let (Some(closed), Some(CloseReason::AutoClose(_) | CloseReason::HardCap(_))) = (rec.closed, rec.reason) {
             let eligible = rec.eligible_at.expect("an auto-closure has an eligibility");
             assert!(closed >= eligible, "closed before eligible");
@@ -79,6 +103,7 @@ impl Observer for Checker {
 fn run_checked(s: &Scenario, replication: u32) -> (Checker, engine::RunStats) {
     let mut ch = Checker {
         capacity_max: s.agent_groups.iter().map(|g| g.staffing.head_count() as i64 * g.capacity_units as i64).sum(),
+        horizon: SimTime(s.horizon.ms()),
         ..Default::default()
     };
     let stats = engine::run(s, replication, &mut ch, None).expect("the engine reports no bug");
@@ -350,6 +375,7 @@ fn every_bundled_scenario_keeps_the_invariants() {
         let mut s = autoclose::scenario::load_file(&path, &[]).unwrap_or_else(|d| panic!("{name}: {d}"));
         s.horizon = s.horizon.min(autoclose::time::SimDuration::from_days(3));
         s.warmup = s.warmup.min(autoclose::time::SimDuration::from_hours(6));
-        run_checked(&s, 0);
+        let (ch, _) = run_checked(&s, 0);
+        assert!(ch.silences > 100, "{name}: {} silences reported", ch.silences);
     }
 }

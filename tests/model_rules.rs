@@ -148,11 +148,23 @@ fn silent_and_zombie_capacity_are_exact() {
     let (rec, report) = simulate(&s);
     let auto: Vec<_> = rec.records.iter().filter(|c| c.reason.is_some_and(CloseReason::is_auto)).collect();
     assert!(auto.len() > 100);
-    // Silence starts at the agent's message and the timeout counts from it: 30 min each.
-    let silent_h = get(&report, Breakdown::Overall, "all", Metric::SilentCapacityHours);
-    assert!((silent_h - auto.len() as f64 * 0.5).abs() < 1e-9, "{silent_h} vs {}", auto.len() as f64 * 0.5);
-    // Zombie: from eligibility to closure, and to the horizon for those still open.
+    // Silence starts at the agent's message and the timeout counts from it: 30 min each; a
+    // silence still running at the horizon counts up to it (or to its eligibility).
     let horizon = SimTime(s.horizon.ms());
+    let mut silent_ms = auto.len() as u64 * 30 * 60_000;
+    for c in rec.records.iter().filter(|c| c.closed.is_none() && c.last_state == State::Active) {
+        // No agent message yet: the assignment was the last activity, no silence began.
+        if Some(c.last_activity) != c.last_assigned {
+            silent_ms += horizon.min(c.last_activity + SimDuration::from_mins(30)).ms() - c.last_activity.ms();
+        }
+    }
+    let silent_h = get(&report, Breakdown::Overall, "all", Metric::SilentCapacityHours);
+    let want_h = silent_ms as f64 / MS_PER_HOUR as f64;
+    assert!((silent_h - want_h).abs() < 1e-9, "{silent_h} vs {want_h}");
+    // No customer ever writes again: every silence is unreplied.
+    assert_eq!(get(&report, Breakdown::Overall, "all", Metric::SilentCapacityRepliedHours), 0.0);
+    assert_eq!(get(&report, Breakdown::Overall, "all", Metric::SilentCapacityUnrepliedHours), silent_h);
+    // Zombie: from eligibility to closure, and to the horizon for those still open.
     let mut zombie_ms: u64 = auto.iter().map(|c| c.closed.unwrap().ms() - c.eligible_at.unwrap().ms()).sum();
     for c in rec.records.iter().filter(|c| c.closed.is_none() && c.last_state == State::Active) {
         let e = c.last_activity + SimDuration::from_mins(30);
@@ -177,9 +189,22 @@ fn parked_conversations_count_the_capacity_held_before_parking() {
         .filter(|c| c.meta.channel == wa && c.reason == Some(CloseReason::AutoClose(State::Waiting)))
         .count();
     assert!(parked_closed > 100);
-    // Each held its unit for the 10 minutes between the agent's message and the park.
+    // Each held its unit for the 10 minutes between the agent's message and the park; those
+    // still open at the horizon too (parked, or silent for less than 10 minutes yet).
+    let horizon = SimTime(s.horizon.ms());
+    let mut silent_ms = parked_closed as u64 * 10 * 60_000;
+    for c in rec.records.iter().filter(|c| c.meta.channel == wa && c.closed.is_none()) {
+        match c.last_state {
+            State::Waiting => silent_ms += 10 * 60_000,
+            State::Active if Some(c.last_activity) != c.last_assigned => {
+                silent_ms += horizon.min(c.last_activity + SimDuration::from_mins(10)).ms() - c.last_activity.ms()
+            }
+            _ => {}
+        }
+    }
     let silent_h = get(&report, Breakdown::Channel, "whatsapp", Metric::SilentCapacityHours);
-    assert!((silent_h - parked_closed as f64 / 6.0).abs() < 1e-9, "{silent_h} vs {parked_closed}/6");
+    let want_h = silent_ms as f64 / MS_PER_HOUR as f64;
+    assert!((silent_h - want_h).abs() < 1e-9, "{silent_h} vs {want_h}");
 }
 
 #[test]
@@ -446,7 +471,11 @@ fn a_wrap_up_closed_by_auto_close_has_no_silent_cost_only_zombie() {
     let (rec, report) = simulate(&s);
     let wrapped = rec.records.iter().filter(|c| c.reason == Some(CloseReason::AutoClose(State::WrapUp))).count();
     assert!(wrapped > 100);
-    assert_eq!(get(&report, Breakdown::Overall, "all", Metric::SilentCapacityHours), 0.0);
+    // The silence before the disconnect counts (unreplied, in Active); the wrap-up's own time
+    // is zombie capacity only.
+    assert_eq!(get(&report, Breakdown::State, "wrap_up", Metric::SilentCapacityHours), 0.0);
+    assert!(get(&report, Breakdown::State, "active", Metric::SilentCapacityUnrepliedHours) > 0.0);
+    assert_eq!(get(&report, Breakdown::Channel, "webchat", Metric::SilentCapacityRepliedHours), 0.0);
     assert!(get(&report, Breakdown::State, "wrap_up", Metric::ZombieCapacityHours) > 0.0);
 }
 

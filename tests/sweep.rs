@@ -220,13 +220,13 @@ fn the_grid_is_the_cartesian_product_first_axis_slowest() {
     let grid = String::from_utf8(read(out.join("grid.csv"))).unwrap();
     assert_eq!(
         grid,
-        "config_index,config,agents.generalists.count,policy.schedulers.main.interval\n\
-         0,\"count=8,interval=5m\",8,5m\n\
-         1,\"count=8,interval=10m\",8,10m\n\
-         2,\"count=8,interval=15m\",8,15m\n\
-         3,\"count=10,interval=5m\",10,5m\n\
-         4,\"count=10,interval=10m\",10,10m\n\
-         5,\"count=10,interval=15m\",10,15m\n"
+        "config_index,config,agents.generalists.count,policy.schedulers.main.interval_s\n\
+         0,\"count=8,interval=5m\",8,300\n\
+         1,\"count=8,interval=10m\",8,600\n\
+         2,\"count=8,interval=15m\",8,900\n\
+         3,\"count=10,interval=5m\",10,300\n\
+         4,\"count=10,interval=10m\",10,600\n\
+         5,\"count=10,interval=15m\",10,900\n"
     );
     // summary.csv: configurations in grid order, each with its replications then its mean
     // interval and n rows.
@@ -402,7 +402,7 @@ fn merge_refuses_a_summary_with_a_missing_row() {
 fn merge_refuses_a_summary_with_a_missing_aggregate_row() {
     let tmp = tempfile::tempdir().unwrap();
     let (s0, merge) = two_shards(tmp.path());
-    drop_line(&s0.join("summary.csv"), |l| l.contains(",all,ci95_high,state,"));
+    drop_line(&s0.join("summary.csv"), |l| l.contains(",,ci95_high,state,"));
     merge_refuses(&merge, tmp.path(), "summary.csv", &["ci95_high", "incomplete"]);
 }
 
@@ -454,7 +454,7 @@ fn a_reworded_vary_key_is_still_the_same_key() {
     let quoted = args(&["--replications", "2", "--vary", "policy.\"schedulers\".main.interval=5m,1h"]);
     ok(&quoted.iter().map(String::as_str).collect::<Vec<_>>());
     let grid = String::from_utf8(read(Path::new(out).join("grid.csv"))).unwrap();
-    assert!(grid.starts_with(&format!("config_index,config,{INTERVAL}\n0,interval=5m,5m\n")), "{grid}");
+    assert!(grid.starts_with(&format!("config_index,config,{INTERVAL}_s\n0,interval=5m,300\n")), "{grid}");
 }
 
 #[test]
@@ -518,7 +518,7 @@ fn merge_refuses_a_shard_whose_values_were_edited() {
     type Pick = fn(&str) -> bool;
     let cases: [(&str, Pick); 4] = [
         ("summary.csv", |l| l.contains(",1,value,overall,")),
-        ("summary.csv", |l| l.contains(",all,mean,overall,")),
+        ("summary.csv", |l| l.contains(",,mean,overall,")),
         ("sweeps.csv", |l| l.contains("\",1,")),
         ("timeseries.csv", |l| l.contains("\",1,")),
     ];

@@ -8,6 +8,7 @@ mod progress;
 mod run;
 mod signals;
 mod sweep;
+mod terminal;
 mod validate;
 
 use clap::{Parser, Subcommand};

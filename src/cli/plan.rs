@@ -82,13 +82,13 @@ pub fn run(a: PlanArgs) -> anyhow::Result<ExitCode> {
         scenarios.par_iter().map(|s| plan(s, &groups, &targets, a.max_agents)).collect::<Result<_, _>>()?;
     let wall = started.elapsed();
 
-    let axis_columns: Vec<String> = grid.axes.iter().map(|ax| ax.key.clone()).collect();
+    let axis_columns: Vec<String> = (0..grid.axes.len()).map(|i| grid.column(i)).collect();
     let rows: Vec<PlanRow> = grid
         .configs
         .iter()
         .zip(&scenarios)
         .zip(&plans)
-        .map(|((c, s), p)| PlanRow { label: &c.label, axis_values: c.values.clone(), scenario: s, plan: p })
+        .map(|((c, s), p)| PlanRow { label: &c.label, axis_values: grid.cells(c), scenario: s, plan: p })
         .collect();
     folder.add("plan.csv", &write_plan(Vec::new(), &base.name, &axis_columns, &targets, &rows, baseline)?)?;
     folder.add("plan_runs.csv", &write_plan_runs(Vec::new(), &targets, &rows)?)?;

@@ -121,17 +121,22 @@ pub fn show(row: &AggregateRow, m: Metric, scale: f64, unit: &str) -> String {
 }
 
 fn print_summary(overall: &AggregateRow) {
+    use super::terminal::{saturation_warning, show_duration};
     let lines = [
         ("auto-closed", show(overall, Metric::AutoClosed, 1.0, "")),
-        ("closure latency p50", show(overall, Metric::LatencyP50S, 1.0 / 60.0, " min")),
-        ("closure latency p99", show(overall, Metric::LatencyP99S, 1.0 / 60.0, " min")),
+        ("closure latency p50", show_duration(overall, Metric::LatencyP50S)),
+        ("closure latency p99", show_duration(overall, Metric::LatencyP99S)),
         ("premature closures", show(overall, Metric::PrematureShare, 100.0, " %")),
+        ("silent capacity", show(overall, Metric::SilentCapacityAgents, 1.0, " agents")),
         ("zombie capacity", show(overall, Metric::ZombieCapacityAgents, 1.0, " agents")),
-        ("mean queue wait", show(overall, Metric::QueueWaitMeanS, 1.0, " s")),
+        ("mean queue wait", show_duration(overall, Metric::QueueWaitMeanS)),
         ("service level", show(overall, Metric::ServiceLevel, 100.0, " %")),
         ("occupancy", show(overall, Metric::Occupancy, 100.0, " %")),
     ];
     for (k, v) in lines {
         println!("  {k:<22} {v}");
+    }
+    if let Some(w) = saturation_warning(overall) {
+        println!("{w}");
     }
 }

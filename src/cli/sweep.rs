@@ -225,8 +225,10 @@ pub fn provenance(scenario_file: &str, s: &RunHead, ov: &[Override], args: &Grid
 
 /// The comparison table: a line per configuration, means with their 95% half-widths.
 pub fn table(grid: &Grid, configs: &[usize], reports: &[Vec<RepReport>], baseline: usize) -> String {
+    use super::terminal::{saturated_count, show_duration, SATURATION_ADVICE};
     use std::fmt::Write as _;
     let mut out = String::new();
+    let mut any_saturated = false;
     let header = [
         "configuration",
         "auto-closed",
@@ -236,21 +238,25 @@ pub fn table(grid: &Grid, configs: &[usize], reports: &[Vec<RepReport>], baselin
         "zombie agents",
         "queue wait",
         "service level",
+        "saturated",
     ];
     let mut lines: Vec<Vec<String>> = vec![header.iter().map(|h| h.to_string()).collect()];
     for (&c, reps) in configs.iter().zip(reports) {
         let agg = aggregate(reps, grid::compare::LEVEL);
         let Some(o) = agg.first() else { continue };
         let mark = if c == baseline { " *" } else { "" };
+        let (saturated, n) = saturated_count(o);
+        any_saturated |= saturated > 0;
         lines.push(vec![
             format!("{}{mark}", grid.configs[c].label),
             show(o, Metric::AutoClosed, 1.0, ""),
-            show(o, Metric::LatencyP50S, 1.0 / 60.0, " min"),
-            show(o, Metric::LatencyP99S, 1.0 / 60.0, " min"),
+            show_duration(o, Metric::LatencyP50S),
+            show_duration(o, Metric::LatencyP99S),
             show(o, Metric::PrematureShare, 100.0, " %"),
             show(o, Metric::ZombieCapacityAgents, 1.0, ""),
-            show(o, Metric::QueueWaitMeanS, 1.0, " s"),
+            show_duration(o, Metric::QueueWaitMeanS),
             show(o, Metric::ServiceLevel, 100.0, " %"),
+            if saturated > 0 { format!("! {saturated}/{n}") } else { "-".into() },
         ]);
     }
     let widths: Vec<usize> =
@@ -268,5 +274,11 @@ pub fn table(grid: &Grid, configs: &[usize], reports: &[Vec<RepReport>], baselin
         }
     }
     out.push_str("  (* baseline; ± is the half-width of the 95% interval over replications; differences with paired intervals in comparison.csv)\n");
+    if any_saturated {
+        let _ = writeln!(
+            out,
+            "  ! saturated in that many replications (the `saturated` column of summary.csv): its figures describe a backlog, not a steady state; {SATURATION_ADVICE}"
+        );
+    }
     out
 }

@@ -131,9 +131,11 @@ pub trait Observer {
     /// `c` held `units` of capacity in `state` from `from` to `to` while past its eligibility
     /// (zombie capacity). Reported when the period ends.
     fn zombie(&mut self, c: &ConvMeta, state: State, units: u32, from: SimTime, to: SimTime) {}
-    /// `c` is auto-closed (or moved to Wrap-up) from `state` after holding `unit_ms`
-    /// unit-milliseconds of capacity during its final customer silence before eligibility.
-    fn silent_before_eligible(&mut self, c: &ConvMeta, state: State, unit_ms: u64) {}
+    /// A customer silence of `c` ended after `c` held `unit_ms` unit-milliseconds of capacity
+    /// during it before eligibility, last in `state`. `replied`: it ended because the customer
+    /// wrote; otherwise an auto-close, the dialogue's end (Wrap-up, a closure) or the horizon
+    /// ended it. Silences that held no capacity are not reported.
+    fn silent_before_eligible(&mut self, c: &ConvMeta, state: State, unit_ms: u64, replied: bool) {}
     /// An auto-close rule moved `c` from Active to Wrap-up (Dynamics voice) at `t`.
     fn auto_wrap_up(&mut self, t: SimTime, c: &ConvMeta, m: &AutoMove) {}
     /// Side events: an agent parked it, a live-chat customer disconnected.
@@ -175,9 +177,9 @@ impl<A: Observer, B: Observer> Observer for Both<'_, A, B> {
         self.0.zombie(c, s, u, f, t);
         self.1.zombie(c, s, u, f, t);
     }
-    fn silent_before_eligible(&mut self, c: &ConvMeta, s: State, unit_ms: u64) {
-        self.0.silent_before_eligible(c, s, unit_ms);
-        self.1.silent_before_eligible(c, s, unit_ms);
+    fn silent_before_eligible(&mut self, c: &ConvMeta, s: State, unit_ms: u64, replied: bool) {
+        self.0.silent_before_eligible(c, s, unit_ms, replied);
+        self.1.silent_before_eligible(c, s, unit_ms, replied);
     }
     fn auto_wrap_up(&mut self, t: SimTime, c: &ConvMeta, m: &AutoMove) {
         self.0.auto_wrap_up(t, c, m);

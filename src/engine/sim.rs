@@ -109,8 +109,11 @@ struct Conv {
     /// This turn's time from the agent's message to a live-chat disconnect, if any.
     silence_disconnect: Option<SimDuration>,
     /// Capacity (unit-milliseconds) held during the current customer silence before
-    /// eligibility: the cost of the timeout, reported if the silence ends in an auto-close.
+    /// eligibility: the cost of the timeout, reported when the silence ends (the customer
+    /// writes, an auto-close, the dialogue's end or the horizon).
     silent_unit_ms: u64,
+    /// The state that capacity was last held in during this silence (what it is reported under).
+    silent_state: State,
     recontact_of: Option<u64>,
     transfers: u32,
     /// An auto-close rule moved it to Wrap-up: (eligible, premature, race) of that move.
@@ -394,6 +397,7 @@ impl<'a, O: Observer> Sim<'a, O> {
             silence_park: None,
             silence_disconnect: None,
             silent_unit_ms: 0,
+            silent_state: State::Active,
             recontact_of,
             transfers: 0,
             auto_moved: None,
@@ -493,7 +497,9 @@ impl<'a, O: Observer> Sim<'a, O> {
             if let Some(since) = pending {
                 let (from, to) = (start.max(since), eligible.map_or(t, |e| e.min(t)));
                 if from < to {
-                    self.conv_mut(slot).silent_unit_ms += held as u64 * (to - from).ms();
+                    let c = self.conv_mut(slot);
+                    c.silent_unit_ms += held as u64 * (to - from).ms();
+                    c.silent_state = state;
                 }
             }
         }
@@ -686,11 +692,11 @@ impl<'a, O: Observer> Sim<'a, O> {
     }
 
     fn begin_wrap_up(&mut self, slot: u32, t: SimTime) -> Result<(), SimError> {
+        // The dialogue is over: the silence it had ends here, unreplied.
+        self.report_silence(slot, t, false);
         let c = self.conv_mut(slot);
         c.wrap_up_initiated = Some(t);
-        // The dialogue is over: the silence it had (counted up to here) no longer matters.
         c.pending_consumer_since = None;
-        c.silent_unit_ms = 0;
         let (tag, epoch, skill, channel) = (c.tag, c.epoch, c.meta.skill as usize, c.meta.channel as usize);
         let b = self.s.behaviour(channel, skill);
         // `never`: the agent never closes the wrap-up; only auto-close or the horizon ends it.
@@ -727,9 +733,8 @@ impl<'a, O: Observer> Sim<'a, O> {
         race: bool,
     ) -> Result<(), SimError> {
         let from = self.conv(slot).state;
-        if reason.is_auto() {
-            self.report_silence(slot, t);
-        }
+        // Whatever closes it, a silence still running ends here without a reply.
+        self.report_silence(slot, t, false);
         // The record shows the readings the closure was decided on, not the closing change.
         let before = self.conv(slot);
         let (last_activity, state_entered) = (before.last_activity, before.state_entered);
@@ -763,14 +768,14 @@ impl<'a, O: Observer> Sim<'a, O> {
         Ok(())
     }
 
-    /// Reports the capacity held during the final silence of a conversation an auto-close rule
-    /// acts on, and starts the count afresh.
-    fn report_silence(&mut self, slot: u32, t: SimTime) {
+    /// Reports the capacity held before eligibility during the customer silence that ends at
+    /// `t` (`replied`: the customer wrote), and starts the count afresh.
+    fn report_silence(&mut self, slot: u32, t: SimTime, replied: bool) {
         self.end_episode(slot, t);
         let c = self.conv_mut(slot);
-        let (meta, state, unit_ms) = (c.meta, c.state, std::mem::take(&mut c.silent_unit_ms));
+        let (meta, state, unit_ms) = (c.meta, c.silent_state, std::mem::take(&mut c.silent_unit_ms));
         if unit_ms > 0 {
-            self.obs.silent_before_eligible(&meta, state, unit_ms);
+            self.obs.silent_before_eligible(&meta, state, unit_ms, replied);
         }
     }
 
@@ -959,13 +964,12 @@ impl<'a, O: Observer> Sim<'a, O> {
     }
 
     fn on_customer_reply(&mut self, slot: u32, t: SimTime) -> Result<(), SimError> {
-        self.end_episode(slot, t);
+        self.report_silence(slot, t, true);
         let c = self.conv_mut(slot);
         c.touch(t);
         c.last_customer_message = t;
         c.pending_consumer_since = None;
         c.pending_reply_at = None;
-        c.silent_unit_ms = 0;
         match c.state {
             State::Active => {
                 self.schedule_agent_message(slot, t)?;
@@ -1025,7 +1029,7 @@ impl<'a, O: Observer> Sim<'a, O> {
                 self.close(slot, t, Trigger::HardCap, CloseReason::HardCap(state), Some(at), race)
             }
             (Eligibility::Rule(at), CloseAction::ToWrapUp) if state == State::Active => {
-                self.report_silence(slot, t);
+                self.report_silence(slot, t, false);
                 // A reply on its way makes the move premature; it re-contacts if it arrives
                 // after the wrap-up closed (see `close`).
                 let c = self.conv_mut(slot);
@@ -1281,7 +1285,8 @@ impl<'a, O: Observer> Sim<'a, O> {
         let mut slots: Vec<u32> = (0..self.convs.len() as u32).filter(|&s| self.convs[s as usize].is_some()).collect();
         slots.sort_by_key(|&s| self.conv(s).meta.id);
         for slot in slots {
-            self.end_episode(slot, h);
+            // A silence still running at the horizon counts as unreplied.
+            self.report_silence(slot, h, false);
             let c = self.conv(slot);
             let rec = record(c, None, c.state, None, None, false, false);
             self.obs.conversation(&rec);

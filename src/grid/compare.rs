@@ -89,30 +89,36 @@ pub fn write_comparison<W: Write>(
     rows: &[CompareRow],
 ) -> io::Result<W> {
     let mut w = csv::Writer::from_writer(out);
-    w.write_record([
-        "scenario",
-        "config",
-        "baseline",
-        "breakdown",
-        "group",
-        "metric",
-        "n",
-        "mean",
-        "ci95_low",
-        "ci95_high",
-        "n_paired",
-        "diff_mean",
-        "diff_ci95_low",
-        "diff_ci95_high",
-    ])
-    .map_err(csv_err)?;
+    // Each axis's typed column right after `config`.
+    let axes: Vec<String> = (0..grid.axes.len()).map(|i| grid.column(i)).collect();
+    let cells: Vec<Vec<String>> = grid.configs.iter().map(|c| grid.cells(c)).collect();
+    let mut header: Vec<String> = vec!["scenario".into(), "config".into()];
+    header.extend(axes);
+    header.extend(
+        [
+            "baseline",
+            "breakdown",
+            "group",
+            "metric",
+            "n",
+            "mean",
+            "ci95_low",
+            "ci95_high",
+            "n_paired",
+            "diff_mean",
+            "diff_ci95_low",
+            "diff_ci95_high",
+        ]
+        .map(String::from),
+    );
+    w.write_record(&header).map_err(csv_err)?;
     let base = &grid.configs[baseline].label;
     for r in rows {
         let v = r.value.as_ref();
         let d = r.diff.as_ref();
-        let rec: [String; 14] = [
-            scenario.to_string(),
-            grid.configs[r.config].label.clone(),
+        let mut rec: Vec<String> = vec![scenario.to_string(), grid.configs[r.config].label.clone()];
+        rec.extend(cells[r.config].iter().cloned());
+        rec.extend([
             base.clone(),
             r.breakdown.key().to_string(),
             r.group.clone(),
@@ -125,22 +131,22 @@ pub fn write_comparison<W: Write>(
             num(d.map(|e| e.mean)),
             num(d.and_then(Estimate::low)),
             num(d.and_then(Estimate::high)),
-        ];
+        ]);
         w.write_record(&rec).map_err(csv_err)?;
     }
     w.into_inner().map_err(|e| io::Error::other(e.to_string()))
 }
 
-/// Writes `grid.csv`: a row per configuration with its index, label and each axis's value
-/// (one column per `--vary` key, named by the full key).
+/// Writes `grid.csv`: a row per configuration with its index, label and each axis's value,
+/// typed (a column per axis, see `Grid::column`: durations in seconds as `<key>_s`).
 pub fn write_grid<W: Write>(out: W, grid: &Grid) -> io::Result<W> {
     let mut w = csv::Writer::from_writer(out);
     let mut header = vec!["config_index".to_string(), "config".to_string()];
-    header.extend(grid.axes.iter().map(|a| a.key.clone()));
+    header.extend((0..grid.axes.len()).map(|i| grid.column(i)));
     w.write_record(&header).map_err(csv_err)?;
     for c in &grid.configs {
         let mut rec = vec![c.index.to_string(), c.label.clone()];
-        rec.extend(c.values.iter().cloned());
+        rec.extend(grid.cells(c));
         w.write_record(&rec).map_err(csv_err)?;
     }
     w.into_inner().map_err(|e| io::Error::other(e.to_string()))

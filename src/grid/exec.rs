@@ -33,8 +33,11 @@ pub fn load_configs(
 ) -> Result<Vec<Scenario>, GridError> {
     // Keys compare in their canonical spelling (`scenario."seed"` is `scenario.seed`), and a
     // table set as a whole overlaps every key inside it.
-    for a in &grid.axes {
-        if let Some(o) = base.iter().find(|o| key_covers(&o.key, &a.key) || key_covers(&a.key, &o.key)) {
+    // Every tied key is checked as a single `--vary` key is.
+    let axis_keys: Vec<(&str, &str)> =
+        grid.axes.iter().flat_map(|a| a.keys.iter().map(|k| (k.as_str(), a.values[0].as_str()))).collect();
+    for &(key, _) in &axis_keys {
+        if let Some(o) = base.iter().find(|o| key_covers(&o.key, key) || key_covers(key, &o.key)) {
             let other = match canonical_key(&o.key).as_str() {
                 "scenario.seed" if !o.key.contains(['"', ' ']) => "--seed or --set scenario.seed".to_string(),
                 "scenario.replications" if !o.key.contains(['"', ' ']) => {
@@ -42,28 +45,28 @@ pub fn load_configs(
                 }
                 _ => format!("--set {}", o.label()),
             };
-            return Err(GridError::KeyAlsoSet { key: a.key.clone(), other });
+            return Err(GridError::KeyAlsoSet { key: key.to_string(), other });
         }
     }
     let doc: DocumentMut =
         scenario.source_text.parse().expect("the text of a scenario that was read should parse as TOML");
     let keys = valid_keys(&doc);
-    for a in &grid.axes {
-        if keys.contains(&a.key) {
+    for &(key, first_value) in &axis_keys {
+        if keys.iter().any(|k| k == key) {
             continue;
         }
         // Not a listed key: the reader decides. Only an "unknown key" at this key or one of
         // its parents makes it unknown; a bad value is reported with the configurations.
         let mut probe = base.to_vec();
-        probe.push(Override { key: a.key.clone(), value: a.values[0].clone() });
+        probe.push(Override { key: key.to_string(), value: first_value.to_string() });
         if let Err(d) = load_file(path, &probe) {
             // The reader names fields in its own quoting (`cells."chat/support"`): compare
             // segment by segment.
-            let unknown = d.iter().any(|d| d.message.starts_with("unknown key") && key_covers(&d.field, &a.key));
+            let unknown = d.iter().any(|d| d.message.starts_with("unknown key") && key_covers(&d.field, key));
             if unknown {
-                let close = closest_keys(&a.key, &keys, SUGGESTIONS);
+                let close = closest_keys(key, &keys, SUGGESTIONS);
                 let hint = format!("; the closest valid keys are:\n  {}", close.join("\n  "));
-                return Err(GridError::UnknownKey { key: a.key.clone(), hint });
+                return Err(GridError::UnknownKey { key: key.to_string(), hint });
             }
         }
     }
@@ -115,10 +118,12 @@ fn as_vary(d: &Diagnostic, grid: &Grid) -> String {
         return text;
     }
     for a in &grid.axes {
-        for v in &a.values {
-            let from = format!("(from --set {}={v})", a.key);
-            if let Some(head) = text.strip_suffix(&from) {
-                return format!("{}(from --vary {}={v})", head.replacen("--set:", "--vary:", 1), a.key);
+        for key in &a.keys {
+            for v in &a.values {
+                let from = format!("(from --set {key}={v})");
+                if let Some(head) = text.strip_suffix(&from) {
+                    return format!("{}(from --vary {key}={v})", head.replacen("--set:", "--vary:", 1));
+                }
             }
         }
     }

@@ -455,15 +455,14 @@ fn check_summary(
         match it.next() {
             Some(r) if key(r) == want => Ok(()),
             Some(r) => {
-                let (rep, stat, b, grp) = key(r);
                 Err(incomplete(format!(
-                    "line {} is replication {rep} {stat} {b}/{grp}, expected replication {} {} {}/{} ({} rows expected for {replications} replication(s) of {g} group(s), found {})",
-                    line_of(r), want.0, want.1, want.2, want.3, expected_len, rows.len()
+                    "line {} is {}, expected {} ({} rows expected for {replications} replication(s) of {g} group(s), found {})",
+                    line_of(r), describe(&key(r)), describe(&want), expected_len, rows.len()
                 )))
             }
             None => Err(incomplete(format!(
-                "the rows end before replication {} {} {}/{} ({} rows expected for {replications} replication(s) of {g} group(s), found {})",
-                want.0, want.1, want.2, want.3, expected_len, rows.len()
+                "the rows end before {} ({} rows expected for {replications} replication(s) of {g} group(s), found {})",
+                describe(&want), expected_len, rows.len()
             ))),
         }
     };
@@ -474,18 +473,28 @@ fn check_summary(
     }
     for (b, grp) in &groups {
         for stat in ["mean", "ci95_low", "ci95_high", "n"] {
-            expect(("all".into(), stat.into(), b.clone(), grp.clone()))?;
+            expect((String::new(), stat.into(), b.clone(), grp.clone()))?;
         }
     }
     if let Some(r) = it.next() {
-        let (rep, stat, b, grp) = key(r);
         return Err(incomplete(format!(
-            "line {} (replication {rep} {stat} {b}/{grp}) is one row too many: {expected_len} rows expected for {replications} replication(s) of {g} group(s), found {}",
+            "line {} ({}) is one row too many: {expected_len} rows expected for {replications} replication(s) of {g} group(s), found {}",
             line_of(r),
+            describe(&key(r)),
             rows.len()
         )));
     }
     Ok(())
+}
+
+/// A `summary.csv` row for messages, from its (replication, stat, breakdown, group):
+/// `replication 1 value channel/chat`, or `the mean row of channel/chat` for an aggregate row
+/// (its replication is empty).
+fn describe((rep, stat, b, grp): &(String, String, String, String)) -> String {
+    match rep.is_empty() {
+        true => format!("the {stat} row of {b}/{grp}"),
+        false => format!("replication {rep} {stat} {b}/{grp}"),
+    }
 }
 
 /// Checks one configuration's rows of a shard's `timeseries.csv` or `sweeps.csv`: the

@@ -1,5 +1,7 @@
-//! The `--vary KEY=V1,V2,...` axes, their value lists and ranges, and the grid of
-//! configurations they span (the cartesian product, first axis varying slowest).
+//! The `--vary [NAME:]KEY[+KEY...]=V1,V2,...` axes (a tie of several keys sets them all to
+//! the same value), their value lists and ranges, their types (durations, numbers, booleans,
+//! text) and the grid of configurations they span (the cartesian product, first axis varying
+//! slowest). `Grid::parse` is the one parser of `--vary`: any command that takes it reuses it.
 //!
 //! Owns no validation of the values: every configuration is read like a `--set` override by
 //! the scenario reader (see `exec::load_configs`).
@@ -8,27 +10,71 @@ use super::GridError;
 use crate::scenario::overrides::Override;
 use crate::time::{parse_duration, SimDuration};
 use std::collections::HashMap;
+use toml_edit::Value;
 
 /// Most values one range may expand to, and most configurations in a grid: beyond these a
 /// typo (`1s..30d:1s`) would otherwise ask for millions of runs.
 pub const MAX_RANGE_VALUES: usize = 10_000;
 pub const MAX_CONFIGS: usize = 100_000;
 
-/// One axis: a dotted scenario key and the values it takes, as typed (ranges expanded).
+/// Columns of `grid.csv` and `comparison.csv` an axis name may not take.
+const RESERVED_COLUMNS: [&str; 16] = [
+    "scenario",
+    "config",
+    "config_index",
+    "baseline",
+    "breakdown",
+    "group",
+    "metric",
+    "n",
+    "mean",
+    "ci95_low",
+    "ci95_high",
+    "n_paired",
+    "diff_mean",
+    "diff_ci95_low",
+    "diff_ci95_high",
+    "replication",
+];
+
+/// One axis: the dotted scenario keys it sets (one, or several tied together, each in
+/// canonical form) and the values they take, as typed (ranges expanded).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Vary {
-    pub key: String,
+    pub keys: Vec<String>,
+    /// The name given with `NAME:`, if any (see `Grid::names` for the name used).
+    pub name: Option<String>,
     pub values: Vec<String>,
 }
 
 impl Vary {
-    /// Parses `KEY=V1,V2,...`. Commas inside `[...]`, `{...}` or quotes do not split, so a
-    /// value may be a TOML array. An item `A..B:S` is a range (see `expand_range`).
+    /// Parses `[NAME:]KEY[+KEY...]=V1,V2,...`. Commas inside `[...]`, `{...}` or quotes do not
+    /// split, so a value may be a TOML array. An item `A..B:S` is a range (see
+    /// `expand_range`). `+` and `:` inside a quoted key segment belong to the segment.
     pub fn parse(arg: &str) -> Result<Vary, GridError> {
         let bad = |reason: String| GridError::BadVary { arg: arg.to_string(), reason };
         let ov = Override::parse(arg).map_err(bad)?;
         if ov.value.is_empty() {
             return Err(bad("expected at least one value after `=`".into()));
+        }
+        let (name, keys) = match split_unquoted(&ov.key, ':').as_slice() {
+            [keys] => (None, *keys),
+            [name, keys] => {
+                let name = name.trim();
+                if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || "_-".contains(c)) {
+                    return Err(bad(format!(
+                        "the axis name `{name}` before `:` must be letters, digits, `_` or `-`, e.g. timeout:KEY1+KEY2=..."
+                    )));
+                }
+                (Some(name.to_string()), *keys)
+            }
+            _ => return Err(bad("at most one `NAME:` before the keys".into())),
+        };
+        let mut tied = Vec::new();
+        for k in split_unquoted(keys, '+') {
+            let k = k.trim();
+            let ok = Override::parse(&format!("{k}=x")).map_err(|e| bad(format!("key `{k}`: {e}")))?;
+            tied.push(canonical_key(&ok.key));
         }
         let mut values: Vec<String> = Vec::new();
         for item in split_top_level(&ov.value) {
@@ -47,8 +93,82 @@ impl Vary {
                 values.push(v);
             }
         }
-        Ok(Vary { key: canonical_key(&ov.key), values })
+        Ok(Vary { keys: tied, name, values })
     }
+
+    /// The name of a tie without `NAME:`: the keys' last segment if they all end in it, else
+    /// the first key.
+    fn default_tie_name(&self) -> String {
+        let last: Vec<String> =
+            self.keys.iter().map(|k| key_segments(k).last().map(|s| quoted(s)).unwrap_or_default()).collect();
+        match last.iter().all(|l| *l == last[0]) {
+            true => last[0].clone(),
+            false => self.keys[0].clone(),
+        }
+    }
+
+    /// How the axis's values read in `grid.csv` and `comparison.csv`.
+    pub fn kind(&self) -> AxisKind {
+        let typed: Vec<Value> = self.values.iter().map(|v| typed_value(v)).collect();
+        let dur = |v: &Value| v.as_str().is_some_and(|s| parse_duration(s).is_ok());
+        if typed.iter().all(dur) {
+            AxisKind::Duration
+        } else if typed.iter().all(|v| v.is_integer() || v.is_float()) {
+            AxisKind::Number
+        } else if typed.iter().all(Value::is_bool) {
+            AxisKind::Bool
+        } else {
+            AxisKind::Text
+        }
+    }
+
+    /// One value as a typed CSV cell of this axis (see `AxisKind`).
+    pub fn cell(&self, kind: AxisKind, value: &str) -> String {
+        let v = typed_value(value);
+        match (kind, &v) {
+            (AxisKind::Duration, Value::String(s)) => {
+                let ms = parse_duration(s.value()).expect("a duration axis holds durations only").ms();
+                (ms as f64 / 1000.0).to_string()
+            }
+            (AxisKind::Number, Value::Integer(i)) => i.value().to_string(),
+            (AxisKind::Number, Value::Float(f)) => f.value().to_string(),
+            (AxisKind::Bool, Value::Boolean(b)) => b.value().to_string(),
+            (_, Value::String(s)) => s.value().clone(),
+            _ => value.trim().to_string(),
+        }
+    }
+}
+
+/// The type of an axis's column: every value a duration (the column is `<name>_s`, in
+/// seconds), a number, a boolean, or else text (strings unquoted, other TOML as typed).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AxisKind {
+    Duration,
+    Number,
+    Bool,
+    Text,
+}
+
+/// A value as the scenario reader takes it: TOML, else a bare string.
+fn typed_value(v: &str) -> Value {
+    Override { key: String::new(), value: v.trim().to_string() }.toml_value()
+}
+
+/// Splits at `sep` outside double quotes.
+fn split_unquoted(s: &str, sep: char) -> Vec<&str> {
+    let (mut out, mut start, mut quoted) = (Vec::new(), 0, false);
+    for (i, c) in s.char_indices() {
+        match c {
+            '"' => quoted = !quoted,
+            c if c == sep && !quoted => {
+                out.push(&s[start..i]);
+                start = i + c.len_utf8();
+            }
+            _ => {}
+        }
+    }
+    out.push(&s[start..]);
+    out
 }
 
 /// A dotted key in one spelling: its segments as the scenario reader sees them (trimmed and
@@ -188,9 +308,14 @@ pub struct Config {
 }
 
 impl Config {
-    /// The overrides that make this configuration, one per axis, to append to the base ones.
+    /// The overrides that make this configuration, one per axis key (a tie sets each of its
+    /// keys), to append to the base ones.
     pub fn overrides(&self, grid: &Grid) -> Vec<Override> {
-        grid.axes.iter().zip(&self.values).map(|(a, v)| Override { key: a.key.clone(), value: v.clone() }).collect()
+        grid.axes
+            .iter()
+            .zip(&self.values)
+            .flat_map(|(a, v)| a.keys.iter().map(|k| Override { key: k.clone(), value: v.clone() }))
+            .collect()
     }
 }
 
@@ -198,8 +323,9 @@ impl Config {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Grid {
     pub axes: Vec<Vary>,
-    /// Each axis's name in labels: the shortest dotted suffix of its key that no other axis
-    /// shares (usually the last segment).
+    /// Each axis's name in labels: for one key, the shortest dotted suffix of it that no other
+    /// key shares (usually the last segment); for a tie, its `NAME:` or its default name (see
+    /// `Vary::default_tie_name`).
     pub names: Vec<String>,
     pub configs: Vec<Config>,
 }
@@ -213,19 +339,24 @@ impl Grid {
     }
 
     pub fn new(axes: Vec<Vary>) -> Result<Grid, GridError> {
-        let axes: Vec<Vary> = axes.into_iter().map(|a| Vary { key: canonical_key(&a.key), values: a.values }).collect();
-        for (i, a) in axes.iter().enumerate() {
-            if let Some(b) = axes[..i].iter().find(|b| key_covers(&b.key, &a.key) || key_covers(&a.key, &b.key)) {
-                return Err(match b.key == a.key {
-                    true => GridError::RepeatedKey { key: a.key.clone() },
-                    false => GridError::OverlappingKeys { first: b.key.clone(), second: a.key.clone() },
+        let axes: Vec<Vary> =
+            axes.into_iter().map(|a| Vary { keys: a.keys.iter().map(|k| canonical_key(k)).collect(), ..a }).collect();
+        // Every key of every axis, tied ones included: none may repeat or hold another.
+        let all: Vec<&String> = axes.iter().flat_map(|a| &a.keys).collect();
+        for (i, k) in all.iter().enumerate() {
+            if let Some(b) = all[..i].iter().find(|b| key_covers(b, k) || key_covers(k, b)) {
+                return Err(match *b == *k {
+                    true => GridError::RepeatedKey { key: k.to_string() },
+                    false => GridError::OverlappingKeys { first: b.to_string(), second: k.to_string() },
                 });
             }
-            if a.values.is_empty() {
-                return Err(GridError::BadVary { arg: a.key.clone(), reason: "expected at least one value".into() });
-            }
-            if key_covers(&a.key, "scenario.replications") {
+            if key_covers(k, "scenario.replications") {
                 return Err(GridError::VaryReplications);
+            }
+        }
+        for a in &axes {
+            if a.values.is_empty() {
+                return Err(GridError::BadVary { arg: a.keys.join("+"), reason: "expected at least one value".into() });
             }
         }
         let size = axes.iter().try_fold(1usize, |n, a| n.checked_mul(a.values.len()));
@@ -233,12 +364,38 @@ impl Grid {
             Some(n) if n <= MAX_CONFIGS => {}
             _ => {
                 return Err(GridError::BadVary {
-                    arg: axes.last().map(|a| a.key.clone()).unwrap_or_default(),
+                    arg: axes.last().map(|a| a.keys.join("+")).unwrap_or_default(),
                     reason: format!("the grid would have more than {MAX_CONFIGS} configurations"),
                 })
             }
         }
-        let names = short_names(&axes.iter().map(|a| a.key.as_str()).collect::<Vec<_>>());
+        let all: Vec<&str> = all.iter().map(|k| k.as_str()).collect();
+        let short = short_names(&all);
+        let mut at = 0;
+        let mut names: Vec<String> = Vec::new();
+        for a in &axes {
+            let name = match (&a.name, a.keys.len()) {
+                (Some(n), _) => n.clone(),
+                (None, 1) => short[at].clone(),
+                (None, _) => a.default_tie_name(),
+            };
+            at += a.keys.len();
+            // A named axis or a tie is a column under its name (see `Grid::column`).
+            let name_is_column = a.name.is_some() || a.keys.len() > 1;
+            if name_is_column && RESERVED_COLUMNS.contains(&name.as_str()) {
+                return Err(GridError::BadVary {
+                    arg: a.keys.join("+"),
+                    reason: format!("`{name}` is already a column of grid.csv or comparison.csv; choose another NAME:"),
+                });
+            }
+            if names.contains(&name) {
+                return Err(GridError::BadVary {
+                    arg: a.keys.join("+"),
+                    reason: format!("two axes would both be named `{name}` in labels and columns; name the tie with NAME: (e.g. --vary 'timeout:KEY1+KEY2=...')"),
+                });
+            }
+            names.push(name);
+        }
         let mut configs: Vec<Config> = Vec::new();
         let mut seen: HashMap<String, usize> = HashMap::new();
         let mut idx = vec![0usize; axes.len()];
@@ -268,6 +425,26 @@ impl Grid {
                 idx[k] = 0;
             }
         }
+    }
+
+    /// The `grid.csv` and `comparison.csv` column of axis `i`: its full key for one key
+    /// without `NAME:`, else its name (a tie's is always one); `_s` appended for a duration
+    /// axis (its values in seconds).
+    pub fn column(&self, i: usize) -> String {
+        let a = &self.axes[i];
+        let base = match (&a.name, a.keys.len()) {
+            (None, 1) => a.keys[0].clone(),
+            _ => self.names[i].clone(),
+        };
+        match a.kind() {
+            AxisKind::Duration => format!("{base}_s"),
+            _ => base,
+        }
+    }
+
+    /// The typed cells of a configuration's axis values, in axis order.
+    pub fn cells(&self, c: &Config) -> Vec<String> {
+        self.axes.iter().zip(&c.values).map(|(a, v)| a.cell(a.kind(), v)).collect()
     }
 
     /// The configuration a `--baseline` names, by label or 0-based index.
@@ -389,7 +566,7 @@ mod tests {
         assert_eq!(canonical_key(" scenario . replications "), "scenario.replications");
         assert_eq!(canonical_key("behaviour.cells.\"chat/support\".wrap_up"), "behaviour.cells.chat/support.wrap_up");
         assert_eq!(canonical_key("a.\"x.y\".b"), "a.\"x.y\".b");
-        assert_eq!(Vary::parse("scenario.\"seed\"=1,2").unwrap().key, "scenario.seed");
+        assert_eq!(Vary::parse("scenario.\"seed\"=1,2").unwrap().keys, ["scenario.seed"]);
         for args in
             [["scenario.\"replications\"=2,3"], ["scenario. replications=2,3"], ["scenario={ replications = 2 }"]]
         {

@@ -5,6 +5,8 @@
 //! horizon) count the cohort created at or after the warm-up; time-based figures (capacity,
 //! zombie capacity, state counts, queue, waits, sweep load) count what happens inside the
 //! window [warm-up, horizon). Integrals are kept in integer unit-milliseconds, so they are exact.
+//! Also owns the saturation rule (`Validity`): whether a replication's figures describe a
+//! steady state or a backlog.
 
 use super::report::{Breakdown, GroupRow, Metric, RepReport, TsRow, METRICS};
 use super::stats::{mean, percentile};
@@ -12,6 +14,58 @@ use crate::engine::{AutoMove, CloseReason, ConvMeta, ConversationRecord, Observe
 use crate::model::state::State;
 use crate::scenario::Scenario;
 use crate::time::{SimTime, MS_PER_HOUR, MS_PER_MIN, MS_PER_S};
+
+/// Saturated: occupancy at least this.
+pub const SATURATED_OCCUPANCY_SHARE: f64 = 0.98;
+/// Saturated: the queue grows each hour by at least this share of the hourly arrivals (a
+/// steady queue's slope is noise, well under 0.1% of them in the bundled scenarios).
+pub const SATURATED_QUEUE_GROWTH_SHARE: f64 = 0.01;
+/// Saturated: at least this share of the cohort is open at the horizon while the queue grows
+/// by at least `BACKLOG_QUEUE_GROWTH_SHARE` of the hourly arrivals each hour. Open
+/// conversations alone are no sign (long timeouts keep many open in a healthy center).
+pub const SATURATED_OPEN_AT_HORIZON_SHARE: f64 = 0.05;
+pub const BACKLOG_QUEUE_GROWTH_SHARE: f64 = 0.001;
+
+/// Whether a replication describes a steady state or a backlog, and the figures behind it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Validity {
+    pub queue_growth_per_hour: Option<f64>,
+    pub open_at_horizon_share: Option<f64>,
+    pub saturated: bool,
+}
+
+impl Validity {
+    /// The rule: a replication is saturated when its occupancy is at least 0.98, or its queue
+    /// grows each hour by at least 1% of the hourly arrivals, or at least 5% of its cohort is
+    /// open at the horizon while its queue grows by at least 0.1% of the hourly arrivals each
+    /// hour. `arrivals_per_hour`: the cohort's arrivals over the window's hours.
+    pub fn judge(
+        occupancy: Option<f64>,
+        queue_growth_per_hour: Option<f64>,
+        arrivals_per_hour: f64,
+        open_at_horizon_share: Option<f64>,
+    ) -> Validity {
+        let busy = occupancy.is_some_and(|o| o >= SATURATED_OCCUPANCY_SHARE);
+        let grows_by = |share: f64| queue_growth_per_hour.is_some_and(|g| g > 0.0 && g >= share * arrivals_per_hour);
+        let growing = grows_by(SATURATED_QUEUE_GROWTH_SHARE);
+        let backlog = open_at_horizon_share.is_some_and(|s| s >= SATURATED_OPEN_AT_HORIZON_SHARE)
+            && grows_by(BACKLOG_QUEUE_GROWTH_SHARE);
+        Validity { queue_growth_per_hour, open_at_horizon_share, saturated: busy || growing || backlog }
+    }
+}
+
+/// The least-squares slope of y against x; `None` with fewer than two distinct x.
+fn least_squares_slope(points: &[(f64, f64)]) -> Option<f64> {
+    let n = points.len() as f64;
+    if points.len() < 2 {
+        return None;
+    }
+    let mx = points.iter().map(|p| p.0).sum::<f64>() / n;
+    let my = points.iter().map(|p| p.1).sum::<f64>() / n;
+    let sxx: f64 = points.iter().map(|p| (p.0 - mx) * (p.0 - mx)).sum();
+    let sxy: f64 = points.iter().map(|p| (p.0 - mx) * (p.1 - my)).sum();
+    (sxx > 0.0).then(|| sxy / sxx)
+}
 
 /// A piecewise-constant level and its integral over the window.
 #[derive(Debug, Clone, Copy, Default)]
@@ -103,8 +157,11 @@ struct Cell {
     sojourn_ms: [u64; 4],
     exits: [u64; 4],
     zombie_unit_ms: [u128; 4],
-    /// Cohort figure: reported whole when the conversation is auto-closed.
-    silent_unit_ms: [u128; 4],
+    /// Cohort figure: capacity held before eligibility during customer silences that ended
+    /// with the customer's reply, each reported whole when it ends.
+    silent_replied_unit_ms: [u128; 4],
+    /// The same for silences ended by an auto-close, the dialogue's end or the horizon.
+    silent_unreplied_unit_ms: [u128; 4],
 }
 
 const CLOSED_AGENT_END: usize = 0;
@@ -286,7 +343,44 @@ impl Metrics {
         for (i, st) in State::OPEN_STATES.iter().enumerate() {
             rows.push(self.row(Breakdown::State, st.key().into(), &|_| true, Some(i)));
         }
+        // The validity of the run describes the whole run: the same on every row.
+        let v = self.validity(&rows[0]);
+        for r in &mut rows {
+            r.values[Metric::QueueGrowthPerHour as usize] = v.queue_growth_per_hour;
+            r.values[Metric::OpenAtHorizonShare as usize] = v.open_at_horizon_share;
+            r.values[Metric::Saturated as usize] = Some(if v.saturated { 1.0 } else { 0.0 });
+        }
         rows
+    }
+
+    /// The figures that say whether the run is saturated, from its overall row (see
+    /// `Validity`).
+    fn validity(&self, overall: &GroupRow) -> Validity {
+        let open = overall.get(Metric::OpenAtHorizon).expect("the overall row counts open conversations");
+        let arrived = overall.get(Metric::Arrived).expect("the overall row counts arrivals");
+        let open_at_horizon_share = (arrived > 0.0).then(|| open / arrived);
+        let window_h = (self.window.1 - self.window.0) as f64 / MS_PER_HOUR as f64;
+        let growth = self.queue_growth_per_hour();
+        Validity::judge(overall.get(Metric::Occupancy), growth, arrived / window_h, open_at_horizon_share)
+    }
+
+    /// Least-squares slope, in conversations per hour, of the mean queue length of each
+    /// time-series bucket that starts inside the window, against the bucket's midpoint; `None`
+    /// with fewer than two such buckets.
+    fn queue_growth_per_hour(&self) -> Option<f64> {
+        let (w0, w1) = self.window;
+        let points: Vec<(f64, f64)> = (0..self.ts_arrivals.len())
+            .filter_map(|b| {
+                let start = b as u64 * self.bucket_ms;
+                if start < w0 || start >= w1 {
+                    return None;
+                }
+                let len = w1.min(start + self.bucket_ms) - start;
+                let mid_h = (start as f64 + len as f64 / 2.0) / MS_PER_HOUR as f64;
+                Some((mid_h, self.ts_queue.areas[b] as f64 / len as f64))
+            })
+            .collect();
+        least_squares_slope(&points)
     }
 
     /// One row of figures over the cells `pick` selects, restricted to one state if given.
@@ -320,7 +414,9 @@ impl Metrics {
         let moved = if state.is_none_or(|s| s == 1) { sum(&|c| c.auto_wrap_up) } else { 0.0 };
         let premature = sum(&|c| c.premature);
         let zombie_h = wide(&|c| c.zombie_unit_ms) / MS_PER_HOUR as f64;
-        let silent_h = wide(&|c| c.silent_unit_ms) / MS_PER_HOUR as f64;
+        let replied_h = wide(&|c| c.silent_replied_unit_ms) / MS_PER_HOUR as f64;
+        let unreplied_h = wide(&|c| c.silent_unreplied_unit_ms) / MS_PER_HOUR as f64;
+        let silent_h = replied_h + unreplied_h;
         let cap_area: f64 = cells.iter().map(|c| c.capacity.area as f64).sum();
         let state_area = |s: usize| cells.iter().map(|c| c.states[s].area as f64).sum::<f64>() / window_ms;
         let assigned = sum(&|c| c.queue_assigned);
@@ -403,6 +499,10 @@ impl Metrics {
         set(IdleToCloseMaxS, idle.last().copied());
         set(SilentCapacityHours, Some(silent_h));
         set(SilentCapacityAgents, Some(silent_h / window_h / self.units_per_agent));
+        set(SilentCapacityRepliedHours, Some(replied_h));
+        set(SilentCapacityRepliedAgents, Some(replied_h / window_h / self.units_per_agent));
+        set(SilentCapacityUnrepliedHours, Some(unreplied_h));
+        set(SilentCapacityUnrepliedAgents, Some(unreplied_h / window_h / self.units_per_agent));
         set(ZombieCapacityHours, Some(zombie_h));
         set(ZombieCapacityAgents, Some(zombie_h / window_h / self.units_per_agent));
         GroupRow { breakdown, group, values: v }
@@ -491,11 +591,15 @@ impl Observer for Metrics {
         spread(&mut self.ts_zombie, self.bucket_ms, from.ms(), to.ms(), units as i64);
     }
 
-    fn silent_before_eligible(&mut self, c: &ConvMeta, state: State, unit_ms: u64) {
+    fn silent_before_eligible(&mut self, c: &ConvMeta, state: State, unit_ms: u64, replied: bool) {
         if self.in_cohort(c) {
             let i = self.cohort_cell(c);
             let s = state.open_index().expect("silent conversations are open");
-            self.cells[i].silent_unit_ms[s] += unit_ms as u128;
+            let cell = &mut self.cells[i];
+            match replied {
+                true => cell.silent_replied_unit_ms[s] += unit_ms as u128,
+                false => cell.silent_unreplied_unit_ms[s] += unit_ms as u128,
+            }
         }
     }
 
@@ -602,5 +706,35 @@ impl Observer for Metrics {
 
     fn sweep_run(&mut self, rec: &SweepRecord) {
         self.sweeps.push(rec.clone());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn least_squares_slope_of_a_line_and_of_too_few_points() {
+        let line: Vec<(f64, f64)> = (0..5).map(|x| (x as f64, 3.0 + 2.0 * x as f64)).collect();
+        assert_eq!(least_squares_slope(&line), Some(2.0));
+        // (0,0) (1,1) (2,0): the mean line is flat.
+        assert_eq!(least_squares_slope(&[(0.0, 0.0), (1.0, 1.0), (2.0, 0.0)]), Some(0.0));
+        assert_eq!(least_squares_slope(&[(1.0, 5.0)]), None);
+        assert_eq!(least_squares_slope(&[(1.0, 5.0), (1.0, 6.0)]), None);
+    }
+
+    #[test]
+    fn the_saturation_rule_at_its_thresholds() {
+        let sat =
+            |occ: f64, growth: f64, open: f64| Validity::judge(Some(occ), Some(growth), 100.0, Some(open)).saturated;
+        assert!(!sat(0.979, 0.0, 0.0));
+        assert!(sat(0.98, 0.0, 0.0), "occupancy at 0.98");
+        // 100 arrivals an hour: a growth of 1 an hour is 1% of them.
+        assert!(!sat(0.5, 0.99, 0.0) && sat(0.5, 1.0, 0.0));
+        // Many open at the horizon: saturated only with the queue growing by 0.1% (0.1 an hour).
+        assert!(!sat(0.5, 0.0, 0.5) && !sat(0.5, 0.099, 0.05) && sat(0.5, 0.1, 0.05));
+        assert!(!sat(0.5, 0.5, 0.049));
+        let none = Validity::judge(None, None, 0.0, None);
+        assert_eq!(none, Validity { queue_growth_per_hour: None, open_at_horizon_share: None, saturated: false });
     }
 }

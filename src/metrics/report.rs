@@ -6,7 +6,8 @@ use crate::time::SimTime;
 
 /// Every figure of `summary.csv`, in column order. Units are in the names (`_s` seconds,
 /// `_units` capacity units, `_hours` capacity-hours, `_agents` equivalent agents; shares are
-/// fractions 0..1; other figures are counts or time-averaged counts).
+/// fractions 0..1 named `_share`; `saturated` is 1 or 0 per replication (its mean: the share
+/// of replications saturated); other figures are counts or time-averaged counts).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Metric {
     Arrived,
@@ -45,6 +46,10 @@ pub enum Metric {
     Occupancy,
     SilentCapacityHours,
     SilentCapacityAgents,
+    SilentCapacityRepliedHours,
+    SilentCapacityRepliedAgents,
+    SilentCapacityUnrepliedHours,
+    SilentCapacityUnrepliedAgents,
     ZombieCapacityHours,
     ZombieCapacityAgents,
     QueueWaitMeanS,
@@ -70,10 +75,13 @@ pub enum Metric {
     AutoClosuresPeakPerMinute,
     SweepDeferred,
     SweepDurationMaxS,
+    QueueGrowthPerHour,
+    OpenAtHorizonShare,
+    Saturated,
 }
 
 /// Column names of `Metric`, in the same order.
-pub const METRICS: [&str; 61] = [
+pub const METRICS: [&str; 68] = [
     "arrived",
     "recontacts",
     "assigned",
@@ -107,9 +115,13 @@ pub const METRICS: [&str; 61] = [
     "idle_to_close_max_s",
     "capacity_in_use_mean_units",
     "capacity_available_mean_units",
-    "occupancy",
+    "occupancy_share",
     "silent_capacity_hours",
     "silent_capacity_agents",
+    "silent_capacity_replied_hours",
+    "silent_capacity_replied_agents",
+    "silent_capacity_unreplied_hours",
+    "silent_capacity_unreplied_agents",
     "zombie_capacity_hours",
     "zombie_capacity_agents",
     "queue_wait_mean_s",
@@ -117,7 +129,7 @@ pub const METRICS: [&str; 61] = [
     "queue_wait_p90_s",
     "queue_wait_p95_s",
     "queue_wait_p99_s",
-    "service_level",
+    "service_level_share",
     "queue_abandon_share",
     "queue_length_mean",
     "queue_length_peak",
@@ -135,7 +147,13 @@ pub const METRICS: [&str; 61] = [
     "auto_closures_peak_per_minute",
     "sweep_deferred",
     "sweep_duration_max_s",
+    "queue_growth_per_hour",
+    "open_at_horizon_share",
+    "saturated",
 ];
+
+// Every figure has its column name.
+const _: () = assert!(Metric::Saturated as usize + 1 == METRICS.len());
 
 impl Metric {
     pub fn name(self) -> &'static str {

@@ -64,10 +64,11 @@ impl<W: Write> SummaryWriter<W> {
 
     pub fn aggregates(&mut self, scenario: &str, config: &str, rows: &[AggregateRow]) -> io::Result<()> {
         for g in rows {
+            // `replication` is empty on aggregate rows, so the column holds integers only.
             // `n`: the replications a figure's mean is over (a figure undefined in a replication,
             // such as latency without auto-closures, leaves it out).
             for stat in ["mean", "ci95_low", "ci95_high", "n"] {
-                let mut rec = vec![scenario.to_string(), config.to_string(), "all".into(), stat.into()];
+                let mut rec = vec![scenario.to_string(), config.to_string(), String::new(), stat.into()];
                 rec.push(g.breakdown.key().into());
                 rec.push(g.group.clone());
                 rec.extend(g.estimates.iter().map(|e| match (stat, e) {
