@@ -9,13 +9,17 @@ use rayon::prelude::*;
 use std::io::{self, Write};
 use std::sync::atomic::AtomicU64;
 
-/// Why a run failed.
+/// Why a run failed. The cause is a plain field, not a `source`, and is written into the
+/// message: `Error: {:#}` would otherwise print it twice.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
-    #[error("simulator bug in replication {replication}: {source}")]
-    Sim { replication: u32, source: SimError },
-    #[error("writing conversations of replication {replication}: {source}")]
-    Io { replication: u32, source: io::Error },
+    #[error("simulator bug in replication {replication}: {error}")]
+    Sim { replication: u32, error: SimError },
+    /// The scenario drove simulated time to a standstill (`SimError::Stalled`).
+    #[error("replication {replication}: {error}")]
+    Stalled { replication: u32, error: SimError },
+    #[error("writing conversations of replication {replication}: {error}")]
+    Io { replication: u32, error: io::Error },
 }
 
 /// All replications of one configuration.
@@ -38,11 +42,14 @@ pub fn replicate<W: Write>(
         Some(w) => {
             let mut writer = ConversationWriter::new(w, s, replication, replication == 0);
             let stats = engine::run(s, replication, &mut Both(&mut metrics, &mut writer), progress);
-            writer.finish().and_then(|mut w| w.flush()).map_err(|source| RunError::Io { replication, source })?;
+            writer.finish().and_then(|mut w| w.flush()).map_err(|error| RunError::Io { replication, error })?;
             stats
         }
     }
-    .map_err(|source| RunError::Sim { replication, source })?;
+    .map_err(|error| match error {
+        SimError::Stalled { .. } => RunError::Stalled { replication, error },
+        _ => RunError::Sim { replication, error },
+    })?;
     Ok(metrics.finish(stats))
 }
 
@@ -57,7 +64,7 @@ where
         .into_par_iter()
         .map(|r| {
             let w = match &sink {
-                Some(f) => Some(f(r).map_err(|source| RunError::Io { replication: r, source })?),
+                Some(f) => Some(f(r).map_err(|error| RunError::Io { replication: r, error })?),
                 None => None,
             };
             replicate(s, r, w, progress)

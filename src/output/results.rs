@@ -11,12 +11,14 @@ use std::path::{Path, PathBuf};
 pub enum OutputError {
     #[error("{0} already exists: pass --force to replace it, or --out to write elsewhere")]
     Exists(PathBuf),
-    #[error("{path}: {source}")]
-    Io { path: PathBuf, source: io::Error },
+    /// The cause is a plain field written into the message (as a `source` it would be printed
+    /// twice by `Error: {:#}`).
+    #[error("{path}: {error}")]
+    Io { path: PathBuf, error: io::Error },
 }
 
 fn io_at(path: &Path) -> impl FnOnce(io::Error) -> OutputError + '_ {
-    move |source| OutputError::Io { path: path.to_path_buf(), source }
+    move |error| OutputError::Io { path: path.to_path_buf(), error }
 }
 
 /// A results folder being written.
@@ -98,7 +100,7 @@ impl Staging {
             fs::rename(&self.target, &old).map_err(io_at(&self.target))?;
             if let Err(e) = fs::rename(&self.tmp, &self.target) {
                 let _ = fs::rename(&old, &self.target);
-                return Err(OutputError::Io { path: self.target.clone(), source: e });
+                return Err(OutputError::Io { path: self.target.clone(), error: e });
             }
             // The new results are in place: an old folder that cannot be removed is only litter.
             let _ = fs::remove_dir_all(&old);
