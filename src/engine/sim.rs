@@ -41,10 +41,19 @@ pub enum SimError {
     /// reader's bounds should make this unreachable from a valid scenario; it is an error, not
     /// a hang, all the same.
     #[error(
-        "simulated time stopped advancing at {at}: more than {MAX_EVENTS_PER_INSTANT} events at that instant, the last for {what}; look for zero-length loops (many exchanges with zero response times)"
+        "simulated time stopped advancing at {at}: more than {limit} events at that instant, the last for {what}; look for zero-length loops (many exchanges with zero response times)"
     )]
-    Stalled { at: SimTime, what: String },
+    Stalled { at: SimTime, what: String, limit: u64 },
+    /// More than `MAX_LIVE_CONVERSATIONS` open at once: the scenario's load far exceeds its
+    /// agents and the run would exhaust memory before it ends.
+    #[error(
+        "more than {MAX_LIVE_CONVERSATIONS} conversations open at once at {at}: the arrivals far exceed what the agents serve; lower the rates or add agents"
+    )]
+    Overloaded { at: SimTime },
 }
+
+/// Most conversation records alive at once in one replication (a few gigabytes).
+pub const MAX_LIVE_CONVERSATIONS: u64 = 5_000_000;
 
 /// Most events one instant of simulated time may hold before the run is stopped as stalled;
 /// far above what any sweep or burst of a valid scenario brings (a sweep closes at most the
@@ -233,6 +242,18 @@ pub fn run<O: Observer>(
     obs: &mut O,
     progress: Option<&AtomicU64>,
 ) -> Result<RunStats, SimError> {
+    run_limited(s, replication, obs, progress, MAX_EVENTS_PER_INSTANT)
+}
+
+/// `run` with another bound on the events at one instant than `MAX_EVENTS_PER_INSTANT`, so
+/// that tests reach the stall error without ten million events.
+pub fn run_limited<O: Observer>(
+    s: &Scenario,
+    replication: u32,
+    obs: &mut O,
+    progress: Option<&AtomicU64>,
+    max_events_per_instant: u64,
+) -> Result<RunStats, SimError> {
     let mut sim = Sim::new(s, replication, obs);
     sim.start()?;
     let mut done_ms = 0u64;
@@ -240,8 +261,8 @@ pub fn run<O: Observer>(
     while let Some((t, ev)) = sim.q.pop_until(SimTime(sim.horizon.0.saturating_sub(1))) {
         if t == instant {
             at_instant += 1;
-            if at_instant > MAX_EVENTS_PER_INSTANT {
-                return Err(SimError::Stalled { at: t, what: sim.describe(&ev) });
+            if at_instant > max_events_per_instant {
+                return Err(SimError::Stalled { at: t, what: sim.describe(&ev), limit: max_events_per_instant });
             }
         } else {
             (instant, at_instant) = (t, 1);
@@ -436,6 +457,9 @@ impl<'a, O: Observer> Sim<'a, O> {
             }
         };
         self.live += 1;
+        if self.live > MAX_LIVE_CONVERSATIONS {
+            return Err(SimError::Overloaded { at: t });
+        }
         self.stats.peak_live = self.stats.peak_live.max(self.live);
         self.stats.arrived += 1;
         self.obs.arrival(t, &meta, recontact_of.is_some());
