@@ -640,3 +640,19 @@ fn counts_of_tables_are_bounded() {
     assert_eq!((d.line, d.column), (6, 2), "at `channels` in the first header");
     assert_eq!(d.message, "at most 100 of them (each channel), got 102");
 }
+
+#[test]
+fn the_busiest_rates_of_all_streams_together_are_bounded() {
+    let err = load_with(
+        "scenarios/quickstart.toml",
+        &["arrivals.0.rate_per_hour=400000", "arrivals.1.rate_per_hour=400000", "arrivals.2.rate_per_hour=400000"],
+    )
+    .unwrap_err();
+    assert_eq!(err.len(), 1, "{err:#?}");
+    // 400000 x 1.6 = 640000 for each of the first two streams: the second crosses 1000000.
+    assert_eq!((err[0].file.as_str(), err[0].line, err[0].column, err[0].field.as_str()), ("scenarios/quickstart.toml", 60, 1, "arrivals.1"));
+    assert_eq!(
+        err[0].message,
+        "the streams' busiest rates (rate_per_hour x largest intraday x largest weekly multiplier) add up to more than 1000000 per hour here: 1280000"
+    );
+}

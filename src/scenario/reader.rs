@@ -670,16 +670,18 @@ fn read_arrivals(
                         peak = show_number(peak)
                     ),
                 );
-            } else {
+            } else if total_peak <= MAX_RATE_PER_HOUR {
+                // Said once, at the stream that crosses the bound.
                 total_peak += peak;
                 if total_peak > MAX_RATE_PER_HOUR {
                     ctx.error(
                         &span,
                         path,
-                        format!("the streams' busiest rates (rate_per_hour x largest intraday x largest weekly multiplier) add up to more than 1000000 per hour here: {}", show_number(total_peak)),
+                        format!(
+                            "the streams' busiest rates (rate_per_hour x largest intraday x largest weekly multiplier) add up to more than 1000000 per hour here: {}",
+                            show_number(total_peak)
+                        ),
                     );
-                    // Said once, at the stream that crossed the bound.
-                    total_peak = f64::NEG_INFINITY;
                 }
             }
             out.push(a);
