@@ -7,8 +7,8 @@
 //! same property on that many mutated inputs.
 
 use autoclose::runner::{replicate_limited, RunError};
-use autoclose::scenario::overrides::Override;
 use autoclose::scenario::load_file;
+use autoclose::scenario::overrides::Override;
 use proptest::prelude::*;
 use proptest::sample::Index;
 use proptest::test_runner::{Config, TestRunner};

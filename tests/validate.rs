@@ -487,7 +487,13 @@ fn no_input_panics_mutated_quickstart() {
 #[test]
 fn start_date_beyond_year_9999_is_refused_with_the_range() {
     let d = only("start_date_far_future.toml");
-    assert_diag(&d, 5, 14, "scenario.start_date", "must be a date from 1900-01-01 to 9999-12-31, got \"+262142-12-31\"");
+    assert_diag(
+        &d,
+        5,
+        14,
+        "scenario.start_date",
+        "must be a date from 1900-01-01 to 9999-12-31, got \"+262142-12-31\"",
+    );
     let d = only("start_date_year_zero.toml");
     assert_diag(&d, 5, 14, "scenario.start_date", "must be a date from 1900-01-01 to 9999-12-31, got \"0000-01-01\"");
 }
@@ -538,7 +544,8 @@ fn durations_take_each_unit_once_largest_first() {
 
 #[test]
 fn months_and_years_are_refused_by_name() {
-    let msg = |s: &str| format!("{s:?}: months, years and weeks vary in length or are not units here: write days, e.g. 30d");
+    let msg =
+        |s: &str| format!("{s:?}: months, years and weeks vary in length or are not units here: write days, e.g. 30d");
     assert_diag(&only("duration_month.toml"), 5, 10, "scenario.warmup", &msg("1month"));
     assert_diag(&only("duration_year_ms.toml"), 5, 10, "scenario.warmup", &msg("1y1ms"));
 }
@@ -630,7 +637,8 @@ fn an_unknown_key_from_set_is_blamed_on_set_with_the_closest_keys() {
 
 #[test]
 fn counts_of_tables_are_bounded() {
-    let mut text = std::fs::read_to_string("tests/fixtures/broken/unknown_key.toml").expect("fixture should be readable");
+    let mut text =
+        std::fs::read_to_string("tests/fixtures/broken/unknown_key.toml").expect("fixture should be readable");
     text = text.replace("replicatons = 3\n", "");
     for i in 0..101 {
         text.push_str(&format!("\n[channels.c{i}]\nkind = \"messaging\"\n"));
@@ -650,7 +658,10 @@ fn the_busiest_rates_of_all_streams_together_are_bounded() {
     .unwrap_err();
     assert_eq!(err.len(), 1, "{err:#?}");
     // 400000 x 1.6 = 640000 for each of the first two streams: the second crosses 1000000.
-    assert_eq!((err[0].file.as_str(), err[0].line, err[0].column, err[0].field.as_str()), ("scenarios/quickstart.toml", 60, 1, "arrivals.1"));
+    assert_eq!(
+        (err[0].file.as_str(), err[0].line, err[0].column, err[0].field.as_str()),
+        ("scenarios/quickstart.toml", 60, 1, "arrivals.1")
+    );
     assert_eq!(
         err[0].message,
         "the streams' busiest rates (rate_per_hour x largest intraday x largest weekly multiplier) add up to more than 1000000 per hour here: 1280000"

@@ -488,7 +488,9 @@ impl<'a, O: Observer> Sim<'a, O> {
     fn describe(&self, ev: &Ev) -> String {
         let slot = match ev {
             Ev::Arrival { stream } => return format!("the arrivals of stream arrivals.{stream}"),
-            Ev::Recontact { idx } => return format!("a recontact of conversation {}", self.recontacts[*idx as usize].parent),
+            Ev::Recontact { idx } => {
+                return format!("a recontact of conversation {}", self.recontacts[*idx as usize].parent)
+            }
             Ev::SweepRun { sched } | Ev::SweepClose { sched, .. } => {
                 return format!("scheduler `{}`", self.s.policy.schedulers[*sched as usize].name)
             }

@@ -210,18 +210,38 @@ pub fn read_behaviour(
             });
             for_each_sub(ctx, &tbl, "cells", |ctx, name, sub, key_span, path| {
                 let Some((c, s)) = name.split_once('/') else {
-                    ctx.error(key_span, path, format!("a cell is named \"<channel>/<skill>\", got {}", super::walk::quote_short(name)));
+                    ctx.error(
+                        key_span,
+                        path,
+                        format!("a cell is named \"<channel>/<skill>\", got {}", super::walk::quote_short(name)),
+                    );
                     return;
                 };
                 let ci = names_c.iter().position(|x| *x == c);
                 let si = names_s.iter().position(|x| *x == s);
                 if ci.is_none() {
                     let hint = did_you_mean(c, names_c.iter().copied());
-                    ctx.error(key_span, path, format!("unknown channel `{}` in cell {}{hint}", super::walk::cut(c), super::walk::quote_short(name)));
+                    ctx.error(
+                        key_span,
+                        path,
+                        format!(
+                            "unknown channel `{}` in cell {}{hint}",
+                            super::walk::cut(c),
+                            super::walk::quote_short(name)
+                        ),
+                    );
                 }
                 if si.is_none() {
                     let hint = did_you_mean(s, names_s.iter().copied());
-                    ctx.error(key_span, path, format!("unknown skill `{}` in cell {}{hint}", super::walk::cut(s), super::walk::quote_short(name)));
+                    ctx.error(
+                        key_span,
+                        path,
+                        format!(
+                            "unknown skill `{}` in cell {}{hint}",
+                            super::walk::cut(s),
+                            super::walk::quote_short(name)
+                        ),
+                    );
                 }
                 let layer = read_layer(ctx, sub, &[], skills);
                 if let (Some(ci), Some(si)) = (ci, si) {

@@ -44,7 +44,7 @@ pub const MAX_COMPONENTS: usize = 100;
 pub fn read_dist(ctx: &mut Ctx, f: &Field<'_>, q: Quantity) -> Option<Dist> {
     let d = read(ctx, f, q, false).map(|(d, _)| d)?;
     if q == Quantity::Count {
-        if let Some(x) = count_scale(&d).filter(|x| !(*x <= MAX_COUNT)) {
+        if let Some(x) = count_scale(&d).filter(|x| x.is_nan() || *x > MAX_COUNT) {
             let msg = format!(
                 "a count's value (constant, mean, median, scale, max or sample) must be at most {MAX_COUNT}, got {}",
                 show_number(x)
@@ -386,7 +386,13 @@ fn empirical(ctx: &mut Ctx, tbl: &Tbl<'_>) -> Option<Vec<f64>> {
         match cell.parse::<f64>() {
             Ok(x) if x.is_finite() && x >= 0.0 => samples.push(x),
             _ => {
-                ctx.error_in(&label, line, idx + 1, column, format!("expected a number >= 0, got {}", super::walk::quote_short(cell)));
+                ctx.error_in(
+                    &label,
+                    line,
+                    idx + 1,
+                    column,
+                    format!("expected a number >= 0, got {}", super::walk::quote_short(cell)),
+                );
                 good = false;
             }
         }

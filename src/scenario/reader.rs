@@ -344,7 +344,10 @@ fn read_scenario_table(ctx: &mut Ctx, doc: &Tbl<'_>) -> Option<Head> {
             ctx.error(
                 &df.span,
                 &df.path,
-                format!("start_date + horizon ({hz}) must end by {last}: start by {}", last - chrono::TimeDelta::days(days)),
+                format!(
+                    "start_date + horizon ({hz}) must end by {last}: start by {}",
+                    last - chrono::TimeDelta::days(days)
+                ),
             );
         }
     }
@@ -438,10 +441,7 @@ fn read_date(ctx: &mut Ctx, f: &Field<'_>) -> Option<NaiveDate> {
             ctx.error(
                 &f.span,
                 &f.path,
-                format!(
-                    "expected a date YYYY-MM-DD such as \"2026-01-05\", got {}",
-                    super::walk::quote_short(&text)
-                ),
+                format!("expected a date YYYY-MM-DD such as \"2026-01-05\", got {}", super::walk::quote_short(&text)),
             );
             None
         }
