@@ -122,7 +122,7 @@ fn an_unknown_key_from_set_is_reported_against_set() {
     let err = stderr(&o);
     assert!(
         err.starts_with(
-            "--set: agents.generalists.cont: unknown key `cont`; did you mean `count`? (from --set agents.generalists.cont=3); the closest valid keys are: agents.generalists.count,"
+            "--set:0:0: agents.generalists.cont: unknown key `cont`; did you mean `count`? (from --set agents.generalists.cont=3); the closest valid keys are: agents.generalists.count,"
         ),
         "{err}"
     );

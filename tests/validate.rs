@@ -624,7 +624,7 @@ fn an_unknown_key_from_set_is_blamed_on_set_with_the_closest_keys() {
     assert_eq!(err.len(), 1, "{err:#?}");
     assert_eq!(
         err[0].to_string(),
-        "--set: agents.generalists.cont: unknown key `cont`; did you mean `count`? (from --set agents.generalists.cont=3); \
+        "--set:0:0: agents.generalists.cont: unknown key `cont`; did you mean `count`? (from --set agents.generalists.cont=3); \
          the closest valid keys are: agents.generalists.count, agents.generalists, agents.generalists.capacity, \
          agents.generalists.skills, agents.tech_team.count"
     );

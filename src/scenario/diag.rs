@@ -22,10 +22,6 @@ pub struct Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.file == "--set" && self.line == 0 {
-            // A problem of an override has no line: the message names the `--set` argument.
-            return write!(f, "--set: {}: {}", self.field, self.message);
-        }
         if self.field.is_empty() {
             // Problems of the file as a whole (I/O, TOML syntax) have no field to name.
             write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)
