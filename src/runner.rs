@@ -9,13 +9,18 @@ use rayon::prelude::*;
 use std::io::{self, Write};
 use std::sync::atomic::AtomicU64;
 
-/// Why a run failed.
+/// Why a run failed. The cause is a plain field, not a `source`, and is written into the
+/// message: `Error: {:#}` would otherwise print it twice.
 #[derive(Debug, thiserror::Error)]
 pub enum RunError {
-    #[error("simulator bug in replication {replication}: {source}")]
-    Sim { replication: u32, source: SimError },
-    #[error("writing conversations of replication {replication}: {source}")]
-    Io { replication: u32, source: io::Error },
+    #[error("simulator bug in replication {replication}: {error}")]
+    Sim { replication: u32, error: SimError },
+    /// The scenario drove simulated time to a standstill or overloaded the run
+    /// (`SimError::Stalled`, `SimError::Overloaded`): a problem of the input, not a bug.
+    #[error("replication {replication}: {error}")]
+    Stalled { replication: u32, error: SimError },
+    #[error("writing conversations of replication {replication}: {error}")]
+    Io { replication: u32, error: io::Error },
 }
 
 /// All replications of one configuration.
@@ -32,17 +37,32 @@ pub fn replicate<W: Write>(
     sink: Option<W>,
     progress: Option<&AtomicU64>,
 ) -> Result<RepReport, RunError> {
+    replicate_limited(s, replication, sink, progress, engine::MAX_EVENTS_PER_INSTANT)
+}
+
+/// `replicate` with another bound on the events at one instant (see `engine::run_limited`).
+pub fn replicate_limited<W: Write>(
+    s: &Scenario,
+    replication: u32,
+    sink: Option<W>,
+    progress: Option<&AtomicU64>,
+    max_events_per_instant: u64,
+) -> Result<RepReport, RunError> {
     let mut metrics = Metrics::new(s, replication);
+    let limit = max_events_per_instant;
     let stats = match sink {
-        None => engine::run(s, replication, &mut metrics, progress),
+        None => engine::run_limited(s, replication, &mut metrics, progress, limit),
         Some(w) => {
             let mut writer = ConversationWriter::new(w, s, replication, replication == 0);
-            let stats = engine::run(s, replication, &mut Both(&mut metrics, &mut writer), progress);
-            writer.finish().and_then(|mut w| w.flush()).map_err(|source| RunError::Io { replication, source })?;
+            let stats = engine::run_limited(s, replication, &mut Both(&mut metrics, &mut writer), progress, limit);
+            writer.finish().and_then(|mut w| w.flush()).map_err(|error| RunError::Io { replication, error })?;
             stats
         }
     }
-    .map_err(|source| RunError::Sim { replication, source })?;
+    .map_err(|error| match error {
+        SimError::Stalled { .. } | SimError::Overloaded { .. } => RunError::Stalled { replication, error },
+        _ => RunError::Sim { replication, error },
+    })?;
     Ok(metrics.finish(stats))
 }
 
@@ -57,7 +77,7 @@ where
         .into_par_iter()
         .map(|r| {
             let w = match &sink {
-                Some(f) => Some(f(r).map_err(|source| RunError::Io { replication: r, source })?),
+                Some(f) => Some(f(r).map_err(|error| RunError::Io { replication: r, error })?),
                 None => None,
             };
             replicate(s, r, w, progress)

@@ -141,21 +141,86 @@ pub enum DurationError {
     Syntax(String),
     #[error("{0:?} is finer than a millisecond, the simulator's clock tick")]
     SubMillisecond(String),
+    #[error("{0:?}: months, years and weeks vary in length or are not units here: write days, e.g. 30d")]
+    CalendarUnit(String),
+    #[error("{0:?}: each unit at most once, largest first (d, h, m, s, ms), e.g. 1h30m")]
+    UnitOrder(String),
+    #[error("{0:?} is too long for the clock: at most about 213503982334d (2^64 ms)")]
+    TooLong(String),
 }
 
+/// The units a duration may use, largest first, with their length in milliseconds.
+const UNITS: [(&str, u64); 5] = [("d", MS_PER_DAY), ("h", MS_PER_HOUR), ("m", MS_PER_MIN), ("s", MS_PER_S), ("ms", 1)];
+
 /// Parses a human duration (`90s`, `25m`, `2h`, `1d`, `1h30m`, `90d`, `250ms`) into whole
-/// milliseconds. `m` is minutes; months and years are refused because their length varies.
+/// milliseconds. Each unit at most once, largest first (d, h, m, s, ms), so `1h1h` and `30m1h`
+/// are refused rather than summed; `m` is minutes; months, years and weeks are refused.
 pub fn parse_duration(text: &str) -> Result<SimDuration, DurationError> {
-    let trimmed = text.trim();
-    if trimmed.is_empty() || trimmed.contains(['M', 'y', 'w']) && !trimmed.contains("ms") {
-        return Err(DurationError::Syntax(text.to_string()));
+    let full = text;
+    // Messages echo at most 40 characters of what was written.
+    let text = &*shorten(full);
+    let syntax = || DurationError::Syntax(text.to_string());
+    let trimmed = full.trim();
+    if trimmed.is_empty() {
+        return Err(syntax());
     }
-    let d = humantime::parse_duration(trimmed).map_err(|_| DurationError::Syntax(text.to_string()))?;
-    if d.subsec_nanos() % 1_000_000 != 0 {
-        return Err(DurationError::SubMillisecond(text.to_string()));
+    let bytes = trimmed.as_bytes();
+    let mut i = 0;
+    let mut total_ms: u64 = 0;
+    // Index in UNITS of the last unit used: the next must be strictly smaller.
+    let mut last: Option<usize> = None;
+    while i < bytes.len() {
+        while i < bytes.len() && bytes[i] == b' ' {
+            i += 1;
+        }
+        let digits_start = i;
+        while i < bytes.len() && bytes[i].is_ascii_digit() {
+            i += 1;
+        }
+        if i == digits_start {
+            return Err(syntax());
+        }
+        let digits = &trimmed[digits_start..i];
+        let unit_start = i;
+        while i < bytes.len() && !bytes[i].is_ascii_digit() && bytes[i] != b' ' {
+            i += 1;
+        }
+        let unit = &trimmed[unit_start..i];
+        let Some(pos) = UNITS.iter().position(|(u, _)| *u == unit) else {
+            return Err(match unit {
+                "us" | "µs" | "ns" => DurationError::SubMillisecond(text.to_string()),
+                _ if is_calendar_unit(unit) => DurationError::CalendarUnit(text.to_string()),
+                _ => syntax(),
+            });
+        };
+        if last.is_some_and(|l| pos <= l) {
+            return Err(DurationError::UnitOrder(text.to_string()));
+        }
+        last = Some(pos);
+        let too_long = || DurationError::TooLong(text.to_string());
+        let n: u64 = digits.parse().map_err(|_| too_long())?;
+        let ms = n.checked_mul(UNITS[pos].1).ok_or_else(too_long)?;
+        // Instants saturate at `SimTime::MAX`: a timeout this long never fires, as meant.
+        total_ms = total_ms.checked_add(ms).ok_or_else(too_long)?;
     }
-    let ms = u64::try_from(d.as_millis()).map_err(|_| DurationError::Syntax(text.to_string()))?;
-    Ok(SimDuration(ms))
+    Ok(SimDuration(total_ms))
+}
+
+/// `text` cut to 40 characters with `...`, for messages.
+fn shorten(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.chars().count() <= 40 {
+        text.into()
+    } else {
+        format!("{}...", text.chars().take(40).collect::<String>()).into()
+    }
+}
+
+/// Units whose length varies (months, years) or that the format does not take (weeks).
+fn is_calendar_unit(unit: &str) -> bool {
+    matches!(
+        unit,
+        "M" | "mo" | "mon" | "month" | "months" | "y" | "yr" | "yrs" | "year" | "years" | "w" | "week" | "weeks"
+    )
 }
 
 /// Seconds for people, in the largest unit that keeps the number readable: `13.1 s`,
@@ -195,6 +260,44 @@ mod tests {
         assert!(parse_duration("3M").is_err());
         assert!(parse_duration("1y").is_err());
         assert!(matches!(parse_duration("10us"), Err(DurationError::SubMillisecond(_))));
+    }
+
+    #[test]
+    fn each_unit_at_most_once_largest_first() {
+        assert_eq!(
+            parse_duration("1d2h3m4s5ms").unwrap(),
+            SimDuration(MS_PER_DAY + 2 * MS_PER_HOUR + 3 * MS_PER_MIN + 4_005)
+        );
+        assert_eq!(parse_duration(" 1h 30m ").unwrap(), SimDuration::from_mins(90));
+        assert_eq!(parse_duration("90m").unwrap(), SimDuration::from_mins(90));
+        for bad in ["1h1h", "30m1h", "1s1m", "5ms1s", "1m1m"] {
+            assert_eq!(
+                parse_duration(bad).unwrap_err().to_string(),
+                format!("{bad:?}: each unit at most once, largest first (d, h, m, s, ms), e.g. 1h30m")
+            );
+        }
+    }
+
+    #[test]
+    fn months_years_and_weeks_are_refused_by_name() {
+        for bad in ["1month", "1y1ms", "3M", "2w", "1years"] {
+            assert_eq!(parse_duration(bad).unwrap_err(), DurationError::CalendarUnit(bad.to_string()), "{bad}");
+        }
+        assert_eq!(
+            parse_duration("1month").unwrap_err().to_string(),
+            "\"1month\": months, years and weeks vary in length or are not units here: write days, e.g. 30d"
+        );
+    }
+
+    #[test]
+    fn refuses_signs_decimals_and_huge_values() {
+        for bad in ["-1s", "1.5h", "h", "1", "1 h", "1e3s", "5min", "1hour"] {
+            assert_eq!(parse_duration(bad).unwrap_err(), DurationError::Syntax(bad.to_string()), "{bad}");
+        }
+        assert_eq!(parse_duration("213503982333d").unwrap(), SimDuration::from_days(213_503_982_333));
+        for huge in ["213503982335d", "213503982334d15h", "99999999999999999999999s", "18446744073709551615d"] {
+            assert_eq!(parse_duration(huge).unwrap_err(), DurationError::TooLong(huge.to_string()), "{huge}");
+        }
     }
 
     #[test]

@@ -481,3 +481,189 @@ fn no_input_panics_mutated_quickstart() {
         assert!(parse_str("m.toml", bad, base, &[]).is_err(), "{bad:?} should be refused");
     }
 }
+
+// ---------------------------------------------------------------- hostile input (issue 15)
+
+#[test]
+fn start_date_beyond_year_9999_is_refused_with_the_range() {
+    let d = only("start_date_far_future.toml");
+    assert_diag(
+        &d,
+        5,
+        14,
+        "scenario.start_date",
+        "must be a date from 1900-01-01 to 9999-12-31, got \"+262142-12-31\"",
+    );
+    let d = only("start_date_year_zero.toml");
+    assert_diag(&d, 5, 14, "scenario.start_date", "must be a date from 1900-01-01 to 9999-12-31, got \"0000-01-01\"");
+}
+
+#[test]
+fn start_date_plus_horizon_must_end_by_9999_12_31() {
+    let d = only("start_date_horizon_past_9999.toml");
+    assert_diag(
+        &d,
+        5,
+        14,
+        "scenario.start_date",
+        "start_date + horizon (1d) must end by 9999-12-31: start by 9999-12-30",
+    );
+    // The last start a 1-day horizon allows, and the first year allowed.
+    for ok in ["9999-12-30", "1900-01-01"] {
+        let set = format!("scenario.start_date={ok}");
+        assert!(load_with("tests/fixtures/broken/start_date_horizon_past_9999.toml", &[&set]).is_ok(), "{ok}");
+    }
+    let err = load_with("scenarios/quickstart.toml", &["scenario.start_date=-0001-01-01"]).unwrap_err();
+    assert!(err[0].message.starts_with("must be a date from 1900-01-01 to 9999-12-31"), "{}", err[0]);
+    let err = load_with("scenarios/quickstart.toml", &["scenario.start_date=+10000-01-01"]).unwrap_err();
+    assert!(err[0].message.starts_with("must be a date from 1900-01-01 to 9999-12-31"), "{}", err[0]);
+}
+
+#[test]
+fn exchanges_are_bounded_counts() {
+    let d = only("exchanges_1e300.toml");
+    assert_diag(
+        &d,
+        21,
+        13,
+        "behaviour.exchanges",
+        "a count's value (constant, mean, median, scale, max or sample) must be at most 1000, got 1e300",
+    );
+    let d = only("exchanges_mean_too_high.toml");
+    assert_diag(&d, 21, 13, "behaviour.exchanges", "must be at most 1000, got 5000");
+    let ok = load_with("tests/fixtures/broken/exchanges_1e300.toml", &["behaviour.exchanges=1000"]);
+    assert!(ok.is_ok(), "{ok:?}");
+}
+
+#[test]
+fn durations_take_each_unit_once_largest_first() {
+    let msg = |s: &str| format!("{s:?}: each unit at most once, largest first (d, h, m, s, ms), e.g. 1h30m");
+    assert_diag(&only("duration_repeated_unit.toml"), 5, 10, "scenario.warmup", &msg("1h1h"));
+    assert_diag(&only("duration_out_of_order.toml"), 5, 10, "scenario.warmup", &msg("30m1h"));
+}
+
+#[test]
+fn months_and_years_are_refused_by_name() {
+    let msg =
+        |s: &str| format!("{s:?}: months, years and weeks vary in length or are not units here: write days, e.g. 30d");
+    assert_diag(&only("duration_month.toml"), 5, 10, "scenario.warmup", &msg("1month"));
+    assert_diag(&only("duration_year_ms.toml"), 5, 10, "scenario.warmup", &msg("1y1ms"));
+}
+
+#[test]
+fn a_rate_is_bounded_after_its_multipliers_at_the_stream() {
+    let d = only("rate_after_multipliers.toml");
+    assert_diag(
+        &d,
+        15,
+        1,
+        "arrivals.0",
+        "rate_per_hour x largest intraday x largest weekly multiplier must be at most 1000000 per hour, got 900000 x 2 x 1 = 1800000",
+    );
+}
+
+#[test]
+fn scenario_names_are_short_and_safe_in_a_file_name() {
+    assert_diag(&only("name_too_long.toml"), 3, 8, "scenario.name", "a name is at most 100 characters, got 101");
+    assert_diag(
+        &only("name_with_slash.toml"),
+        3,
+        8,
+        "scenario.name",
+        "names may use only a-z, 0-9, _ and -, got \"../escape\"",
+    );
+}
+
+#[test]
+fn huge_values_are_echoed_cut_to_40_characters() {
+    let d = only("huge_value_echo.toml");
+    let nines = "9".repeat(40);
+    assert_diag(
+        &d,
+        5,
+        8,
+        "scenario.seed",
+        &format!("expected an integer from 0 to 9223372036854775807, got a string \"{nines}...\""),
+    );
+    assert!(d.message.len() < 150, "{d}");
+}
+
+#[test]
+fn a_syntax_error_is_one_line() {
+    let d = only("syntax_two_line_message.toml");
+    assert_eq!(
+        d.to_string(),
+        "tests/fixtures/broken/syntax_two_line_message.toml:2:10: invalid TOML: invalid table header; expected `.`, `]`"
+    );
+}
+
+#[test]
+fn a_sweep_rate_is_bounded() {
+    let d = only("closures_per_second_huge.toml");
+    assert_diag(
+        &d,
+        27,
+        23,
+        "policy.schedulers.main.closures_per_second",
+        "must be a rate > 0 and at most 1000000 per second, got 1e300",
+    );
+}
+
+#[test]
+fn a_file_that_is_not_utf8_is_reported_at_its_first_bad_byte() {
+    let d = only("not_utf8.toml");
+    assert_eq!(
+        d.to_string(),
+        "tests/fixtures/broken/not_utf8.toml:3:22: the file is not UTF-8 text: byte 0xe9 cannot start a character here"
+    );
+}
+
+#[test]
+fn an_unknown_key_from_set_is_blamed_on_set_with_the_closest_keys() {
+    let err = load_with("scenarios/quickstart.toml", &["agents.generalists.cont=3"]).unwrap_err();
+    assert_eq!(err.len(), 1, "{err:#?}");
+    assert_eq!(
+        err[0].to_string(),
+        "--set:0:0: agents.generalists.cont: unknown key `cont`; did you mean `count`? (from --set agents.generalists.cont=3); \
+         the closest valid keys are: agents.generalists.count, agents.generalists, agents.generalists.capacity, \
+         agents.generalists.skills, agents.tech_team.count"
+    );
+    // A new key in a table the file has: still the override's, not the table's line.
+    let err = load_with("scenarios/quickstart.toml", &["scenario.horizn=2d"]).unwrap_err();
+    assert_eq!(err.len(), 1, "{err:#?}");
+    assert_eq!((err[0].file.as_str(), err[0].line, err[0].column), ("--set", 0, 0));
+    assert!(err[0].message.starts_with("unknown key `horizn`; did you mean `horizon`? (from --set scenario.horizn=2d); the closest valid keys are: scenario.horizon,"), "{}", err[0]);
+}
+
+#[test]
+fn counts_of_tables_are_bounded() {
+    let mut text =
+        std::fs::read_to_string("tests/fixtures/broken/unknown_key.toml").expect("fixture should be readable");
+    text = text.replace("replicatons = 3\n", "");
+    for i in 0..101 {
+        text.push_str(&format!("\n[channels.c{i}]\nkind = \"messaging\"\n"));
+    }
+    let err = parse_str("many.toml", &text, Path::new("."), &[]).unwrap_err();
+    let d = err.iter().find(|d| d.field == "channels").expect("the channel count should be refused");
+    assert_eq!((d.line, d.column), (6, 2), "at `channels` in the first header");
+    assert_eq!(d.message, "at most 100 of them (each channel), got 102");
+}
+
+#[test]
+fn the_busiest_rates_of_all_streams_together_are_bounded() {
+    let err = load_with(
+        "scenarios/quickstart.toml",
+        &["arrivals.0.rate_per_hour=400000", "arrivals.1.rate_per_hour=400000", "arrivals.2.rate_per_hour=400000"],
+    )
+    .unwrap_err();
+    assert_eq!(err.len(), 1, "{err:#?}");
+    // 400000 x 1.6 = 640000 for each of the first two streams: the second crosses 1000000.
+    assert_eq!(
+        (err[0].file.as_str(), err[0].line, err[0].column, err[0].field.as_str()),
+        ("scenarios/quickstart.toml", 60, 1, "arrivals.1")
+    );
+    assert_eq!(
+        err[0].message,
+        "the streams' busiest rates (rate_per_hour x largest intraday x largest weekly multiplier) add up to more than 1000000 per hour here: 1280000"
+    );
+}

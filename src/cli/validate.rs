@@ -32,7 +32,7 @@ pub fn validate(a: ValidateArgs) -> anyhow::Result<ExitCode> {
             ),
             Err(diags) => {
                 failed = true;
-                eprint!("{diags}");
+                eprintln!("{diags}");
                 eprintln!("{}: {} problem(s)", path.display(), diags.0.len());
             }
         }

@@ -8,4 +8,4 @@ pub mod routing;
 pub mod sim;
 
 pub use observer::{AutoMove, Both, CloseReason, ConvMeta, ConversationRecord, Observer, SweepRecord};
-pub use sim::{run, RunStats, SimError};
+pub use sim::{run, run_limited, RunStats, SimError, MAX_EVENTS_PER_INSTANT, MAX_LIVE_CONVERSATIONS};

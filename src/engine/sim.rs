@@ -29,14 +29,36 @@ use std::cmp::Reverse;
 use std::collections::{BinaryHeap, VecDeque};
 use std::sync::atomic::{AtomicU64, Ordering};
 
-/// A bug the engine detected in itself; never caused by input.
+/// Why a run stopped: a bug the engine detected in itself, or a run whose simulated time
+/// stopped advancing.
 #[derive(Debug, thiserror::Error)]
 pub enum SimError {
     #[error(transparent)]
     Illegal(#[from] IllegalTransition),
     #[error(transparent)]
     Past(#[from] ScheduledInPast),
+    /// More than `MAX_EVENTS_PER_INSTANT` events at one instant: the run would never end. The
+    /// reader's bounds should make this unreachable from a valid scenario; it is an error, not
+    /// a hang, all the same.
+    #[error(
+        "simulated time stopped advancing at {at}: more than {limit} events at that instant, the last for {what}; look for zero-length loops (many exchanges with zero response times)"
+    )]
+    Stalled { at: SimTime, what: String, limit: u64 },
+    /// More than `MAX_LIVE_CONVERSATIONS` open at once: the scenario's load far exceeds its
+    /// agents and the run would exhaust memory before it ends.
+    #[error(
+        "more than {MAX_LIVE_CONVERSATIONS} conversations open at once at {at}: the arrivals far exceed what the agents serve; lower the rates or add agents"
+    )]
+    Overloaded { at: SimTime },
 }
+
+/// Most conversation records alive at once in one replication (a few gigabytes).
+pub const MAX_LIVE_CONVERSATIONS: u64 = 5_000_000;
+
+/// Most events one instant of simulated time may hold before the run is stopped as stalled;
+/// far above what any sweep or burst of a valid scenario brings (a sweep closes at most the
+/// conversations open, and a conversation has at most 1000 exchanges).
+pub const MAX_EVENTS_PER_INSTANT: u64 = 10_000_000;
 
 /// Totals of one run, for invariants and throughput figures.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -51,6 +73,8 @@ pub struct RunStats {
 }
 
 const NO_AGENT: u32 = u32::MAX;
+/// Most exchanges of one conversation (`scenario::dists::MAX_COUNT`).
+const MAX_EXCHANGES: u32 = crate::scenario::dists::MAX_COUNT as u32;
 
 /// An event; 16 bytes, so that a queue entry (time, sequence, event) is 32.
 #[derive(Debug, Clone, Copy)]
@@ -221,10 +245,31 @@ pub fn run<O: Observer>(
     obs: &mut O,
     progress: Option<&AtomicU64>,
 ) -> Result<RunStats, SimError> {
+    run_limited(s, replication, obs, progress, MAX_EVENTS_PER_INSTANT)
+}
+
+/// `run` with another bound on the events at one instant than `MAX_EVENTS_PER_INSTANT`, so
+/// that tests reach the stall error without ten million events.
+pub fn run_limited<O: Observer>(
+    s: &Scenario,
+    replication: u32,
+    obs: &mut O,
+    progress: Option<&AtomicU64>,
+    max_events_per_instant: u64,
+) -> Result<RunStats, SimError> {
     let mut sim = Sim::new(s, replication, obs);
     sim.start()?;
     let mut done_ms = 0u64;
+    let (mut instant, mut at_instant) = (SimTime::ZERO, 0u64);
     while let Some((t, ev)) = sim.q.pop_until(SimTime(sim.horizon.0.saturating_sub(1))) {
+        if t == instant {
+            at_instant += 1;
+            if at_instant > max_events_per_instant {
+                return Err(SimError::Stalled { at: t, what: sim.describe(&ev), limit: max_events_per_instant });
+            }
+        } else {
+            (instant, at_instant) = (t, 1);
+        }
         sim.handle(t, ev)?;
         if let Some(p) = progress {
             if sim.q.popped() & 0xFFFF == 0 {
@@ -364,7 +409,9 @@ impl<'a, O: Observer> Sim<'a, O> {
         let mut rng = rng::stream(seed, rep, Purpose::Dialogue, stream_word, key.2);
         let side_rng = rng::stream(seed, rep, Purpose::SideEvents, stream_word, key.2);
         let b = self.s.behaviour(channel as usize, skill as usize);
-        let exchanges = b.exchanges.sample_count(&mut rng, 1).unwrap_or(1);
+        // Capped like the reader caps the distribution's parameters: a long tail must not run
+        // one conversation for millions of exchanges.
+        let exchanges = b.exchanges.sample_count(&mut rng, 1).unwrap_or(1).min(MAX_EXCHANGES);
         let meta = ConvMeta { id: self.next_id, channel, skill, arrival_skill: skill, created: t };
         self.next_id += 1;
         let tag = self.next_tag;
@@ -414,6 +461,9 @@ impl<'a, O: Observer> Sim<'a, O> {
             }
         };
         self.live += 1;
+        if self.live > MAX_LIVE_CONVERSATIONS {
+            return Err(SimError::Overloaded { at: t });
+        }
         self.stats.peak_live = self.stats.peak_live.max(self.live);
         self.stats.arrived += 1;
         self.obs.arrival(t, &meta, recontact_of.is_some());
@@ -436,6 +486,37 @@ impl<'a, O: Observer> Sim<'a, O> {
             self.q.schedule_last(t, ev)?;
         }
         Ok(())
+    }
+
+    /// What an event is about, for the stall error: its conversation, stream or scheduler.
+    fn describe(&self, ev: &Ev) -> String {
+        let slot = match ev {
+            Ev::Arrival { stream } => return format!("the arrivals of stream arrivals.{stream}"),
+            Ev::Recontact { idx } => {
+                return format!("a recontact of conversation {}", self.recontacts[*idx as usize].parent)
+            }
+            Ev::SweepRun { sched } | Ev::SweepClose { sched, .. } => {
+                return format!("scheduler `{}`", self.s.policy.schedulers[*sched as usize].name)
+            }
+            Ev::Shift => return "a staffing change".to_string(),
+            Ev::AgentMessage { slot, .. }
+            | Ev::CustomerReply { slot, .. }
+            | Ev::Park { slot, .. }
+            | Ev::Disconnect { slot, .. }
+            | Ev::Patience { slot, .. }
+            | Ev::WrapUpRelease { slot, .. }
+            | Ev::WrapUpDone { slot, .. }
+            | Ev::Timer { slot, .. }
+            | Ev::Reader { slot, .. }
+            | Ev::Transfer { slot, .. } => *slot,
+        };
+        match self.convs.get(slot as usize) {
+            Some(Some(c)) => {
+                let (ch, sk) = (c.meta.channel as usize, c.meta.skill as usize);
+                format!("conversation {} ({}/{})", c.meta.id, self.s.channels[ch].name, self.s.skills[sk].name)
+            }
+            _ => "a conversation already closed".to_string(),
+        }
     }
 
     fn conv(&self, slot: u32) -> &Conv {

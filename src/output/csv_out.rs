@@ -5,7 +5,7 @@ use crate::engine::{ConversationRecord, Observer};
 use crate::metrics::{AggregateRow, RepReport, METRICS};
 use crate::scenario::Scenario;
 use crate::time::SimTime;
-use chrono::{NaiveDate, NaiveTime, TimeDelta};
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime, TimeDelta};
 use std::io::{self, Write};
 
 /// Formats simulated instants as calendar timestamps from the scenario's start date.
@@ -19,9 +19,16 @@ impl Clock {
         Clock { start }
     }
 
-    /// ISO 8601 in UTC with milliseconds, e.g. `2026-01-05T13:00:00.000Z`.
+    /// ISO 8601 in UTC with milliseconds, e.g. `2026-01-05T13:00:00.000Z`. Never panics: an
+    /// instant past the last representable date saturates at it (the reader bounds the start
+    /// date and horizon so that no run gets there).
     pub fn iso(&self, t: SimTime) -> String {
-        let dt = self.start.and_time(NaiveTime::MIN) + TimeDelta::milliseconds(t.ms() as i64);
+        let start = self.start.and_time(NaiveTime::MIN);
+        let dt = i64::try_from(t.ms())
+            .ok()
+            .and_then(TimeDelta::try_milliseconds)
+            .and_then(|d| start.checked_add_signed(d))
+            .unwrap_or(NaiveDateTime::MAX);
         dt.format("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
     }
 }
@@ -295,5 +302,13 @@ mod tests {
         let c = Clock::new(NaiveDate::from_ymd_opt(2026, 1, 5).unwrap());
         assert_eq!(c.iso(SimTime(0)), "2026-01-05T00:00:00.000Z");
         assert_eq!(c.iso(SimTime(86_400_000 + 13 * 3_600_000 + 1)), "2026-01-06T13:00:00.001Z");
+    }
+
+    #[test]
+    fn iso_timestamps_saturate_instead_of_panicking() {
+        let last = Clock::new(NaiveDate::from_ymd_opt(262_142, 12, 31).unwrap());
+        assert_eq!(last.iso(SimTime(86_400_000)), "+262142-12-31T23:59:59.999Z");
+        let c = Clock::new(NaiveDate::from_ymd_opt(2026, 1, 5).unwrap());
+        assert_eq!(c.iso(SimTime::MAX), "+262142-12-31T23:59:59.999Z");
     }
 }

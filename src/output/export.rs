@@ -244,7 +244,7 @@ impl ResultsFolder {
             fs::rename(&self.target, &old).map_err(io_at(&self.target))?;
             if let Err(e) = fs::rename(&self.tmp, &self.target) {
                 let _ = fs::rename(&old, &self.target);
-                return Err(OutputError::Io { path: self.target.clone(), source: e });
+                return Err(OutputError::Io { path: self.target.clone(), error: e });
             }
             // The new results are in place: an old folder that cannot be removed is only litter.
             let _ = fs::remove_dir_all(&old);

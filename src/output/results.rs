@@ -24,12 +24,14 @@ pub enum OutputError {
     BadName(String),
     #[error("--out {}: the results folder needs a name of its own (not `.`, `..` or `/`): give e.g. --out results/run1", .0.display())]
     NoName(PathBuf),
-    #[error("{path}: {source}")]
-    Io { path: PathBuf, source: io::Error },
+    /// The cause is a plain field written into the message (as a `source` it would be printed
+    /// twice by `Error: {:#}`).
+    #[error("{path}: {error}")]
+    Io { path: PathBuf, error: io::Error },
 }
 
 pub(crate) fn io_at(path: &Path) -> impl FnOnce(io::Error) -> OutputError + '_ {
-    move |source| OutputError::Io { path: path.to_path_buf(), source }
+    move |error| OutputError::Io { path: path.to_path_buf(), error }
 }
 
 /// What stands at the path a results folder is to be written to.
@@ -50,7 +52,7 @@ pub fn inspect(target: &Path) -> Result<Existing, OutputError> {
     let meta = match fs::symlink_metadata(target) {
         Ok(m) => m,
         Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(Existing::Nothing),
-        Err(e) => return Err(OutputError::Io { path: target.to_path_buf(), source: e }),
+        Err(e) => return Err(OutputError::Io { path: target.to_path_buf(), error: e }),
     };
     if meta.file_type().is_symlink() {
         // Renaming the link would replace the link, not what it points to; a results folder

@@ -121,7 +121,7 @@ pub fn skill_list(ctx: &mut Ctx, f: &Field<'_>, skills: &[Skill], non_empty: boo
                 Some(id) => out.push(id),
                 None => {
                     let hint = did_you_mean(name, skills.iter().map(|s| s.name.as_str()));
-                    ctx.error(&span, &path, format!("unknown skill `{name}`{hint}"));
+                    ctx.error(&span, &path, format!("unknown skill `{}`{hint}", super::walk::cut(name)));
                 }
             },
             None => {
@@ -195,7 +195,7 @@ pub fn read_behaviour(
                     Some(i) => by_channel[i] = read_layer(ctx, sub, &[], skills),
                     None => {
                         let hint = did_you_mean(name, names_c.iter().copied());
-                        ctx.error(key_span, path, format!("unknown channel `{name}`{hint}"));
+                        ctx.error(key_span, path, format!("unknown channel `{}`{hint}", super::walk::cut(name)));
                     }
                 }
             });
@@ -204,24 +204,44 @@ pub fn read_behaviour(
                     Some(i) => by_skill[i] = read_layer(ctx, sub, &[], skills),
                     None => {
                         let hint = did_you_mean(name, names_s.iter().copied());
-                        ctx.error(key_span, path, format!("unknown skill `{name}`{hint}"));
+                        ctx.error(key_span, path, format!("unknown skill `{}`{hint}", super::walk::cut(name)));
                     }
                 }
             });
             for_each_sub(ctx, &tbl, "cells", |ctx, name, sub, key_span, path| {
                 let Some((c, s)) = name.split_once('/') else {
-                    ctx.error(key_span, path, format!("a cell is named \"<channel>/<skill>\", got {name:?}"));
+                    ctx.error(
+                        key_span,
+                        path,
+                        format!("a cell is named \"<channel>/<skill>\", got {}", super::walk::quote_short(name)),
+                    );
                     return;
                 };
                 let ci = names_c.iter().position(|x| *x == c);
                 let si = names_s.iter().position(|x| *x == s);
                 if ci.is_none() {
                     let hint = did_you_mean(c, names_c.iter().copied());
-                    ctx.error(key_span, path, format!("unknown channel `{c}` in cell {name:?}{hint}"));
+                    ctx.error(
+                        key_span,
+                        path,
+                        format!(
+                            "unknown channel `{}` in cell {}{hint}",
+                            super::walk::cut(c),
+                            super::walk::quote_short(name)
+                        ),
+                    );
                 }
                 if si.is_none() {
                     let hint = did_you_mean(s, names_s.iter().copied());
-                    ctx.error(key_span, path, format!("unknown skill `{s}` in cell {name:?}{hint}"));
+                    ctx.error(
+                        key_span,
+                        path,
+                        format!(
+                            "unknown skill `{}` in cell {}{hint}",
+                            super::walk::cut(s),
+                            super::walk::quote_short(name)
+                        ),
+                    );
                 }
                 let layer = read_layer(ctx, sub, &[], skills);
                 if let (Some(ci), Some(si)) = (ci, si) {

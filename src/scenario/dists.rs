@@ -3,7 +3,7 @@
 //!
 //! Owns the syntax only; `model::dist::Dist`'s constructors check the parameters.
 
-use super::walk::{describe, one_of, Ctx, Field, Tbl};
+use super::walk::{describe, one_of, show_number, Ctx, Field, Tbl};
 use crate::model::dist::{Dist, DistError};
 use crate::time::{SimDuration, MS_PER_DAY, MS_PER_HOUR, MS_PER_MIN, MS_PER_S};
 use toml_edit::{Item, Value};
@@ -33,9 +33,42 @@ const KINDS: [&str; 10] = [
 
 const UNITS: [(&str, u64); 5] = [("ms", 1), ("s", MS_PER_S), ("m", MS_PER_MIN), ("h", MS_PER_HOUR), ("d", MS_PER_DAY)];
 
+/// The largest typical value (constant, mean, median, scale, maximum, sample) of a count
+/// distribution: exchanges per conversation. The engine also caps every draw at it, so a long
+/// tail cannot run a conversation for millions of exchanges at one instant.
+pub const MAX_COUNT: f64 = 1_000.0;
+/// Most components of one mixture.
+pub const MAX_COMPONENTS: usize = 100;
+
 /// Reads a distribution; reports every problem and returns `None` when there was one.
 pub fn read_dist(ctx: &mut Ctx, f: &Field<'_>, q: Quantity) -> Option<Dist> {
-    read(ctx, f, q, false).map(|(d, _)| d)
+    let d = read(ctx, f, q, false).map(|(d, _)| d)?;
+    if q == Quantity::Count {
+        if let Some(x) = count_scale(&d).filter(|x| x.is_nan() || *x > MAX_COUNT) {
+            let msg = format!(
+                "a count's value (constant, mean, median, scale, max or sample) must be at most {MAX_COUNT}, got {}",
+                show_number(x)
+            );
+            ctx.error(&f.span, &f.path, msg);
+            return None;
+        }
+    }
+    Some(d)
+}
+
+/// The largest typical value of a distribution, for the count bound; `None` for `Never`.
+fn count_scale(d: &Dist) -> Option<f64> {
+    match d {
+        Dist::Never => None,
+        Dist::Constant(v) => Some(*v),
+        Dist::Exponential { mean } => Some(*mean),
+        Dist::LogNormal { mu, .. } => Some(mu.exp()),
+        Dist::Gamma { shape, scale, .. } => Some(shape * scale),
+        Dist::Weibull { scale, .. } => Some(*scale),
+        Dist::Uniform { max, .. } => Some(*max),
+        Dist::Empirical { samples } => samples.iter().copied().reduce(f64::max),
+        Dist::Mixture { components, .. } => components.iter().filter_map(count_scale).reduce(f64::max),
+    }
 }
 
 /// Reads a distribution, or a mixture component (with `weight`) when `component`.
@@ -86,7 +119,7 @@ fn read(ctx: &mut Ctx, f: &Field<'_>, q: Quantity, component: bool) -> Option<(D
     let tbl = Tbl { t, path: &f.path, span: &f.span };
     let weight = if component {
         match tbl.require(ctx, "weight") {
-            Some(w) => ctx.number_where(&w, "weight must be a number >= 0", |x| x >= 0.0),
+            Some(w) => ctx.number_where(&w, "weight must be a number from 0 to 1000000", |x| (0.0..=1e6).contains(&x)),
             None => None,
         }
     } else {
@@ -223,13 +256,20 @@ fn unreachable_kind(ctx: &mut Ctx, f: &Field<'_>, kind: &str) -> Option<Dist> {
 
 /// Maps a constructor's refusal to a diagnostic at the distribution.
 fn build(ctx: &mut Ctx, f: &Field<'_>, r: Result<Dist, DistError>) -> Option<Dist> {
-    match r {
-        Ok(d) => Some(d),
-        Err(e) => {
-            ctx.error(&f.span, &f.path, e.to_string());
-            None
+    let n = show_number;
+    let msg = match r {
+        Ok(d) => return Some(d),
+        // The constructors' messages with numbers cut to a readable length.
+        Err(DistError::NotPositive(name, v)) => format!("{name} must be a finite number greater than 0, got {}", n(v)),
+        Err(DistError::Negative(name, v)) => format!("{name} must be a finite number at least 0, got {}", n(v)),
+        Err(DistError::P90NotAboveMedian { median, p90 }) => {
+            format!("p90 ({}) must be greater than the median ({})", n(p90), n(median))
         }
-    }
+        Err(DistError::EmptyRange { min, max }) => format!("max ({}) must not be less than min ({})", n(max), n(min)),
+        Err(e) => e.to_string(),
+    };
+    ctx.error(&f.span, &f.path, msg);
+    None
 }
 
 /// A parameter in the distribution's quantity: a duration string (as ms) or a number.
@@ -281,6 +321,10 @@ fn components(ctx: &mut Ctx, f: &Field<'_>, q: Quantity) -> Option<Vec<(f64, Dis
     }
     if items.is_empty() {
         ctx.error(&f.span, &f.path, "a mixture needs at least one component");
+        return None;
+    }
+    if items.len() > MAX_COMPONENTS {
+        ctx.error(&f.span, &f.path, format!("a mixture has at most {MAX_COMPONENTS} components, got {}", items.len()));
         return None;
     }
     let mut parts = Vec::with_capacity(items.len());
@@ -342,7 +386,13 @@ fn empirical(ctx: &mut Ctx, tbl: &Tbl<'_>) -> Option<Vec<f64>> {
         match cell.parse::<f64>() {
             Ok(x) if x.is_finite() && x >= 0.0 => samples.push(x),
             _ => {
-                ctx.error_in(&label, line, idx + 1, column, format!("expected a number >= 0, got {cell:?}"));
+                ctx.error_in(
+                    &label,
+                    line,
+                    idx + 1,
+                    column,
+                    format!("expected a number >= 0, got {}", super::walk::quote_short(cell)),
+                );
                 good = false;
             }
         }

@@ -18,6 +18,8 @@ const LAYER_KEYS: [&str; 6] =
     ["clock", "pending_consumer_only", "exempt_manual_response_time", "reader_resets_clock", "scheduler", "action"];
 const STATE_NAMES: [&str; 4] = ["open", "active", "waiting", "wrap_up"];
 const ACTIVE: usize = 1;
+/// Most schedulers of one policy (each sweep runs on its own timer).
+pub const MAX_SCHEDULERS: usize = 100;
 
 /// Where a value was set, to report a final-value rule there.
 #[derive(Debug, Clone)]
@@ -266,7 +268,7 @@ fn read_scheduler(
         }
     }
     if let Some(f) = tbl.get("closures_per_second") {
-        match ctx.number_where(&f, "must be a rate > 0", |x| x > 0.0) {
+        match ctx.number_where(&f, "must be a rate > 0 and at most 1000000 per second", |x| x > 0.0 && x <= 1e6) {
             Some(x) => spec.closures_per_second = Some(x),
             None => good = false,
         }
@@ -339,7 +341,13 @@ pub fn read_policy(ctx: &mut Ctx, f: Option<Field<'_>>, channels: &[Channel], sk
     let mut sched_span = tbl.span.clone();
     if let Some(sf) = tbl.get("schedulers") {
         sched_span = sf.span.clone();
-        if let Some(sh) = ctx.table(&sf) {
+        if let Some(sh) = ctx.table(&sf).filter(|sh| {
+            let n = sh.tbl().entries().len();
+            if n > MAX_SCHEDULERS {
+                ctx.error(&sf.span, &sf.path, format!("at most {MAX_SCHEDULERS} schedulers, got {n}"));
+            }
+            n <= MAX_SCHEDULERS
+        }) {
             for (name, nf) in sh.tbl().entries() {
                 if !ctx.check_name(&name, &nf.key_span, &nf.path) {
                     continue;
@@ -373,7 +381,7 @@ pub fn read_policy(ctx: &mut Ctx, f: Option<Field<'_>>, channels: &[Channel], sk
         for (name, nf) in gh.tbl().entries() {
             let Some(i) = names.iter().position(|n| *n == name) else {
                 let hint = did_you_mean(&name, names.iter().copied());
-                ctx.error(&nf.key_span, &nf.path, format!("unknown {what} `{name}`{hint}"));
+                ctx.error(&nf.key_span, &nf.path, format!("unknown {what} `{}`{hint}", super::walk::cut(&name)));
                 continue;
             };
             if let Some(nh) = ctx.table(&nf) {

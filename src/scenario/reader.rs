@@ -8,12 +8,12 @@ use super::behaviour::{read_behaviour, skill_list};
 use super::diag::{did_you_mean, Diagnostic, Diagnostics};
 use super::overrides::{apply, Override};
 use super::policy_reader::read_policy;
-use super::walk::{describe, Ctx, Field, OverrideSpan, Span, Tbl};
+use super::walk::{describe, show_number, Ctx, Field, OverrideSpan, Span, Tbl};
 use super::{AgentGroup, ArrivalStream, Channel, ChannelKind, Scenario, Skill, Staffing, WrapUpBlock};
 use crate::time::SimDuration;
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use std::path::Path;
-use toml_edit::{DocumentMut, ImDocument, Item, Value};
+use toml_edit::{DocumentMut, ImDocument, Item, TableLike, Value};
 
 /// `msdyn_channel` option values (seed 004).
 pub const MSDYN_CHANNELS: [(u32, &str); 14] = [
@@ -47,20 +47,50 @@ pub(crate) const SCENARIO_KEYS: [&str; 9] = [
     "service_level_target",
 ];
 const WEEKDAYS: [&str; 7] = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
-const MAX_AGENTS: i64 = 100_000;
+/// Most agents in one group (on shift at any hour).
+pub const MAX_AGENTS: i64 = 100_000;
+/// Most concurrent capacity units of one agent, and units one conversation of a skill takes.
+pub const MAX_AGENT_CAPACITY: i64 = 1_000;
+pub const MAX_SKILL_UNITS: i64 = 100;
+/// Most replications of one run.
+pub const MAX_REPLICATIONS: i64 = 10_000;
+/// Most channels, skills, agent groups and arrival streams one scenario declares. Behaviour
+/// and rules are resolved per (channel, skill): the product stays in the hundreds of thousands.
+pub const MAX_CHANNELS: usize = 100;
+pub const MAX_SKILLS: usize = 1_000;
+pub const MAX_GROUPS: usize = 1_000;
+pub const MAX_ARRIVALS: usize = 10_000;
+/// Most arrivals per hour of one stream at its busiest hour (rate x largest intraday
+/// multiplier x largest weekly multiplier), and of all streams together at their busiest.
+pub const MAX_RATE_PER_HOUR: f64 = 1e6;
+/// Earliest and latest start dates: the timestamps of a run (start date + horizon) must stay
+/// within years 1900 to 9999, which every calendar tool reads.
+pub const MIN_START_YEAR: i32 = 1900;
+pub const MAX_START_YEAR: i32 = 9999;
 
 /// Reads and checks a scenario file, with overrides applied.
 pub fn load_file(path: &Path, overrides: &[Override]) -> Result<Scenario, Diagnostics> {
     let label = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|e| {
-        Diagnostics(vec![Diagnostic {
-            file: label.clone(),
-            line: 0,
-            column: 0,
-            field: String::new(),
-            message: format!("cannot read the scenario file: {e}"),
-        }])
-    })?;
+    let whole = |line, column, message| {
+        Diagnostics(vec![Diagnostic { file: label.clone(), line, column, field: String::new(), message }])
+    };
+    let bytes = std::fs::read(path).map_err(|e| whole(0, 0, format!("cannot read the scenario file: {e}")))?;
+    let text = match String::from_utf8(bytes) {
+        Ok(t) => t,
+        Err(e) => {
+            // Positioned at the first byte that is not UTF-8, like any other problem.
+            let good = e.utf8_error().valid_up_to();
+            let bytes = e.as_bytes();
+            let prefix = std::str::from_utf8(&bytes[..good]).expect("the bytes before valid_up_to should be UTF-8");
+            let line = prefix.matches('\n').count() + 1;
+            let column = prefix.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+            return Err(whole(
+                line,
+                column,
+                format!("the file is not UTF-8 text: byte 0x{:02x} cannot start a character here", bytes[good]),
+            ));
+        }
+    };
     let base_dir = path.parent().unwrap_or_else(|| Path::new("."));
     parse_str(&label, &text, base_dir, overrides)
 }
@@ -75,7 +105,7 @@ pub fn parse_str(
 ) -> Result<Scenario, Diagnostics> {
     let syntax = |ctx: &mut Ctx, e: &toml_edit::TomlError| {
         let span = e.span().unwrap_or(0..0);
-        ctx.error(&span, "", format!("invalid TOML: {}", e.message().trim()));
+        ctx.error(&span, "", format!("invalid TOML: {}", one_line(e.message())));
     };
     let (source_text, mut ctx, im) = if overrides.is_empty() {
         let mut ctx = Ctx::new(file_label, base_dir, text);
@@ -117,7 +147,7 @@ pub fn parse_str(
         let im = match ImDocument::parse(source_text.clone()) {
             Ok(im) => im,
             Err(e) => {
-                ctx.error(&(0..0), "", format!("the overrides produced invalid TOML: {}", e.message().trim()));
+                ctx.error(&(0..0), "", format!("the overrides produced invalid TOML: {}", one_line(e.message())));
                 return Err(Diagnostics::new(ctx.diags));
             }
         };
@@ -126,13 +156,28 @@ pub fn parse_str(
             .filter_map(|(ov, created)| {
                 let full = ov.segments();
                 let span = find_span(im.as_item(), created).or_else(|| find_span(im.as_item(), &full))?;
+                // The key belongs to the override too: an unknown key it adds is its problem.
+                let span = match key_span_at(im.as_item(), created) {
+                    Some(k) => k.start.min(span.start)..k.end.max(span.end),
+                    None => span,
+                };
                 Some(OverrideSpan { span, label: ov.label(), key: ov.key.clone() })
             })
             .collect();
         ctx.set_original(text, spans);
         (source_text, ctx, im)
     };
-    let scenario = read(&mut ctx, im.as_item(), file_label, &source_text);
+    let mut scenario = read(&mut ctx, im.as_item(), file_label, &source_text);
+    if !overrides.is_empty() && ctx.diags.iter().any(is_unknown_override_key) {
+        // The same closest-key list `sweep --vary` gives, over the keys of the file as written.
+        let original: DocumentMut = text.parse().expect("the text parsed above and should parse again");
+        let keys = crate::grid::keys::valid_keys(&original);
+        for d in ctx.diags.iter_mut().filter(|d| is_unknown_override_key(d)) {
+            let close = crate::grid::keys::closest_keys(&d.field, &keys, 5);
+            d.message.push_str(&format!("; the closest valid keys are: {}", close.join(", ")));
+        }
+        scenario = None;
+    }
     match scenario {
         Some(s) if !ctx.has_errors() => Ok(s),
         _ => {
@@ -142,6 +187,38 @@ pub fn parse_str(
             Err(Diagnostics::new(ctx.diags))
         }
     }
+}
+
+/// A parser message on one line (`invalid table header; expected `.`, `]``), so that every
+/// problem is one `file:line:col: message` line.
+fn one_line(message: &str) -> String {
+    message.lines().map(str::trim).filter(|l| !l.is_empty()).collect::<Vec<_>>().join("; ")
+}
+
+fn is_unknown_override_key(d: &Diagnostic) -> bool {
+    d.file == "--set" && d.message.starts_with("unknown key")
+}
+
+/// The span of the last key of a dotted path in its table, when it has one (not inside an
+/// inline array).
+fn key_span_at<S: AsRef<str>>(root: &Item, segs: &[S]) -> Option<Span> {
+    let (last, parent) = segs.split_last()?;
+    let mut t: &dyn TableLike = root.as_table_like()?;
+    let mut i = 0;
+    while i < parent.len() {
+        match t.get(parent[i].as_ref())? {
+            Item::ArrayOfTables(a) => {
+                t = a.get(parent.get(i + 1)?.as_ref().parse::<usize>().ok()?)?;
+                i += 2;
+            }
+            other => {
+                t = other.as_table_like()?;
+                i += 1;
+            }
+        }
+    }
+    let (k, _) = t.get_key_value(last.as_ref())?;
+    k.span()
 }
 
 /// The text an item covers, at a dotted path (integer segments index arrays). An implicit
@@ -187,9 +264,11 @@ fn read(ctx: &mut Ctx, root: &Item, file_label: &str, source_text: &str) -> Opti
     // Every declared channel, skill and group is kept, with defaults standing in for values
     // that had errors, so that later references to it are still checked; the scenario is
     // refused at the end if anything was reported.
-    let channels = read_named(ctx, &doc, "channels", "channel", read_channel);
-    let skills = read_named(ctx, &doc, "skills", "skill", read_skill);
-    let groups = read_named(ctx, &doc, "agents", "agent group", |ctx, name, tbl| read_group(ctx, name, tbl, &skills));
+    let channels = read_named(ctx, &doc, "channels", "channel", MAX_CHANNELS, read_channel);
+    let skills = read_named(ctx, &doc, "skills", "skill", MAX_SKILLS, read_skill);
+    let groups = read_named(ctx, &doc, "agents", "agent group", MAX_GROUPS, |ctx, name, tbl| {
+        read_group(ctx, name, tbl, &skills)
+    });
     let arrivals = read_arrivals(ctx, &doc, &channels, &skills, &groups);
     if channels.is_empty() || skills.is_empty() {
         // Behaviour and policy name channels and skills: without any, every name would look
@@ -257,6 +336,21 @@ fn read_scenario_table(ctx: &mut Ctx, doc: &Tbl<'_>) -> Option<Head> {
     let horizon = t
         .require(ctx, "horizon")
         .and_then(|hf| ctx.duration_in(&hf, SimDuration::from_hours(1), SimDuration::from_days(400)));
+    if let (Some(d), Some(hz), Some(df)) = (start_date, horizon, t.get("start_date")) {
+        let last = NaiveDate::from_ymd_opt(MAX_START_YEAR, 12, 31).expect("9999-12-31 should be a valid date");
+        let days = i64::try_from(hz.ms().div_ceil(crate::time::MS_PER_DAY)).unwrap_or(i64::MAX);
+        let end = chrono::TimeDelta::try_days(days).and_then(|span| d.checked_add_signed(span));
+        if end.is_none_or(|e| e > last) {
+            ctx.error(
+                &df.span,
+                &df.path,
+                format!(
+                    "start_date + horizon ({hz}) must end by {last}: start by {}",
+                    last - chrono::TimeDelta::days(days)
+                ),
+            );
+        }
+    }
     let warmup = match t.get("warmup") {
         Some(wf) => ctx.duration(&wf).and_then(|w| match horizon {
             Some(hz) if w >= hz => {
@@ -272,7 +366,7 @@ fn read_scenario_table(ctx: &mut Ctx, doc: &Tbl<'_>) -> Option<Head> {
         None => Some(1),
     };
     let replications = match t.get("replications") {
-        Some(rf) => ctx.int_in(&rf, 1, 10_000).and_then(|r| u32::try_from(r).ok()),
+        Some(rf) => ctx.int_in(&rf, 1, MAX_REPLICATIONS).and_then(|r| u32::try_from(r).ok()),
         None => Some(5),
     };
     let bucket = match t.get("bucket") {
@@ -331,16 +425,31 @@ fn read_date(ctx: &mut Ctx, f: &Field<'_>) -> Option<NaiveDate> {
         }
     };
     match NaiveDate::parse_from_str(&text, "%Y-%m-%d") {
-        Ok(d) => Some(d),
+        Ok(d) if (MIN_START_YEAR..=MAX_START_YEAR).contains(&d.year()) => Some(d),
+        Ok(_) => {
+            ctx.error(
+                &f.span,
+                &f.path,
+                format!(
+                    "must be a date from {MIN_START_YEAR}-01-01 to {MAX_START_YEAR}-12-31, got {}",
+                    super::walk::quote_short(&text)
+                ),
+            );
+            None
+        }
         Err(_) => {
-            ctx.error(&f.span, &f.path, format!("expected a date YYYY-MM-DD such as \"2026-01-05\", got {text:?}"));
+            ctx.error(
+                &f.span,
+                &f.path,
+                format!("expected a date YYYY-MM-DD such as \"2026-01-05\", got {}", super::walk::quote_short(&text)),
+            );
             None
         }
     }
 }
 
 /// Reads `[<key>.<name>]` tables in file order (empty when missing, which is reported).
-fn read_named<T, F>(ctx: &mut Ctx, doc: &Tbl<'_>, key: &str, what: &str, mut each: F) -> Vec<T>
+fn read_named<T, F>(ctx: &mut Ctx, doc: &Tbl<'_>, key: &str, what: &str, max: usize, mut each: F) -> Vec<T>
 where
     F: FnMut(&mut Ctx, &str, &Tbl<'_>) -> T,
 {
@@ -349,6 +458,10 @@ where
     let entries = h.tbl().entries();
     if entries.is_empty() {
         ctx.error(&f.span, &f.path, format!("declare at least one {what}: [{key}.<name>]"));
+    }
+    if entries.len() > max {
+        ctx.error(&f.span, &f.path, format!("at most {max} of them (each {what}), got {}", entries.len()));
+        return Vec::new();
     }
     let mut out = Vec::with_capacity(entries.len());
     for (name, nf) in entries {
@@ -392,7 +505,7 @@ fn read_channel(ctx: &mut Ctx, name: &str, t: &Tbl<'_>) -> Channel {
 fn read_skill(ctx: &mut Ctx, name: &str, t: &Tbl<'_>) -> Skill {
     t.check_keys(ctx, &["capacity_units", "wrap_up"]);
     let units = match t.get("capacity_units") {
-        Some(f) => ctx.int_in(&f, 1, 100).and_then(|u| u32::try_from(u).ok()),
+        Some(f) => ctx.int_in(&f, 1, MAX_SKILL_UNITS).and_then(|u| u32::try_from(u).ok()),
         None => Some(1),
     };
     let wrap_up = match t.get("wrap_up") {
@@ -442,7 +555,7 @@ fn read_group(ctx: &mut Ctx, name: &str, t: &Tbl<'_>, skills: &[Skill]) -> Agent
         .and_then(|f| (!skills.is_empty()).then(|| skill_list(ctx, &f, skills, true).map(|s| (s, f))).flatten());
     let capacity_f = t.get("capacity");
     let capacity = match &capacity_f {
-        Some(f) => ctx.int_in(f, 1, 1_000).and_then(|c| u32::try_from(c).ok()),
+        Some(f) => ctx.int_in(f, 1, MAX_AGENT_CAPACITY).and_then(|c| u32::try_from(c).ok()),
         None => Some(1),
     };
     if let (Some((ids, sf)), Some(cap)) = (&served, capacity) {
@@ -534,15 +647,56 @@ fn read_arrivals(
     if tables.is_empty() {
         ctx.error(&f.span, &f.path, "declare at least one [[arrivals]] stream");
     }
+    if tables.len() > MAX_ARRIVALS {
+        ctx.error(&f.span, &f.path, format!("at most {MAX_ARRIVALS} [[arrivals]] streams, got {}", tables.len()));
+        return Vec::new();
+    }
     let mut out = Vec::with_capacity(tables.len());
+    let mut total_peak = 0.0;
     for (item, path) in &tables {
         let span = item.span().unwrap_or_else(|| f.span.clone());
-        let af = Field { item, path: path.clone(), span: span.clone(), key_span: span };
+        let af = Field { item, path: path.clone(), span: span.clone(), key_span: span.clone() };
         if let Some(a) = read_arrival(ctx, &af, channels, skills, groups) {
+            let peak = peak_rate_per_hour(&a);
+            if peak > MAX_RATE_PER_HOUR {
+                ctx.error(
+                    &span,
+                    path,
+                    format!(
+                        "rate_per_hour x largest intraday x largest weekly multiplier must be at most 1000000 per hour, got {} x {} x {} = {peak}",
+                        show_number(a.rate_per_hour),
+                        show_number(max_of(&a.intraday)),
+                        show_number(max_of(&a.weekly)),
+                        peak = show_number(peak)
+                    ),
+                );
+            } else if total_peak <= MAX_RATE_PER_HOUR {
+                // Said once, at the stream that crosses the bound.
+                total_peak += peak;
+                if total_peak > MAX_RATE_PER_HOUR {
+                    ctx.error(
+                        &span,
+                        path,
+                        format!(
+                            "the streams' busiest rates (rate_per_hour x largest intraday x largest weekly multiplier) add up to more than 1000000 per hour here: {}",
+                            show_number(total_peak)
+                        ),
+                    );
+                }
+            }
             out.push(a);
         }
     }
     out
+}
+
+fn max_of(xs: &[f64]) -> f64 {
+    xs.iter().copied().fold(0.0, f64::max)
+}
+
+/// Arrivals per hour of a stream at its busiest hour of its busiest weekday (an upper bound).
+fn peak_rate_per_hour(a: &ArrivalStream) -> f64 {
+    a.rate_per_hour * max_of(&a.intraday) * max_of(&a.weekly)
 }
 
 fn read_arrival(
@@ -565,7 +719,7 @@ fn read_arrival(
         let found = names.iter().position(|n| *n == name);
         if found.is_none() {
             let hint = did_you_mean(name, names.iter().copied());
-            ctx.error(&rf.span, &rf.path, format!("unknown {what} `{name}`{hint}"));
+            ctx.error(&rf.span, &rf.path, format!("unknown {what} `{}`{hint}", super::walk::cut(name)));
         }
         found
     };

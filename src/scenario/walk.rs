@@ -60,6 +60,8 @@ impl Ctx {
             self.diags.push(Diagnostic { file: "--set".into(), line: 0, column: 0, field, message });
             return;
         }
+        // A path made of a huge pasted key stays readable.
+        let field = &*shorten_path(field);
         let (mut line, column) = self.lines.span_start(span);
         if let Some(map) = &self.line_map {
             // A line an override inserted is reported at the nearest file line before it.
@@ -192,7 +194,7 @@ impl<'a> Tbl<'a> {
         for (k, f) in self.entries() {
             if !allowed.contains(&k.as_str()) {
                 let hint = did_you_mean(&k, allowed.iter().copied());
-                ctx.error(&f.key_span, &f.path, format!("unknown key `{k}`{context}{hint}"));
+                ctx.error(&f.key_span, &f.path, format!("unknown key `{}`{context}{hint}", cut(&k)));
             }
         }
     }
@@ -228,9 +230,9 @@ fn article(type_name: &str) -> String {
 /// What a field holds, for messages: `a string "5m"`, `an integer 3`, `a table`.
 pub fn describe(item: &Item) -> String {
     match item {
-        Item::Value(Value::String(s)) => format!("a string {:?}", s.value()),
+        Item::Value(Value::String(s)) => format!("a string {}", quote_short(s.value())),
         Item::Value(Value::Integer(i)) => format!("an integer {}", i.value()),
-        Item::Value(Value::Float(x)) => format!("a float {}", x.value()),
+        Item::Value(Value::Float(x)) => format!("a float {}", show_number(*x.value())),
         Item::Value(Value::Boolean(b)) => format!("a boolean {}", b.value()),
         other => article(other.type_name()),
     }
@@ -293,7 +295,7 @@ impl Ctx {
         match v {
             Some(x) if x.is_finite() => Some(x),
             Some(x) => {
-                self.error(&f.span, &f.path, format!("must be a finite number, got {x}"));
+                self.error(&f.span, &f.path, format!("must be a finite number, got {}", show_number(x)));
                 None
             }
             None => {
@@ -309,7 +311,7 @@ impl Ctx {
         if ok(x) {
             Some(x)
         } else {
-            self.error(&f.span, &f.path, format!("{rule}, got {x}"));
+            self.error(&f.span, &f.path, format!("{rule}, got {}", show_number(x)));
             None
         }
     }
@@ -361,7 +363,7 @@ impl Ctx {
                 self.error(
                     &f.span,
                     &f.path,
-                    format!("expected a duration such as 90s, 25m, 2h or 1d, or \"none\", got {s:?}"),
+                    format!("expected a duration such as 90s, 25m, 2h or 1d, or \"none\", got {}", quote_short(s)),
                 );
                 return None;
             }
@@ -377,17 +379,24 @@ impl Ctx {
         }
         let list = one_of(choices);
         let hint = did_you_mean(s, choices.iter().copied());
-        self.error(&f.span, &f.path, format!("must be {list}, got {s:?}{hint}"));
+        self.error(&f.span, &f.path, format!("must be {list}, got {}{hint}", quote_short(s)));
         None
     }
 
-    /// Checks a name (channel, skill, group, scheduler) against `[a-z0-9_-]+`.
+    /// Checks a name (scenario, channel, skill, group, scheduler) against `[a-z0-9_-]{1,100}`:
+    /// names become parts of file and folder names (`results/<scenario name>`), so they must
+    /// be safe in a file name on every system and short enough for one.
     pub fn check_name(&mut self, name: &str, span: &Span, field: &str) -> bool {
-        if is_name(name) {
-            return true;
+        if !is_name(name) {
+            self.error(span, field, format!("names may use only a-z, 0-9, _ and -, got {}", quote_short(name)));
+            return false;
         }
-        self.error(span, field, format!("names may use only a-z, 0-9, _ and -, got {name:?}"));
-        false
+        let n = name.chars().count();
+        if n > MAX_NAME_CHARS {
+            self.error(span, field, format!("a name is at most {MAX_NAME_CHARS} characters, got {n}"));
+            return false;
+        }
+        true
     }
 
     /// An array of exactly `n` numbers accepted by `ok`.
@@ -420,7 +429,7 @@ impl Ctx {
             match x {
                 Some(x) if x.is_finite() && ok(x) => out.push(x),
                 Some(x) => {
-                    self.error(&span, &path, format!("{rule}, got {x}"));
+                    self.error(&span, &path, format!("{rule}, got {}", show_number(x)));
                     good = false;
                 }
                 None => {
@@ -433,12 +442,52 @@ impl Ctx {
     }
 }
 
+/// A dotted path cut to 100 characters with `...`.
+fn shorten_path(path: &str) -> std::borrow::Cow<'_, str> {
+    if path.chars().count() <= 100 {
+        path.into()
+    } else {
+        (path.chars().take(100).collect::<String>() + "...").into()
+    }
+}
+
 /// `a, b or c`, for "must be ..." messages.
 pub fn one_of(choices: &[&str]) -> String {
     match choices {
         [] => String::new(),
         [one] => one.to_string(),
         [init @ .., last] => format!("{} or {last}", init.join(", ")),
+    }
+}
+
+/// The longest name of a scenario, channel, skill, agent group or scheduler.
+pub const MAX_NAME_CHARS: usize = 100;
+
+/// Values echoed in messages are cut to this many characters.
+pub const MAX_ECHO_CHARS: usize = 40;
+
+/// `text` quoted as Rust debug, cut to `MAX_ECHO_CHARS` characters with `...` (a huge value
+/// pasted by mistake stays readable in the message).
+pub fn quote_short(text: &str) -> String {
+    format!("{:?}", cut(text))
+}
+
+/// `text` cut to `MAX_ECHO_CHARS` characters with `...`, unquoted.
+pub fn cut(text: &str) -> String {
+    if text.chars().count() <= MAX_ECHO_CHARS {
+        return text.to_string();
+    }
+    text.chars().take(MAX_ECHO_CHARS).collect::<String>() + "..."
+}
+
+/// A number as messages echo it: plain when short, else in scientific form (`1e300`, not
+/// three hundred digits).
+pub fn show_number(x: f64) -> String {
+    let plain = x.to_string();
+    if plain.chars().count() <= 20 {
+        plain
+    } else {
+        format!("{x:e}")
     }
 }
 

@@ -122,7 +122,7 @@ pub fn check_file_path(scenario: &Path) -> PathBuf {
 /// Every validation scenario of `dir`: its `*.toml` files except the `*.check.toml` ones,
 /// sorted by name.
 pub fn discover(dir: &Path) -> Result<Vec<PathBuf>, CheckError> {
-    let io = |e: std::io::Error| CheckError::Discover { dir: dir.display().to_string(), source: e };
+    let io = |e: std::io::Error| CheckError::Discover { dir: dir.display().to_string(), error: e };
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(io)? {
         let path = entry.map_err(io)?.path();

@@ -26,8 +26,8 @@ pub const VALIDATION_DIR: &str = "scenarios/validation";
 /// Why a check could not be carried out (a failed comparison is not an error: see `Verdict`).
 #[derive(Debug, thiserror::Error)]
 pub enum CheckError {
-    #[error("cannot list the validation scenarios of {dir}: {source}")]
-    Discover { dir: String, source: std::io::Error },
+    #[error("cannot list the validation scenarios of {dir}: {error}")]
+    Discover { dir: String, error: std::io::Error },
     #[error("{dir} holds no validation scenario (*.toml besides *.check.toml)")]
     NoCases { dir: String },
     #[error("{scenario} has no check file: write {check_file} with e.g. `checks = [\"little\"]`, or pass --checks")]
