@@ -10,6 +10,9 @@
 //!   placeholder (an all-capitals word such as `SCENARIO`, `...` or `[`): a synopsis is not a
 //!   command.
 //!
+//! - in a bundled scenario's header comment, every line `#   autoclose ...` or
+//!   `#   cargo ...` (with `\` continuations on the following comment lines).
+//!
 //! Fenced blocks must say what they are: `sh` for commands, `text` for output and synopses,
 //! `toml`/`yaml` for files. An untagged block fails the test, so that a new command cannot
 //! hide in one.
@@ -35,6 +38,41 @@ const SKIPPED: &[(&str, &str)] = &[
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// The commands in a scenario file's comments: `#   autoclose ...`, continued by `\`.
+fn scenario_commands(text: &str) -> Vec<Shown> {
+    let mut out: Vec<Shown> = Vec::new();
+    let mut open = false;
+    for (i, raw) in text.lines().enumerate() {
+        let Some(body) = raw.strip_prefix('#') else {
+            open = false;
+            continue;
+        };
+        let body = body.trim();
+        let part = body.trim_end_matches('\\').trim();
+        if open {
+            let last = out.last_mut().expect("a command being continued");
+            last.text.push(' ');
+            last.text.push_str(part);
+        } else if body.starts_with("autoclose ") || body.starts_with("cargo ") {
+            out.push(Shown { line: i + 1, text: part.to_string() });
+        } else {
+            continue;
+        }
+        open = body.ends_with('\\');
+    }
+    out
+}
+
+fn scenario_files() -> Vec<PathBuf> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(repo().join("scenarios"))
+        .expect("scenarios/ should exist")
+        .map(|e| e.expect("a scenarios/ entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "toml"))
+        .collect();
+    files.sort();
+    files
 }
 
 fn documents() -> Vec<PathBuf> {
@@ -158,10 +196,11 @@ fn every_documented_command_runs() {
     // Read-only commands (`check`, `validate`, `--help`) give the same answer wherever they are
     // shown: each runs once (the full `check` takes a while).
     let mut seen_read_only = std::collections::HashSet::new();
-    for doc in documents() {
+    for doc in documents().into_iter().chain(scenario_files()) {
         let text = std::fs::read_to_string(&doc).expect("a readable document");
         let name = doc.strip_prefix(repo()).expect("a document of the repository").display().to_string();
-        let (commands, problems) = extract(&text);
+        let (commands, problems) =
+            if name.ends_with(".toml") { (scenario_commands(&text), Vec::new()) } else { extract(&text) };
         failures.extend(problems.into_iter().map(|p| format!("{name}:{p}")));
         let ws = workspace(&bin);
         let path = format!("{}:{}", ws.path().join(".bin").display(), std::env::var("PATH").unwrap_or_default());
@@ -206,6 +245,13 @@ fn every_documented_command_runs() {
     eprintln!("ran {ran} documented command(s); skipped:\n  {}", skips.join("\n  "));
     assert!(ran >= 10, "only {ran} documented commands found: is the extraction broken?");
     assert!(failures.is_empty(), "documented commands that fail:\n{}", failures.join("\n"));
+}
+
+#[test]
+fn scenario_headers_give_their_commands() {
+    let text = "# A study:\n#\n#   autoclose sweep s.toml \\\n#     --vary a=1,2\n#   autoclose run s.toml\n[scenario]\n";
+    let got: Vec<(usize, String)> = scenario_commands(text).into_iter().map(|c| (c.line, c.text)).collect();
+    assert_eq!(got, [(3, "autoclose sweep s.toml --vary a=1,2".to_string()), (5, "autoclose run s.toml".to_string())]);
 }
 
 #[test]
