@@ -33,6 +33,7 @@ const SKIPPED: &[(&str, &str)] = &[
     ("cargo install --path .", "installs into ~/.cargo/bin; the binary under test is the same build"),
     ("cargo bench", "the benchmark: minutes of measurement, not a check"),
     ("cargo fmt", "CI runs it"),
+    (".ci/run", "CI itself: fmt, clippy, this suite, then tests/slurm.sh"),
     ("cargo clippy", "CI runs it"),
 ];
 
@@ -249,7 +250,8 @@ fn every_documented_command_runs() {
 
 #[test]
 fn scenario_headers_give_their_commands() {
-    let text = "# A study:\n#\n#   autoclose sweep s.toml \\\n#     --vary a=1,2\n#   autoclose run s.toml\n[scenario]\n";
+    let text =
+        "# A study:\n#\n#   autoclose sweep s.toml \\\n#     --vary a=1,2\n#   autoclose run s.toml\n[scenario]\n";
     let got: Vec<(usize, String)> = scenario_commands(text).into_iter().map(|c| (c.line, c.text)).collect();
     assert_eq!(got, [(3, "autoclose sweep s.toml --vary a=1,2".to_string()), (5, "autoclose run s.toml".to_string())]);
 }
