@@ -99,3 +99,30 @@ fn an_unreachable_target_is_reported_not_looped_on() {
         other => panic!("expected unreachable, got {other:?}"),
     }
 }
+
+#[test]
+fn plan_output_does_not_depend_on_the_thread_count() {
+    let tmp = tempfile::tempdir().expect("a temporary folder");
+    let run = |threads: &str| {
+        let out = tmp.path().join(format!("t{threads}"));
+        let status = std::process::Command::new(env!("CARGO_BIN_EXE_autoclose"))
+            .args(["plan", "scenarios/study_capacity_plan.toml", "--target", "service_level(60s)[skill=billing]>=0.80"])
+            .args(["--target", "queue_wait_p90<=5m", "--vary", "policy.schedulers.job.interval=25m,2h"])
+            .args(["--set", "scenario.horizon=2d", "--replications", "4", "--quiet", "--threads", threads])
+            .arg("--out")
+            .arg(&out)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .status()
+            .expect("the binary runs");
+        assert!(status.success());
+        out
+    };
+    let (one, two) = (run("1"), run("2"));
+    for f in ["plan.csv", "plan_runs.csv", "grid.csv"] {
+        let a = std::fs::read(one.join(f)).expect("a file of the first plan");
+        let b = std::fs::read(two.join(f)).expect("a file of the second plan");
+        assert!(a == b, "{f} differs between 1 and 2 threads");
+    }
+    let plan = std::fs::read_to_string(one.join("plan.csv")).expect("plan.csv");
+    assert_eq!(plan.lines().count(), 5, "two configurations x two groups:\n{plan}");
+}
