@@ -89,7 +89,7 @@ fn os_errors_are_printed_once() {
     let o = autoclose(&["validate", "tests/fixtures/no_such_file.toml"]);
     assert_eq!(
         stderr(&o),
-        "tests/fixtures/no_such_file.toml:0:0: cannot read the scenario file: No such file or directory (os error 2)\n\
+        "tests/fixtures/no_such_file.toml: cannot read the scenario file: No such file or directory (os error 2)\n\
          tests/fixtures/no_such_file.toml: 1 problem(s)\n"
     );
     let tmp = tempfile::tempdir().expect("a temporary folder should be created");
@@ -122,7 +122,7 @@ fn an_unknown_key_from_set_is_reported_against_set() {
     let err = stderr(&o);
     assert!(
         err.starts_with(
-            "--set:0:0: agents.generalists.cont: unknown key `cont`; did you mean `count`? (from --set agents.generalists.cont=3); the closest valid keys are: agents.generalists.count,"
+            "--set: agents.generalists.cont: unknown key `cont`; did you mean `count`? (from --set agents.generalists.cont=3); the closest valid keys are: agents.generalists.count,"
         ),
         "{err}"
     );

@@ -186,7 +186,7 @@ fn a_bad_value_is_refused_before_any_run_and_creates_no_folder() {
     ]);
     assert!(err.contains("4 of 6 configuration(s) are not valid; nothing was run"), "{err}");
     assert!(
-        err.contains("--vary:0:0: policy.schedulers.main.interval: must be a duration from 1s to 30d, got 0s (from --vary policy.schedulers.main.interval=0s)"),
+        err.contains("--vary: policy.schedulers.main.interval: must be a duration from 1s to 30d, got 0s (from --vary policy.schedulers.main.interval=0s)"),
         "{err}"
     );
     assert!(err.contains("got \"abc\" (from --vary policy.schedulers.main.interval=abc)"), "{err}");

@@ -624,7 +624,7 @@ fn an_unknown_key_from_set_is_blamed_on_set_with_the_closest_keys() {
     assert_eq!(err.len(), 1, "{err:#?}");
     assert_eq!(
         err[0].to_string(),
-        "--set:0:0: agents.generalists.cont: unknown key `cont`; did you mean `count`? (from --set agents.generalists.cont=3); \
+        "--set: agents.generalists.cont: unknown key `cont`; did you mean `count`? (from --set agents.generalists.cont=3); \
          the closest valid keys are: agents.generalists.count, agents.generalists, agents.generalists.capacity, \
          agents.generalists.skills, agents.tech_team.count"
     );
@@ -633,6 +633,23 @@ fn an_unknown_key_from_set_is_blamed_on_set_with_the_closest_keys() {
     assert_eq!(err.len(), 1, "{err:#?}");
     assert_eq!((err[0].file.as_str(), err[0].line, err[0].column), ("--set", 0, 0));
     assert!(err[0].message.starts_with("unknown key `horizn`; did you mean `horizon`? (from --set scenario.horizn=2d); the closest valid keys are: scenario.horizon,"), "{}", err[0]);
+}
+
+#[test]
+fn a_set_under_a_table_the_scenario_lacks_is_an_unknown_key_not_a_missing_one() {
+    // `generalist` for `generalists`: the override would create a new group and the reader
+    // would ask for its skills.
+    let err = load_with("scenarios/quickstart.toml", &["agents.generalist.count=3"]).unwrap_err();
+    assert_eq!(err.len(), 1, "{err:#?}");
+    assert_eq!(
+        err[0].to_string(),
+        "--set: agents.generalist.count: unknown key: the scenario has no `agents.generalist` (from --set \
+         agents.generalist.count=3); the closest valid keys are: agents.generalists.count, agents.generalists, \
+         agents.generalists.capacity, agents.generalists.skills, agents.tech_team.count"
+    );
+    // A whole new table, and a documented key of a declared channel, are still allowed.
+    let ok = ["agents.extra={count=2, skills=[\"billing\"], capacity=2}", "policy.channels.webchat.timeouts.active=1h"];
+    assert!(load_with("scenarios/quickstart.toml", &ok).is_ok());
 }
 
 #[test]

@@ -22,11 +22,13 @@ pub struct Diagnostic {
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if self.field.is_empty() {
-            // Problems of the file as a whole (I/O, TOML syntax) have no field to name.
-            write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message)
-        } else {
-            write!(f, "{}:{}:{}: {}: {}", self.file, self.line, self.column, self.field, self.message)
+        // A problem without a position (an unreadable file, an override) names no line.
+        match (self.line, self.field.is_empty()) {
+            (0, true) => write!(f, "{}: {}", self.file, self.message),
+            (0, false) => write!(f, "{}: {}: {}", self.file, self.field, self.message),
+            // Problems of the file as a whole (TOML syntax) have no field to name.
+            (_, true) => write!(f, "{}:{}:{}: {}", self.file, self.line, self.column, self.message),
+            (_, false) => write!(f, "{}:{}:{}: {}: {}", self.file, self.line, self.column, self.field, self.message),
         }
     }
 }

@@ -107,6 +107,7 @@ pub fn parse_str(
         let span = e.span().unwrap_or(0..0);
         ctx.error(&span, "", format!("invalid TOML: {}", one_line(e.message())));
     };
+    let mut suspects: Vec<(String, Diagnostic)> = Vec::new();
     let (source_text, mut ctx, im) = if overrides.is_empty() {
         let mut ctx = Ctx::new(file_label, base_dir, text);
         match ImDocument::parse(text.to_string()) {
@@ -125,6 +126,7 @@ pub fn parse_str(
                 return Err(Diagnostics::new(ctx.diags));
             }
         };
+        suspects = unknown_parents(&doc, overrides);
         let mut bad = Vec::new();
         let mut applied = Vec::new();
         for ov in overrides {
@@ -178,6 +180,17 @@ pub fn parse_str(
         }
         scenario = None;
     }
+    // An override that made a table the file has no trace of, and whose table is then found
+    // wanting, is a mistyped key: say so instead of listing what the new table lacks.
+    for (parent, unknown) in suspects {
+        let under = format!("{parent}.");
+        let about = |d: &Diagnostic| d.field == parent || d.field.starts_with(&under);
+        if ctx.diags.iter().any(about) {
+            ctx.diags.retain(|d| !about(d));
+            ctx.diags.push(unknown);
+            scenario = None;
+        }
+    }
     match scenario {
         Some(s) if !ctx.has_errors() => Ok(s),
         _ => {
@@ -187,6 +200,42 @@ pub fn parse_str(
             Err(Diagnostics::new(ctx.diags))
         }
     }
+}
+
+/// Overrides under a table the scenario neither has nor documents (`agents.generalist.count`
+/// when the group is `generalists`), each with the unknown-key problem to report should the
+/// new table turn out incomplete (several overrides may also build a new table on purpose).
+fn unknown_parents(doc: &DocumentMut, overrides: &[Override]) -> Vec<(String, Diagnostic)> {
+    let keys = crate::grid::keys::valid_keys(doc);
+    let mut bad = Vec::new();
+    for ov in overrides {
+        let key = crate::grid::spec::canonical_key(&ov.key);
+        let segments = crate::grid::spec::key_segments(&key);
+        if segments.len() < 2 || keys.contains(&key) {
+            continue;
+        }
+        let parent = segments[..segments.len() - 1].join(".");
+        let under = format!("{parent}.");
+        if keys.iter().any(|k| k == &parent || k.starts_with(&under)) {
+            continue;
+        }
+        let close = crate::grid::keys::closest_keys(&key, &keys, 5);
+        bad.push((
+            parent.clone(),
+            Diagnostic {
+                file: "--set".into(),
+                line: 0,
+                column: 0,
+                field: key.clone(),
+                message: format!(
+                    "unknown key: the scenario has no `{parent}` (from --set {}); the closest valid keys are: {}",
+                    ov.label(),
+                    close.join(", ")
+                ),
+            },
+        ));
+    }
+    bad
 }
 
 /// A parser message on one line (`invalid table header; expected `.`, `]``), so that every
