@@ -3,6 +3,7 @@
 
 mod check;
 mod merge;
+mod plot;
 mod progress;
 mod run;
 mod sweep;
@@ -33,6 +34,8 @@ pub enum Command {
     Merge(merge::MergeArgs),
     /// Run the validation scenarios against queueing theory and print theory against simulation.
     Check(check::CheckArgs),
+    /// Redraw every chart (PNG and SVG) and report.html of a results folder from its CSVs.
+    Plot(plot::PlotArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -82,6 +85,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Sweep(a) => sweep::sweep(a),
         Command::Merge(a) => merge::merge(a),
         Command::Check(a) => check::check(a),
+        Command::Plot(a) => plot::plot(a),
     }
 }
 
