@@ -3,7 +3,7 @@
 //! for a grid of several configurations.
 
 use super::{build, colour, draw_legend, error_bar_v, frame, mesh, scenario_line, DrawResult, LegendEntry, Mark};
-use super::{Scale, TimeUnit, GREY};
+use super::{Scale, GREY};
 use crate::output::load::{Estimate, Grid, LoadedResults};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -112,12 +112,19 @@ fn panel<DB: DrawingBackend>(
     points: &[GridPoint],
     caption: &str,
     y_desc: &str,
-    divisor: f64,
+    duration: bool,
 ) -> DrawResult<DB> {
     let xs = Scale::categories(&d.categories);
-    let ys = Scale::auto(points.iter().flat_map(|p| [p.estimate.mean, p.estimate.ci95_high.unwrap_or(p.estimate.mean)]), divisor);
+    let values = points.iter().flat_map(|p| [p.estimate.mean, p.estimate.ci95_high.unwrap_or(p.estimate.mean)]);
+    let (ys, desc) = if duration {
+        let (s, unit) = Scale::auto_duration(values);
+        (s, format!("{y_desc} ({unit})"))
+    } else {
+        let s = Scale::auto(values, 1.0);
+        let desc = format!("{y_desc}{}", if s.log { " (log scale)" } else { "" });
+        (s, desc)
+    };
     let mut chart = build(area, caption, &xs, &ys)?;
-    let desc = format!("{y_desc}{}", if ys.log { " (log scale)" } else { "" });
     mesh(&mut chart, &xs, &ys, &d.x_desc, &desc)?;
     let floor = if ys.log { ys.lo } else { f64::NEG_INFINITY };
     let n = d.series.len().max(1) as f64;
@@ -144,10 +151,8 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &GridData) -> 
     let (plot, legend) = frame(root, &d.title, &d.subtitle)?;
     let (w, _) = plot.dim_in_pixel();
     let (left, right) = plot.split_horizontally(w / 2);
-    panel(&left, d, &d.zombie, "Zombie capacity (past eligibility, not yet closed)", "zombie capacity (equivalent agents)", 1.0)?;
-    let max_wait = d.wait.iter().map(|p| p.estimate.mean).fold(0.0, f64::max);
-    let unit = TimeUnit::for_max(max_wait);
-    panel(&right, d, &d.wait, "Mean queue wait (Open to Active)", &format!("mean queue wait ({})", unit.name), unit.seconds)?;
+    panel(&left, d, &d.zombie, "Zombie capacity (past eligibility, not yet closed)", "zombie capacity (equivalent agents)", false)?;
+    panel(&right, d, &d.wait, "Mean queue wait (Open to Active)", "mean queue wait", true)?;
     let mut entries: Vec<LegendEntry> =
         d.series.iter().enumerate().map(|(i, s)| LegendEntry::new(s.clone(), colour(i), Mark::Line)).collect();
     entries.push(LegendEntry::new("bars: 95% interval over replications", GREY, Mark::Line));

@@ -1,9 +1,9 @@
 //! Closure latency by sweep interval: a box per configuration (or per scheduler in a run)
 //! drawn from summary.csv's percentiles p50, p90, p95, p99 and max of the overall row.
 
-use super::{build, colour, draw_legend, frame, mesh, scenario_line, DrawResult, LegendEntry, Mark, Scale, TimeUnit};
+use super::{build, colour, draw_legend, frame, mesh, scenario_line, DrawResult, LegendEntry, Mark, Scale};
 use super::{FONT, GREY};
-use crate::output::load::LoadedResults;
+use crate::output::load::{AxisRole, LoadedResults};
 use crate::policy::SchedulerKind;
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -35,6 +35,9 @@ pub struct LatencyData {
     pub x_desc: String,
     /// x categories (sweep interval values, or schedulers).
     pub categories: Vec<String>,
+    /// Each category's sweep interval in seconds, when known: without limits or jitter the
+    /// latency lies below it.
+    pub intervals_s: Vec<Option<f64>>,
     /// Legend heading for the series.
     pub series_heading: String,
     /// Series labels (other axes' values); one empty label when there is one series.
@@ -64,7 +67,10 @@ pub fn prepare(r: &LoadedResults) -> Option<LatencyData> {
     let data = match (&r.grid, r.is_grid()) {
         (Some(g), true) => {
             let xi = g.interval_axis()?;
-            let categories: Vec<String> = g.axes[xi].distinct().into_iter().map(|v| v.label).collect();
+            let distinct = g.axes[xi].distinct();
+            let categories: Vec<String> = distinct.iter().map(|v| v.label.clone()).collect();
+            let is_interval = g.axes[xi].role == AxisRole::SweepInterval;
+            let intervals_s = distinct.iter().map(|v| v.number.filter(|_| is_interval)).collect();
             let series_of = |c: usize| {
                 g.axes
                     .iter()
@@ -98,6 +104,7 @@ pub fn prepare(r: &LoadedResults) -> Option<LatencyData> {
                 subtitle: scenario_line(r, "overall, means over replications"),
                 x_desc: format!("sweep interval ({})", g.axes[xi].key),
                 categories,
+                intervals_s,
                 series_heading: heading.collect::<Vec<_>>().join(", "),
                 series,
                 boxes,
@@ -105,12 +112,13 @@ pub fn prepare(r: &LoadedResults) -> Option<LatencyData> {
         }
         _ => {
             let config = r.configs().into_iter().next()?;
-            let (categories, boxes) = run_boxes(r, &config);
+            let (categories, intervals_s, boxes) = run_boxes(r, &config);
             LatencyData {
                 title: "Closure latency of auto-closed conversations".into(),
                 subtitle: scenario_line(r, "means over replications"),
                 x_desc: "scheduler".into(),
                 categories,
+                intervals_s,
                 series_heading: String::new(),
                 series: vec![String::new()],
                 boxes,
@@ -120,13 +128,17 @@ pub fn prepare(r: &LoadedResults) -> Option<LatencyData> {
     (!data.boxes.is_empty()).then_some(data)
 }
 
-/// A run's boxes: one per scheduler.
-fn run_boxes(r: &LoadedResults, config: &str) -> (Vec<String>, Vec<LatencyBox>) {
-    let overall = |label: String| {
+/// A run's boxes: one per scheduler, with each scheduler's interval.
+fn run_boxes(r: &LoadedResults, config: &str) -> (Vec<String>, Vec<Option<f64>>, Vec<LatencyBox>) {
+    let overall = |label: String, interval: Option<f64>| {
         let b = percentiles(r, config, "overall", "all").map(|p| make_box(0, 0, "overall".into(), p));
-        (vec![label], b.into_iter().collect())
+        (vec![label], vec![interval], b.into_iter().collect())
     };
-    let Some(sc) = &r.scenario else { return overall("as run".into()) };
+    let Some(sc) = &r.scenario else { return overall("as run".into(), None) };
+    let interval_of = |i: usize| match &sc.policy.schedulers[i].kind {
+        SchedulerKind::Exact => None,
+        SchedulerKind::Sweep(w) => Some(w.interval.as_secs_f64()),
+    };
     let describe = |i: usize| {
         let s = &sc.policy.schedulers[i];
         match &s.kind {
@@ -153,9 +165,10 @@ fn run_boxes(r: &LoadedResults, config: &str) -> (Vec<String>, Vec<LatencyBox>) 
     all.sort_unstable();
     all.dedup();
     if all.len() <= 1 {
-        return overall(all.first().map_or("as run".into(), |&i| describe(i)));
+        return overall(all.first().map_or("as run".into(), |&i| describe(i)), all.first().and_then(|&i| interval_of(i)));
     }
     let mut cats = Vec::new();
+    let mut intervals = Vec::new();
     let mut boxes = Vec::new();
     for (ch, used) in per_channel.iter().enumerate() {
         let [only] = used.as_slice() else { continue };
@@ -163,27 +176,33 @@ fn run_boxes(r: &LoadedResults, config: &str) -> (Vec<String>, Vec<LatencyBox>) 
         if let Some(p) = percentiles(r, config, "channel", name) {
             boxes.push(make_box(cats.len(), 0, format!("channel {name}"), p));
             cats.push(format!("{name} ({})", describe(*only)));
+            intervals.push(interval_of(*only));
         }
     }
-    (cats, boxes)
+    (cats, intervals, boxes)
 }
 
 /// Draws the boxes: box p50 to p90 with a bold median line, whisker to p99, tick at p95,
 /// dot at the maximum.
 pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &LatencyData) -> DrawResult<DB> {
     let (plot, legend) = frame(root, &d.title, &d.subtitle)?;
-    let max = d.boxes.iter().map(|b| b.max_s).fold(0.0, f64::max);
-    let unit = TimeUnit::for_max(max);
-    let values = d.boxes.iter().flat_map(|b| [b.p50_s, b.max_s]);
-    let ys = Scale::auto(values, unit.seconds);
+    let values = d.boxes.iter().flat_map(|b| [b.p50_s, b.max_s]).chain(d.intervals_s.iter().flatten().copied());
+    let (ys, unit) = Scale::auto_duration(values);
     let xs = Scale::categories(&d.categories);
     let mut chart = build(&plot, "", &xs, &ys)?;
-    let y_desc = format!("closure latency ({}{})", unit.name, if ys.log { ", log scale" } else { "" });
+    let y_desc = format!("closure latency ({unit})");
     mesh(&mut chart, &xs, &ys, &d.x_desc, &y_desc)?;
     let n = d.series.len().max(1) as f64;
-    let w = 0.7 / n;
+    // One series: a box no wider than a third of its slot.
+    let w = (0.7 / n).min(0.35);
+    for (k, t) in d.intervals_s.iter().enumerate() {
+        if let Some(t) = t {
+            let (x0, x1) = (k as f64 - 0.45, k as f64 + 0.45);
+            chart.draw_series(DashedLineSeries::new(vec![(x0, ys.pos(*t)), (x1, ys.pos(*t))], 10, 6, GREY.stroke_width(2)))?;
+        }
+    }
     for b in &d.boxes {
-        let x = b.category as f64 - 0.35 + w * (b.series as f64 + 0.5);
+        let x = b.category as f64 - w * n / 2.0 + w * (b.series as f64 + 0.5);
         let c = colour(b.series);
         let y = |v: f64| ys.pos(v.max(if ys.log { ys.divisor * 10f64.powf(ys.lo) } else { 0.0 }));
         let (l, r) = (x - w * 0.4, x + w * 0.4);
@@ -210,6 +229,9 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &LatencyData) 
     entries.push(LegendEntry::new("box: median (bold) to p90", GREY, Mark::Band));
     entries.push(LegendEntry::new("wide tick: p95, whisker to p99", GREY, Mark::Line));
     entries.push(LegendEntry::new("dot: maximum", GREY, Mark::Point));
+    if d.intervals_s.iter().any(Option::is_some) {
+        entries.push(LegendEntry::new("dashed: the sweep interval (latency stays below it without limits)", GREY, Mark::Dashed));
+    }
     draw_legend(&legend, &d.series_heading, &entries)?;
     if d.boxes.is_empty() {
         plot.draw_text("no auto-closures", &(FONT, 30).into_font().color(&GREY), (500, 400))?;

@@ -283,6 +283,36 @@ impl Scale {
         }
     }
 
+    /// A log axis of durations (seconds) ticked at human durations labelled `5m`, `1h`, `2d`.
+    pub fn log_duration(lo_s: f64, hi_s: f64) -> Scale {
+        let mut s = Scale::log(lo_s, hi_s, 1.0);
+        const MARKS_S: [u64; 20] = [
+            1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 432000,
+            604800, 2592000,
+        ];
+        s.ticks = MARKS_S
+            .iter()
+            .map(|&m| ((m as f64).log10(), crate::time::SimDuration::from_secs(m).to_string()))
+            .filter(|(p, _)| *p >= s.lo && *p <= s.hi)
+            .collect();
+        s
+    }
+
+    /// A duration axis: log with human duration ticks when the values span more than a
+    /// factor 30, else linear from zero in minutes, hours or days. Returns the unit phrase for
+    /// the axis description.
+    pub fn auto_duration(values_s: impl IntoIterator<Item = f64>) -> (Scale, String) {
+        let v: Vec<f64> = values_s.into_iter().filter(|v| v.is_finite()).collect();
+        let max = v.iter().copied().fold(0.0, f64::max);
+        let min_pos = v.iter().copied().filter(|&x| x > 0.0).fold(f64::INFINITY, f64::min);
+        if min_pos.is_finite() && max / min_pos > 30.0 {
+            (Scale::log_duration(min_pos, max), "log scale".into())
+        } else {
+            let unit = TimeUnit::for_max(max);
+            (Scale::from_zero(max, unit.seconds), unit.name.to_string())
+        }
+    }
+
     /// Categories at 0, 1, 2, ... labelled in order.
     pub fn categories(labels: &[String]) -> Scale {
         let n = labels.len().max(1) as f64;
@@ -373,8 +403,6 @@ fn nice_step(raw: f64) -> f64 {
         1.0
     } else if f <= 2.0 {
         2.0
-    } else if f <= 2.5 {
-        2.5
     } else if f <= 5.0 {
         5.0
     } else {
@@ -479,7 +507,7 @@ pub fn draw_legend<DB: DrawingBackend>(
 pub fn wrap(label: &str, width: usize) -> Vec<String> {
     let mut lines = Vec::new();
     let mut line = String::new();
-    for word in label.split_inclusive([',', ' ']) {
+    for word in label.split_inclusive([',', ' ', '.']) {
         if !line.is_empty() && line.chars().count() + word.chars().count() > width {
             lines.push(line.trim_end().to_string());
             line.clear();

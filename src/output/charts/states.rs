@@ -26,6 +26,10 @@ impl Band {
     }
 }
 
+/// Line colours of the capacity panel, apart from the four state colours above them.
+const IN_USE: RGBColor = super::PALETTE[6];
+const ZOMBIE: RGBColor = super::PALETTE[4];
+
 /// State names in stacking order (bottom first) and their timeseries columns.
 pub const STATES: [&str; 4] = ["Active", "Wrap-up", "Waiting", "Open"];
 
@@ -76,8 +80,10 @@ pub fn prepare(r: &LoadedResults) -> Option<StatesData> {
     };
     let mut d = StatesData {
         title: "Conversations per state over time, with capacity in use and zombie capacity".into(),
-        subtitle: scenario_line(r, &if r.is_grid() { format!("configuration {config}, ") } else { String::new() })
-            + "means over replications, 95% bands",
+        subtitle: scenario_line(
+            r,
+            &format!("{}means over replications, 95% bands", if r.is_grid() { format!("configuration {config}, ") } else { String::new() }),
+        ),
         config: config.clone(),
         start_date: r.scenario.as_ref().map(|s| s.start_date),
         warmup_end_s: r.scenario.as_ref().map(|s| s.warmup.as_secs_f64()).or_else(|| {
@@ -160,20 +166,20 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &StatesData) -
         let pts: Vec<(f64, f64)> = d.t_s.iter().copied().zip(d.capacity_available.iter().copied()).collect();
         chart.draw_series(DashedLineSeries::new(pts, 10, 6, GREY.stroke_width(2)))?;
     }
-    for (b, c) in [(&d.capacity_in_use, colour(0)), (&d.zombie_capacity, colour(3))] {
+    for (b, c) in [(&d.capacity_in_use, IN_USE), (&d.zombie_capacity, ZOMBIE)] {
         chart.draw_series(std::iter::once(Polygon::new(band_polygon(&d.t_s, b), c.mix(0.25).filled())))?;
         chart.draw_series(LineSeries::new(d.t_s.iter().copied().zip(b.iter().map(|b| b.mean)), c.stroke_width(2)))?;
     }
     let mut entries: Vec<LegendEntry> =
         (0..4).rev().map(|i| LegendEntry::new(STATES[i], colour(i), Mark::Filled)).collect();
-    entries.push(LegendEntry::new("capacity in use", colour(0), Mark::Line));
-    entries.push(LegendEntry::new("zombie capacity (past eligibility)", colour(3), Mark::Line));
+    entries.push(LegendEntry::new("capacity in use", IN_USE, Mark::Line));
+    entries.push(LegendEntry::new("zombie capacity (past eligibility)", ZOMBIE, Mark::Line));
     if !d.capacity_available.is_empty() {
         entries.push(LegendEntry::new("capacity of on-shift agents", GREY, Mark::Dashed));
     }
     entries.push(LegendEntry::new("bands: 95% interval over replications", GREY, Mark::Band));
     if d.warmup_end_s.is_some() {
-        entries.push(LegendEntry::new("grey area: warm-up (not in statistics)", RGBColor(200, 200, 200), Mark::Filled));
+        entries.push(LegendEntry::new("grey area: warm-up (not in statistics)", RGBColor(235, 235, 235), Mark::Filled));
     }
     draw_legend(&legend, "", &entries)
 }

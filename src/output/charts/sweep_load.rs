@@ -163,7 +163,7 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &SweepLoadData
     }
     entries.push(LegendEntry::new("bands: 95% interval over replications", GREY, Mark::Band));
     if d.warmup_end_s.is_some() {
-        entries.push(LegendEntry::new("grey area: warm-up (not in statistics)", RGBColor(200, 200, 200), Mark::Filled));
+        entries.push(LegendEntry::new("grey area: warm-up (not in statistics)", RGBColor(235, 235, 235), Mark::Filled));
     }
     draw_legend(&legend, "", &entries)
 }

@@ -126,7 +126,7 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &TradeoffData)
             }
             chart.draw_series(std::iter::once(Circle::new((x, y), 8, c.filled())))?;
             chart.draw_series(std::iter::once(
-                EmptyElement::at((x, y)) + Text::new(p.label.clone(), (10, -30), (FONT, 21).into_font().color(&c)),
+                EmptyElement::at((x, y)) + Text::new(p.label.clone(), (14, -34), (FONT, 21).into_font().color(&c)),
             ))?;
         }
     }
