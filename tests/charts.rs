@@ -273,7 +273,7 @@ fn grid_series_equal_the_csv_values() {
     let table = ctx.comparison.expect("a grid report should have a comparison table");
     assert_eq!(table.rows.len(), 4);
     assert_eq!(table.rows[0][0], format!("{} (baseline)", configs[0]));
-    assert_eq!(table.headers[1..3], ["policy.schedulers.job.interval", "policy.channels.whatsapp.timeouts.waiting"]);
+    assert_eq!(table.headers[1..5], ["interval", "waiting", "auto-closed conversations", "closure latency p50 (minutes)"]);
     assert_eq!(table.rows[2][1..3], ["1h", "2h"]);
 }
 

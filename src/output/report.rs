@@ -2,7 +2,7 @@
 //! from a plain `ReportContext`. `context` decides what the page says; `render` only lays
 //! it out and escapes it, so tests check the context, not the markup.
 
-use crate::output::charts::human_duration;
+use crate::output::charts::{human_duration, trim_number, TimeUnit};
 use crate::output::load::{Estimate, LoadedResults};
 use std::fmt::Write;
 
@@ -102,50 +102,66 @@ fn headline_of(label: &str, column: &str, f: Format, e: Estimate) -> Headline {
     Headline { label: label.into(), column: column.into(), estimate: e, value: format_value(e.mean, f), interval }
 }
 
-/// The warnings of one configuration: saturation, and figures whose 95% interval is wider
-/// than ±10% of their mean, with the replications that would narrow it.
-pub fn warnings_for(r: &LoadedResults, config: &str, prefix: &str) -> Vec<String> {
+/// The warnings: saturated configurations, a single replication, and each headline figure
+/// whose 95% interval is wider than ±10% of its mean (with the replications that would
+/// narrow it, from the interval shrinking as 1/sqrt(n)).
+pub fn warnings(r: &LoadedResults) -> Vec<String> {
+    let configs = r.configs();
+    let grid = r.is_grid();
     let mut out = Vec::new();
-    if let Some(s) = r.summary.estimate(config, "overall", "all", "saturated").filter(|s| s.mean > 0.0) {
-        let n = s.n.unwrap_or(1.0);
-        let k = (s.mean * n).round();
+    let saturated: Vec<String> = configs
+        .iter()
+        .filter_map(|c| {
+            let s = r.summary.estimate(c, "overall", "all", "saturated").filter(|s| s.mean > 0.0)?;
+            let n = s.n.unwrap_or(1.0);
+            let k = (s.mean * n).round();
+            Some(if grid { format!("{c}: {k:.0} of {n:.0} replications") } else { format!("{k:.0} of {n:.0} replications") })
+        })
+        .collect();
+    if !saturated.is_empty() {
+        let which = if grid {
+            format!(" in {} of {} configurations ({})", saturated.len(), configs.len(), saturated.join("; "))
+        } else {
+            format!(" in {}", saturated[0])
+        };
         out.push(format!(
-            "{prefix}saturated in {k:.0} of {n:.0} replication(s): the queue keeps growing, occupancy stays near 1 \
-             or many conversations are still open at the end; its figures describe a backlog, not a steady state."
+            "Saturated{which}: the queue keeps growing, occupancy stays near 1 or many conversations are still open \
+             at the end; these figures describe a backlog, not a steady state."
         ));
     }
-    let mut wide = Vec::new();
-    let mut needed: f64 = 0.0;
-    let mut single = false;
-    for (label, column, _) in HEADLINE {
-        let Some(e) = r.summary.estimate(config, "overall", "all", column) else { continue };
-        match e.half_width() {
-            Some(hw) if e.mean != 0.0 && hw > PRECISION_SHARE * e.mean.abs() => {
-                let share = hw / e.mean.abs();
-                wide.push(format!("{label} (±{:.0}%)", share * 100.0));
-                let n = e.n.unwrap_or(1.0);
-                needed = needed.max((n * (share / PRECISION_SHARE).powi(2)).ceil());
-            }
-            None if e.n.is_some_and(|n| n < 2.0) => single = true,
-            _ => {}
-        }
-    }
+    let single = configs.iter().any(|c| {
+        HEADLINE.iter().any(|(_, col, _)| {
+            r.summary.estimate(c, "overall", "all", col).is_some_and(|e| e.half_width().is_none() && e.n.is_some_and(|n| n < 2.0))
+        })
+    });
     if single {
-        out.push(format!("{prefix}one replication only: no interval can be given; run more replications."));
+        out.push("One replication only: no interval can be given; run more replications.".to_string());
     }
-    if !wide.is_empty() {
-        out.push(format!(
-            "{prefix}too few replications for an interval narrower than 10% of its mean: {}; about {needed:.0} \
-             replications would be needed.",
-            wide.join(", ")
-        ));
+    for (label, column, _) in HEADLINE {
+        let (mut wide, mut worst, mut needed) = (0, 0.0_f64, 0.0_f64);
+        for c in &configs {
+            let Some(e) = r.summary.estimate(c, "overall", "all", column) else { continue };
+            if let Some(hw) = e.half_width().filter(|&hw| e.mean != 0.0 && hw > PRECISION_SHARE * e.mean.abs()) {
+                let share = hw / e.mean.abs();
+                wide += 1;
+                worst = worst.max(share);
+                needed = needed.max((e.n.unwrap_or(1.0) * (share / PRECISION_SHARE).powi(2)).ceil());
+            }
+        }
+        if wide > 0 {
+            let where_ = if grid { format!(" in {wide} of {} configurations", configs.len()) } else { String::new() };
+            out.push(format!(
+                "Too few replications for {label}: its 95% interval is wider than ±10% of its mean{where_} \
+                 (±{:.0}% at worst); about {needed:.0} replications would narrow it to ±10%.",
+                worst * 100.0
+            ));
+        }
     }
     out
 }
 
 /// Decides what the page shows. `charts` are the SVGs to inline, in order.
 pub fn context(r: &LoadedResults, charts: Vec<ReportChart>) -> ReportContext {
-    let configs = r.configs();
     let base = r.baseline().unwrap_or_default();
     let headline = HEADLINE
         .iter()
@@ -154,11 +170,7 @@ pub fn context(r: &LoadedResults, charts: Vec<ReportChart>) -> ReportContext {
         })
         .collect();
     let grid = r.is_grid();
-    let mut warnings = Vec::new();
-    for c in &configs {
-        let prefix = if grid { format!("{c}: ") } else { String::new() };
-        warnings.extend(warnings_for(r, c, &prefix));
-    }
+    let mut warnings = warnings(r);
     if let Some(e) = &r.scenario_error {
         warnings.push(format!("scenario.toml could not be read ({e}); charts that need it are incomplete."));
     }
@@ -193,15 +205,45 @@ pub fn context(r: &LoadedResults, charts: Vec<ReportChart>) -> ReportContext {
     }
 }
 
-/// Rows: configurations; columns: axis values, then each headline figure as mean ± half-width
-/// and, when comparison.csv says, the paired difference to the baseline.
+/// A figure's unit for a whole table column, and the header suffix naming it.
+fn column_unit(r: &LoadedResults, column: &str, f: Format) -> (f64, String) {
+    match f {
+        Format::Duration => {
+            let max = r
+                .configs()
+                .iter()
+                .filter_map(|c| r.summary.estimate(c, "overall", "all", column))
+                .map(|e| e.mean)
+                .fold(0.0, f64::max);
+            let u = TimeUnit::for_max(max);
+            (u.seconds, u.name.to_string())
+        }
+        Format::Percent => (0.01, "%".into()),
+        Format::Agents => (1.0, "agents".into()),
+        Format::Hours => (1.0, "capacity-hours".into()),
+        Format::Count => (1.0, String::new()),
+    }
+}
+
+/// Rows: configurations; columns: axis values, then each headline figure (its unit in the
+/// header) as mean ± half-width and, when comparison.csv has it, the paired difference to the
+/// baseline with its interval.
 pub fn comparison_table(r: &LoadedResults) -> Table {
     let Some(g) = &r.grid else { return Table::default() };
     let mut headers = vec!["configuration".to_string()];
-    headers.extend(g.axes.iter().map(|a| a.key.clone()));
-    let columns: Vec<_> = HEADLINE.iter().filter(|(_, c, _)| r.summary.has_column(c)).collect();
-    headers.extend(columns.iter().map(|(l, _, _)| l.to_string()));
+    headers.extend(g.axes.iter().map(|a| a.short().to_string()));
+    let columns: Vec<(&str, &str, f64)> = HEADLINE
+        .iter()
+        .filter(|(_, c, _)| r.summary.has_column(c))
+        .map(|&(label, column, f)| {
+            let (div, unit) = column_unit(r, column, f);
+            headers.push(if unit.is_empty() { label.to_string() } else { format!("{label} ({unit})") });
+            (label, column, div)
+        })
+        .collect();
     let base = r.baseline().unwrap_or_default();
+    let num = |v: f64| trim_number(v, 3);
+    let signed = |v: f64| if v > 0.0 { format!("+{}", num(v)) } else { num(v) };
     let rows = g
         .configs
         .iter()
@@ -209,11 +251,11 @@ pub fn comparison_table(r: &LoadedResults) -> Table {
         .map(|(k, config)| {
             let mut cells = vec![if *config == base { format!("{config} (baseline)") } else { config.clone() }];
             cells.extend(g.axes.iter().map(|a| a.values[k].label.clone()));
-            for &&(_, column, f) in &columns {
+            for &(_, column, div) in &columns {
                 let mut cell = match r.summary.estimate(config, "overall", "all", column) {
                     Some(e) => match e.half_width() {
-                        Some(hw) => format!("{} ± {}", format_value(e.mean, f), format_value(hw, f).replace(" agents", "")),
-                        None => format_value(e.mean, f),
+                        Some(hw) => format!("{} ± {}", num(e.mean / div), num(hw / div)),
+                        None => num(e.mean / div),
                     },
                     None => "–".into(),
                 };
@@ -221,8 +263,7 @@ pub fn comparison_table(r: &LoadedResults) -> Table {
                     c.config == *config && c.metric == column && c.breakdown == "overall" && c.config != c.baseline
                 });
                 if let Some((d, lo, hi)) = diff.and_then(|c| Some((c.diff_mean?, c.diff_ci95_low?, c.diff_ci95_high?))) {
-                    let sign = |v: f64| if v > 0.0 { format!("+{}", format_value(v, f)) } else { format_value(v, f) };
-                    cell.push_str(&format!("\nΔ {} [{}, {}]", sign(d), sign(lo), sign(hi)));
+                    cell.push_str(&format!("\nΔ {} [{}, {}]", signed(d / div), signed(lo / div), signed(hi / div)));
                 }
                 cells.push(cell);
             }
@@ -343,6 +384,72 @@ fn strip_xml_declaration(svg: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::output::load::{read_grid, read_summary};
+    use std::path::Path;
+
+    fn results(summary: &str, grid: Option<&str>) -> LoadedResults {
+        LoadedResults {
+            folder: "r".into(),
+            scenario_name: "q".into(),
+            command: None,
+            rerun: None,
+            scenario_text: None,
+            scenario: None,
+            scenario_error: None,
+            summary: read_summary(summary, Path::new("summary.csv")).expect("fixture summary should parse"),
+            grid: grid.map(|g| read_grid(g, Path::new("grid.csv")).expect("fixture grid should parse")),
+            timeseries: Vec::new(),
+            sweeps: Vec::new(),
+            comparison: Vec::new(),
+            plan: None,
+        }
+    }
+
+    const HEAD: &str = "scenario,config,replication,stat,breakdown,group,saturated,queue_wait_mean_s,occupancy_share\n";
+
+    #[test]
+    fn a_saturated_imprecise_run_warns_twice() {
+        let summary = format!(
+            "{HEAD}q,base,,mean,overall,all,0.5,10,0.8\nq,base,,ci95_low,overall,all,0,5,0.79\n\
+             q,base,,ci95_high,overall,all,1,15,0.81\nq,base,,n,overall,all,4,4,4\n"
+        );
+        let r = results(&summary, None);
+        assert_eq!(
+            warnings(&r),
+            [
+                "Saturated in 2 of 4 replications: the queue keeps growing, occupancy stays near 1 or many \
+                 conversations are still open at the end; these figures describe a backlog, not a steady state.",
+                "Too few replications for mean queue wait: its 95% interval is wider than ±10% of its mean \
+                 (±50% at worst); about 100 replications would narrow it to ±10%.",
+            ]
+        );
+        let ctx = context(&r, Vec::new());
+        assert_eq!(ctx.headline.iter().map(|h| h.value.as_str()).collect::<Vec<_>>(), ["10 s", "80.0 %"]);
+        assert_eq!(ctx.headline[0].interval.as_deref(), Some("5 s to 15 s"));
+        assert!(ctx.comparison.is_none());
+    }
+
+    #[test]
+    fn a_grid_counts_its_imprecise_configurations_and_a_single_replication_says_so() {
+        let summary = format!(
+            "{HEAD}q,a,,mean,overall,all,0,10,0.8\nq,a,,ci95_low,overall,all,0,9.5,0.79\n\
+             q,a,,ci95_high,overall,all,0,10.5,0.81\nq,a,,n,overall,all,4,4,4\n\
+             q,b,,mean,overall,all,0,20,0.8\nq,b,,ci95_low,overall,all,0,14,0.79\n\
+             q,b,,ci95_high,overall,all,0,26,0.81\nq,b,,n,overall,all,4,4,4\n"
+        );
+        let grid = "config_index,config,p.interval\n0,a,5m\n1,b,1h\n";
+        let r = results(&summary, Some(grid));
+        assert_eq!(
+            warnings(&r),
+            ["Too few replications for mean queue wait: its 95% interval is wider than ±10% of its mean in 1 of 2 \
+              configurations (±30% at worst); about 36 replications would narrow it to ±10%."]
+        );
+        let t = comparison_table(&r);
+        assert_eq!(t.headers, ["configuration", "interval", "mean queue wait (seconds)", "occupancy (%)"]);
+        assert_eq!(t.rows[1], ["b", "1h", "20 ± 6", "80 ± 1"]);
+        let one = format!("{HEAD}q,base,0,value,overall,all,0,10,0.8\n");
+        assert_eq!(warnings(&results(&one, None)), ["One replication only: no interval can be given; run more replications."]);
+    }
 
     #[test]
     fn escape_covers_markup_characters() {

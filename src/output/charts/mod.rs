@@ -607,7 +607,12 @@ mod tests {
         let start = NaiveDate::from_ymd_opt(2026, 1, 5);
         let s = Scale::time(0.0, 3.0 * 86400.0, start);
         let labels: Vec<&str> = s.ticks.iter().map(|t| t.1.as_str()).collect();
-        assert_eq!(labels, ["Mon 5 Jan", "12:00", "Tue 6 Jan", "12:00", "Wed 7 Jan", "12:00", "Thu 8 Jan"]);
+        assert_eq!(labels[..6], ["Mon 5 Jan", "06:00", "12:00", "18:00", "Tue 6 Jan", "06:00"]);
+        assert_eq!(labels.len(), 13);
+        assert_eq!(labels[12], "Thu 8 Jan");
+        // A week ticks once a day, each tick naming its day.
+        let s = Scale::time(0.0, 7.0 * 86400.0, start);
+        assert_eq!(s.ticks[1].1, "Tue 6 Jan");
         let s = Scale::time(0.0, 6.0 * 3600.0, None);
         assert_eq!(s.ticks[0].1, "day 1");
         assert_eq!(s.ticks[1].1, "01:00");
@@ -630,7 +635,12 @@ mod tests {
         let l = Scale::log(120.0, 50_000.0, 60.0);
         assert!(l.log);
         let labels: Vec<&str> = l.ticks.iter().map(|t| t.1.as_str()).collect();
-        assert_eq!(labels, ["2", "5", "10", "20", "50", "100", "200", "500"]);
+        assert_eq!(labels, ["2", "5", "10", "20", "50", "100", "200", "500", "1000"]);
+        let d = Scale::log_duration(150.0, 50_000.0);
+        let labels: Vec<&str> = d.ticks.iter().map(|t| t.1.as_str()).collect();
+        assert_eq!(labels, ["2m", "5m", "10m", "30m", "1h", "2h", "3h", "6h", "12h"]);
+        assert_eq!(Scale::auto_duration([60.0, 1500.0]).1, "minutes");
+        assert_eq!(Scale::auto_duration([60.0, 43_200.0]).1, "log scale");
         assert_eq!(Scale::auto([1.0, 2.0], 1.0).log, false);
         assert_eq!(Scale::auto([1.0, 100.0], 1.0).log, true);
     }
