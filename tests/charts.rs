@@ -73,7 +73,14 @@ fn csv_rows(path: &Path) -> Vec<std::collections::HashMap<String, String>> {
 }
 
 /// The `stat` row's value of a summary column for (config, breakdown, group).
-fn summary_cell(rows: &[std::collections::HashMap<String, String>], config: &str, stat: &str, b: &str, g: &str, col: &str) -> f64 {
+fn summary_cell(
+    rows: &[std::collections::HashMap<String, String>],
+    config: &str,
+    stat: &str,
+    b: &str,
+    g: &str,
+    col: &str,
+) -> f64 {
     let row = rows
         .iter()
         .find(|r| r["config"] == config && r["stat"] == stat && r["breakdown"] == b && r["group"] == g)
@@ -141,7 +148,8 @@ fn a_run_gives_its_four_charts_as_png_and_svg_and_the_report() {
 fn a_grid_adds_the_capacity_and_wait_chart() {
     let dir = tempfile::tempdir().expect("a temp dir should be creatable");
     let folder = grid_folder(dir.path(), "grid", &[]);
-    let files = render_folder(&folder, &RenderOptions { png: true, svg: true, report: false }).expect("rendering should succeed");
+    let files = render_folder(&folder, &RenderOptions { png: true, svg: true, report: false })
+        .expect("rendering should succeed");
     let stems: Vec<&str> = names(&files).into_iter().filter_map(|n| n.strip_suffix(".png")).collect();
     assert_eq!(stems, ["closure_latency", "zombie_capacity_queue_wait", "tradeoff", "states_over_time", "sweep_load"]);
     for (name, bytes) in &files {
@@ -169,7 +177,13 @@ fn run_series_equal_the_csv_values() {
     assert_eq!(lat.categories, ["main: every 25m"]);
     assert_eq!(lat.intervals_s, [Some(1500.0)]);
     let b = &lat.boxes[0];
-    for (got, col) in [(b.p50_s, "latency_p50_s"), (b.p90_s, "latency_p90_s"), (b.p95_s, "latency_p95_s"), (b.p99_s, "latency_p99_s"), (b.max_s, "latency_max_s")] {
+    for (got, col) in [
+        (b.p50_s, "latency_p50_s"),
+        (b.p90_s, "latency_p90_s"),
+        (b.p95_s, "latency_p95_s"),
+        (b.p99_s, "latency_p99_s"),
+        (b.max_s, "latency_max_s"),
+    ] {
         assert_eq!(got, summary_cell(&summary, "base", "mean", "overall", "all", col), "{col}");
     }
 
@@ -179,8 +193,14 @@ fn run_series_equal_the_csv_values() {
     for s in &t.series {
         let p = &s.points[0];
         assert_eq!(p.label, "as run");
-        assert_eq!(p.premature_share.mean, summary_cell(&summary, "base", "mean", "skill", &s.skill, "premature_share"));
-        assert_eq!(p.premature_share.ci95_low, Some(summary_cell(&summary, "base", "ci95_low", "skill", &s.skill, "premature_share")));
+        assert_eq!(
+            p.premature_share.mean,
+            summary_cell(&summary, "base", "mean", "skill", &s.skill, "premature_share")
+        );
+        assert_eq!(
+            p.premature_share.ci95_low,
+            Some(summary_cell(&summary, "base", "ci95_low", "skill", &s.skill, "premature_share"))
+        );
         assert_eq!(
             p.silent_capacity_hours.ci95_high,
             Some(summary_cell(&summary, "base", "ci95_high", "skill", &s.skill, "silent_capacity_hours"))
@@ -204,7 +224,10 @@ fn run_series_equal_the_csv_values() {
     assert!((st.states[2][k] - mean("waiting_mean")).abs() < 1e-9);
     assert!((st.capacity_in_use[k].mean - mean("capacity_in_use_units")).abs() < 1e-9);
     assert!((st.zombie_capacity[k].mean - mean("zombie_capacity_units")).abs() < 1e-9);
-    assert!(st.capacity_in_use[k].low <= st.capacity_in_use[k].mean && st.capacity_in_use[k].mean <= st.capacity_in_use[k].high);
+    assert!(
+        st.capacity_in_use[k].low <= st.capacity_in_use[k].mean
+            && st.capacity_in_use[k].mean <= st.capacity_in_use[k].high
+    );
 
     // Sweep load: closures per run index averaged over replications, and the limit of 6.
     let sw = csv_rows(&folder.join("sweeps.csv"));
@@ -215,7 +238,8 @@ fn run_series_equal_the_csv_values() {
     let runs = &sl.series[0].runs;
     assert_eq!(runs.len(), sw.iter().filter(|r| r["replication"] == "0").count());
     let k = 60;
-    let closed: Vec<f64> = sw.iter().filter(|r| r["run"] == k.to_string()).map(|r| r["closed"].parse().expect("number")).collect();
+    let closed: Vec<f64> =
+        sw.iter().filter(|r| r["run"] == k.to_string()).map(|r| r["closed"].parse().expect("number")).collect();
     assert_eq!(closed.len(), 3);
     assert!((runs[k].1.mean - closed.iter().sum::<f64>() / 3.0).abs() < 1e-9);
     assert_eq!(runs[k].0, 60.0 * 1500.0);
@@ -228,7 +252,8 @@ fn grid_series_equal_the_csv_values() {
     let folder = grid_folder(dir.path(), "grid", &[]);
     let r = loaded(&folder);
     let summary = csv_rows(&folder.join("summary.csv"));
-    let configs = ["interval=25m,waiting=2h", "interval=25m,waiting=1d", "interval=1h,waiting=2h", "interval=1h,waiting=1d"];
+    let configs =
+        ["interval=25m,waiting=2h", "interval=25m,waiting=1d", "interval=1h,waiting=2h", "interval=1h,waiting=1d"];
     assert_eq!(r.configs(), configs);
 
     let lat = latency::prepare(&r).expect("the grid should have a latency chart");
@@ -238,18 +263,28 @@ fn grid_series_equal_the_csv_values() {
     for b in &lat.boxes {
         assert_eq!(b.p99_s, summary_cell(&summary, &b.source, "mean", "overall", "all", "latency_p99_s"));
     }
-    let positions: Vec<(usize, usize, &str)> = lat.boxes.iter().map(|b| (b.category, b.series, b.source.as_str())).collect();
+    let positions: Vec<(usize, usize, &str)> =
+        lat.boxes.iter().map(|b| (b.category, b.series, b.source.as_str())).collect();
     assert_eq!(positions, [(0, 0, configs[0]), (0, 1, configs[1]), (1, 0, configs[2]), (1, 1, configs[3])]);
 
     let g = grid::prepare(&r).expect("the grid should have a capacity chart");
     assert_eq!(g.x_desc, "sweep interval (policy.schedulers.job.interval)");
     assert_eq!(g.series_heading, "policy.channels.whatsapp.timeouts.waiting");
     for p in &g.zombie {
-        assert_eq!(p.estimate.mean, summary_cell(&summary, &p.config, "mean", "overall", "all", "zombie_capacity_agents"));
-        assert_eq!(p.estimate.ci95_low, Some(summary_cell(&summary, &p.config, "ci95_low", "overall", "all", "zombie_capacity_agents")));
+        assert_eq!(
+            p.estimate.mean,
+            summary_cell(&summary, &p.config, "mean", "overall", "all", "zombie_capacity_agents")
+        );
+        assert_eq!(
+            p.estimate.ci95_low,
+            Some(summary_cell(&summary, &p.config, "ci95_low", "overall", "all", "zombie_capacity_agents"))
+        );
     }
     for p in &g.wait {
-        assert_eq!(p.estimate.ci95_high, Some(summary_cell(&summary, &p.config, "ci95_high", "overall", "all", "queue_wait_mean_s")));
+        assert_eq!(
+            p.estimate.ci95_high,
+            Some(summary_cell(&summary, &p.config, "ci95_high", "overall", "all", "queue_wait_mean_s"))
+        );
     }
 
     // Trade-off: along the timeout axis at the baseline's interval (25m), ordered by timeout.
@@ -257,14 +292,23 @@ fn grid_series_equal_the_csv_values() {
     assert_eq!(t.point_heading, "policy.channels.whatsapp.timeouts.waiting");
     let s = &t.series[0];
     assert_eq!(s.skill, "service");
-    assert_eq!(s.points.iter().map(|p| (p.label.as_str(), p.config.as_str())).collect::<Vec<_>>(), [("2h", configs[0]), ("1d", configs[1])]);
-    assert_eq!(s.points[1].premature_share.mean, summary_cell(&summary, configs[1], "mean", "skill", "service", "premature_share"));
+    assert_eq!(
+        s.points.iter().map(|p| (p.label.as_str(), p.config.as_str())).collect::<Vec<_>>(),
+        [("2h", configs[0]), ("1d", configs[1])]
+    );
+    assert_eq!(
+        s.points[1].premature_share.mean,
+        summary_cell(&summary, configs[1], "mean", "skill", "service", "premature_share")
+    );
     assert!(t.subtitle.contains("at interval=25m"), "{}", t.subtitle);
 
     // States and sweep load show the baseline / the interval axis at the baseline's timeout.
     assert_eq!(states::prepare(&r).expect("states chart").config, configs[0]);
     let sl = sweep_load::prepare(&r).expect("sweep-load chart");
-    assert_eq!(sl.series.iter().map(|s| (s.label.as_str(), s.config.as_str())).collect::<Vec<_>>(), [("interval=25m", configs[0]), ("interval=1h", configs[2])]);
+    assert_eq!(
+        sl.series.iter().map(|s| (s.label.as_str(), s.config.as_str())).collect::<Vec<_>>(),
+        [("interval=25m", configs[0]), ("interval=1h", configs[2])]
+    );
     assert!(sl.limits.is_empty());
 
     // The report: headline of the baseline, one comparison row per configuration.
@@ -273,7 +317,10 @@ fn grid_series_equal_the_csv_values() {
     let table = ctx.comparison.expect("a grid report should have a comparison table");
     assert_eq!(table.rows.len(), 4);
     assert_eq!(table.rows[0][0], format!("{} (baseline)", configs[0]));
-    assert_eq!(table.headers[1..5], ["interval", "waiting", "auto-closed conversations", "closure latency p50 (minutes)"]);
+    assert_eq!(
+        table.headers[1..5],
+        ["interval", "waiting", "auto-closed conversations", "closure latency p50 (minutes)"]
+    );
     assert_eq!(table.rows[2][1..3], ["1h", "2h"]);
 }
 
@@ -292,7 +339,8 @@ fn plan_csv_adds_the_agents_needed_chart() {
     let p = plan::prepare(&r).expect("plan.csv should give a plan chart");
     assert_eq!(p.categories, ["25m", "1h"]);
     assert_eq!(p.x_desc, "sweep interval (policy.schedulers.job.interval)");
-    let series: Vec<(&str, &[(usize, f64)])> = p.series.iter().map(|s| (s.label.as_str(), s.points.as_slice())).collect();
+    let series: Vec<(&str, &[(usize, f64)])> =
+        p.series.iter().map(|s| (s.label.as_str(), s.points.as_slice())).collect();
     assert_eq!(series, [("waiting=2h", &[(0, 18.0), (1, 19.0)][..]), ("waiting=1d", &[(0, 17.0)][..])]);
     let files = render(&r, &RenderOptions::default()).expect("rendering should succeed");
     let f = files.iter().find(|(n, _)| n == "agents_needed.png").expect("agents_needed.png should be drawn");
@@ -334,7 +382,8 @@ fn plot_on_merged_shards_gives_the_single_run_charts() {
 #[test]
 fn a_folder_without_summary_is_refused_by_plot() {
     let dir = tempfile::tempdir().expect("a temp dir should be creatable");
-    let out = Command::new(BIN).args(["plot", dir.path().to_str().expect("UTF-8")]).output().expect("binary should start");
+    let out =
+        Command::new(BIN).args(["plot", dir.path().to_str().expect("UTF-8")]).output().expect("binary should start");
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("not a results folder (no summary.csv)"), "{err}");

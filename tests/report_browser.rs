@@ -121,10 +121,14 @@ fn report_renders_in_headless_chromium() {
     let dom = String::from_utf8_lossy(&dom);
     assert!(dom.contains("<h1>autoclose results: quickstart</h1>"), "the DOM should hold the report");
     for stem in &stems {
-        let at = dom.find(&format!("id=\"chart-{stem}\"")).unwrap_or_else(|| panic!("chart {stem} missing from the DOM"));
+        let at =
+            dom.find(&format!("id=\"chart-{stem}\"")).unwrap_or_else(|| panic!("chart {stem} missing from the DOM"));
         let rest = &dom[at..];
         let svg = rest.find("<svg").unwrap_or_else(|| panic!("chart {stem} has no inline SVG in the DOM"));
-        assert!(svg < rest.find("</figure>").expect("figure should close"), "chart {stem}'s SVG should be inside its figure");
+        assert!(
+            svg < rest.find("</figure>").expect("figure should close"),
+            "chart {stem}'s SVG should be inside its figure"
+        );
     }
     assert_eq!(dom.matches("<svg").count(), stems.len());
     assert_eq!(html.matches("<svg").count(), stems.len());

@@ -516,7 +516,7 @@ fn records<'r>(
     })
 }
 
-fn cell<'r>(rec: &'r csv::StringRecord, i: usize) -> &'r str {
+fn cell(rec: &csv::StringRecord, i: usize) -> &str {
     rec.get(i).unwrap_or("")
 }
 

@@ -23,7 +23,7 @@ pub const HEADLINE: [(&str, &str, Format); 9] = [
     ("closure latency p99", "latency_p99_s", Format::Duration),
     ("premature closures", "premature_share", Format::Percent),
     ("zombie capacity", "zombie_capacity_agents", Format::Agents),
-    ("capacity held by silent conversations", "silent_capacity_hours", Format::Hours),
+    ("silent capacity held (capacity-hours)", "silent_capacity_hours", Format::Hours),
     ("mean queue wait", "queue_wait_mean_s", Format::Duration),
     ("service level", "service_level_share", Format::Percent),
     ("occupancy", "occupancy_share", Format::Percent),
@@ -90,7 +90,7 @@ pub fn format_value(v: f64, f: Format) -> String {
         Format::Duration => human_duration(v),
         Format::Percent => format!("{:.1} %", v * 100.0),
         Format::Agents => format!("{v:.2} agents"),
-        Format::Hours => format!("{v:.1} capacity-hours"),
+        Format::Hours => format!("{v:.1} h"),
     }
 }
 
@@ -115,7 +115,11 @@ pub fn warnings(r: &LoadedResults) -> Vec<String> {
             let s = r.summary.estimate(c, "overall", "all", "saturated").filter(|s| s.mean > 0.0)?;
             let n = s.n.unwrap_or(1.0);
             let k = (s.mean * n).round();
-            Some(if grid { format!("{c}: {k:.0} of {n:.0} replications") } else { format!("{k:.0} of {n:.0} replications") })
+            Some(if grid {
+                format!("{c}: {k:.0} of {n:.0} replications")
+            } else {
+                format!("{k:.0} of {n:.0} replications")
+            })
         })
         .collect();
     if !saturated.is_empty() {
@@ -131,7 +135,9 @@ pub fn warnings(r: &LoadedResults) -> Vec<String> {
     }
     let single = configs.iter().any(|c| {
         HEADLINE.iter().any(|(_, col, _)| {
-            r.summary.estimate(c, "overall", "all", col).is_some_and(|e| e.half_width().is_none() && e.n.is_some_and(|n| n < 2.0))
+            r.summary
+                .estimate(c, "overall", "all", col)
+                .is_some_and(|e| e.half_width().is_none() && e.n.is_some_and(|n| n < 2.0))
         })
     });
     if single {
@@ -262,7 +268,8 @@ pub fn comparison_table(r: &LoadedResults) -> Table {
                 let diff = r.comparison.iter().find(|c| {
                     c.config == *config && c.metric == column && c.breakdown == "overall" && c.config != c.baseline
                 });
-                if let Some((d, lo, hi)) = diff.and_then(|c| Some((c.diff_mean?, c.diff_ci95_low?, c.diff_ci95_high?))) {
+                if let Some((d, lo, hi)) = diff.and_then(|c| Some((c.diff_mean?, c.diff_ci95_low?, c.diff_ci95_high?)))
+                {
                     cell.push_str(&format!("\nΔ {} [{}, {}]", signed(d / div), signed(lo / div), signed(hi / div)));
                 }
                 cells.push(cell);
@@ -319,9 +326,16 @@ pub fn render(ctx: &ReportContext) -> String {
     }
     let _ = writeln!(h, "<h2 id=\"headline\">Headline figures</h2>");
     if let Some(c) = &ctx.headline_config {
-        let _ = writeln!(h, "<p class=\"muted\">Baseline configuration <code>{}</code>; the others are in the comparison table.</p>", e(c));
+        let _ = writeln!(
+            h,
+            "<p class=\"muted\">Baseline configuration <code>{}</code>; the others are in the comparison table.</p>",
+            e(c)
+        );
     }
-    let _ = writeln!(h, "<p class=\"muted\">Mean over replications, then its 95% interval (Student t).</p><div class=\"figures\">");
+    let _ = writeln!(
+        h,
+        "<p class=\"muted\">Mean over replications, then its 95% interval (Student t).</p><div class=\"figures\">"
+    );
     for f in &ctx.headline {
         let _ = write!(h, "<div class=\"figure\"><div>{}</div><div class=\"v\">{}</div>", e(&f.label), e(&f.value));
         if let Some(i) = &f.interval {
@@ -337,8 +351,10 @@ pub fn render(ctx: &ReportContext) -> String {
         let _ = writeln!(h, "<div class=\"warn\">{}</div>", e(w));
     }
     if let Some(t) = &ctx.comparison {
-        h.push_str("<h2 id=\"comparison\">Comparison of the configurations</h2>\n<p class=\"muted\">Mean ± half-width \
-            of the 95% interval; Δ: difference to the baseline with its paired 95% interval.</p>\n");
+        h.push_str(
+            "<h2 id=\"comparison\">Comparison of the configurations</h2>\n<p class=\"muted\">Mean ± half-width \
+            of the 95% interval; Δ: difference to the baseline with its paired 95% interval.</p>\n",
+        );
         table(&mut h, t);
     }
     if let Some(t) = &ctx.plan {
@@ -448,7 +464,10 @@ mod tests {
         assert_eq!(t.headers, ["configuration", "interval", "mean queue wait (seconds)", "occupancy (%)"]);
         assert_eq!(t.rows[1], ["b", "1h", "20 ± 6", "80 ± 1"]);
         let one = format!("{HEAD}q,base,0,value,overall,all,0,10,0.8\n");
-        assert_eq!(warnings(&results(&one, None)), ["One replication only: no interval can be given; run more replications."]);
+        assert_eq!(
+            warnings(&results(&one, None)),
+            ["One replication only: no interval can be given; run more replications."]
+        );
     }
 
     #[test]
@@ -474,7 +493,11 @@ mod tests {
             headline_config: None,
             headline: Vec::new(),
             warnings: vec!["w<1>".into()],
-            charts: vec![ReportChart { title: "c".into(), file_stem: "s".into(), svg: "<?xml version=\"1.0\"?>\n<svg></svg>".into() }],
+            charts: vec![ReportChart {
+                title: "c".into(),
+                file_stem: "s".into(),
+                svg: "<?xml version=\"1.0\"?>\n<svg></svg>".into(),
+            }],
             comparison: None,
             plan: None,
             scenario_text: Some("name = \"<x>\"".into()),

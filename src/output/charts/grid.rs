@@ -48,7 +48,11 @@ impl Layout {
         let categories: Vec<String> = g.axes[xi].distinct().into_iter().map(|v| v.label).collect();
         let others: Vec<usize> = (0..g.axes.len()).filter(|&i| i != xi).collect();
         let label = |c: usize| {
-            others.iter().map(|&i| format!("{}={}", g.axes[i].short(), g.axes[i].values[c].label)).collect::<Vec<_>>().join(",")
+            others
+                .iter()
+                .map(|&i| format!("{}={}", g.axes[i].short(), g.axes[i].values[c].label))
+                .collect::<Vec<_>>()
+                .join(",")
         };
         let mut keyed: Vec<(Vec<f64>, String)> = Vec::new();
         for c in 0..g.configs.len() {
@@ -57,12 +61,18 @@ impl Layout {
                 keyed.push((others.iter().map(|&i| g.axes[i].values[c].sort_key()).collect(), l));
             }
         }
-        keyed.sort_by(|a, b| a.0.iter().zip(&b.0).map(|(x, y)| x.total_cmp(y)).find(|o| o.is_ne()).unwrap_or(std::cmp::Ordering::Equal));
+        keyed.sort_by(|a, b| {
+            a.0.iter().zip(&b.0).map(|(x, y)| x.total_cmp(y)).find(|o| o.is_ne()).unwrap_or(std::cmp::Ordering::Equal)
+        });
         let series: Vec<String> = keyed.into_iter().map(|(_, s)| s).collect();
         let position = (0..g.configs.len())
             .map(|c| {
-                let cat = categories.iter().position(|l| *l == g.axes[xi].values[c].label).expect("a config's value should be among the axis values");
-                let ser = series.iter().position(|s| *s == label(c)).expect("a config's label should be among the series");
+                let cat = categories
+                    .iter()
+                    .position(|l| *l == g.axes[xi].values[c].label)
+                    .expect("a config's value should be among the axis values");
+                let ser =
+                    series.iter().position(|s| *s == label(c)).expect("a config's label should be among the series");
                 (cat, ser)
             })
             .collect();
@@ -151,7 +161,14 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &GridData) -> 
     let (plot, legend) = frame(root, &d.title, &d.subtitle)?;
     let (w, _) = plot.dim_in_pixel();
     let (left, right) = plot.split_horizontally(w / 2);
-    panel(&left, d, &d.zombie, "Zombie capacity (past eligibility, not yet closed)", "zombie capacity (equivalent agents)", false)?;
+    panel(
+        &left,
+        d,
+        &d.zombie,
+        "Zombie capacity (past eligibility, not yet closed)",
+        "zombie capacity (equivalent agents)",
+        false,
+    )?;
     panel(&right, d, &d.wait, "Mean queue wait (Open to Active)", "mean queue wait", true)?;
     let mut entries: Vec<LegendEntry> =
         d.series.iter().enumerate().map(|(i, s)| LegendEntry::new(s.clone(), colour(i), Mark::Line)).collect();

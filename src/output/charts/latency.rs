@@ -83,7 +83,8 @@ pub fn prepare(r: &LoadedResults) -> Option<LatencyData> {
             let mut series: Vec<String> = Vec::new();
             let mut order: Vec<(f64, String)> = Vec::new();
             for c in 0..g.configs.len() {
-                let key = g.axes.iter().enumerate().find(|(i, _)| *i != xi).map_or(0.0, |(_, a)| a.values[c].sort_key());
+                let key =
+                    g.axes.iter().enumerate().find(|(i, _)| *i != xi).map_or(0.0, |(_, a)| a.values[c].sort_key());
                 let s = series_of(c);
                 if !order.iter().any(|(_, l)| *l == s) {
                     order.push((key, s));
@@ -165,7 +166,10 @@ fn run_boxes(r: &LoadedResults, config: &str) -> (Vec<String>, Vec<Option<f64>>,
     all.sort_unstable();
     all.dedup();
     if all.len() <= 1 {
-        return overall(all.first().map_or("as run".into(), |&i| describe(i)), all.first().and_then(|&i| interval_of(i)));
+        return overall(
+            all.first().map_or("as run".into(), |&i| describe(i)),
+            all.first().and_then(|&i| interval_of(i)),
+        );
     }
     let mut cats = Vec::new();
     let mut intervals = Vec::new();
@@ -198,7 +202,12 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &LatencyData) 
     for (k, t) in d.intervals_s.iter().enumerate() {
         if let Some(t) = t {
             let (x0, x1) = (k as f64 - 0.45, k as f64 + 0.45);
-            chart.draw_series(DashedLineSeries::new(vec![(x0, ys.pos(*t)), (x1, ys.pos(*t))], 10, 6, GREY.stroke_width(2)))?;
+            chart.draw_series(DashedLineSeries::new(
+                vec![(x0, ys.pos(*t)), (x1, ys.pos(*t))],
+                10,
+                6,
+                GREY.stroke_width(2),
+            ))?;
         }
     }
     for b in &d.boxes {
@@ -208,8 +217,14 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &LatencyData) 
         let (l, r) = (x - w * 0.4, x + w * 0.4);
         chart.draw_series(std::iter::once(Rectangle::new([(l, y(b.p50_s)), (r, y(b.p90_s))], c.mix(0.35).filled())))?;
         chart.draw_series(std::iter::once(Rectangle::new([(l, y(b.p50_s)), (r, y(b.p90_s))], c.stroke_width(2))))?;
-        chart.draw_series(std::iter::once(PathElement::new(vec![(l, y(b.p50_s)), (r, y(b.p50_s))], c.stroke_width(5))))?;
-        chart.draw_series(std::iter::once(PathElement::new(vec![(x, y(b.p90_s)), (x, y(b.p99_s))], c.stroke_width(2))))?;
+        chart.draw_series(std::iter::once(PathElement::new(
+            vec![(l, y(b.p50_s)), (r, y(b.p50_s))],
+            c.stroke_width(5),
+        )))?;
+        chart.draw_series(std::iter::once(PathElement::new(
+            vec![(x, y(b.p90_s)), (x, y(b.p99_s))],
+            c.stroke_width(2),
+        )))?;
         let cap = w * 0.2;
         chart.draw_series(std::iter::once(PathElement::new(
             vec![(x - cap, y(b.p99_s)), (x + cap, y(b.p99_s))],
@@ -230,7 +245,11 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &LatencyData) 
     entries.push(LegendEntry::new("wide tick: p95, whisker to p99", GREY, Mark::Line));
     entries.push(LegendEntry::new("dot: maximum", GREY, Mark::Point));
     if d.intervals_s.iter().any(Option::is_some) {
-        entries.push(LegendEntry::new("dashed: the sweep interval (latency stays below it without limits)", GREY, Mark::Dashed));
+        entries.push(LegendEntry::new(
+            "dashed: the sweep interval (latency stays below it without limits)",
+            GREY,
+            Mark::Dashed,
+        ));
     }
     draw_legend(&legend, &d.series_heading, &entries)?;
     if d.boxes.is_empty() {

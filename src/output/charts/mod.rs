@@ -120,7 +120,8 @@ impl Chart {
             Chart::SweepLoad(d) => sweep_load::draw(root, d),
             Chart::Plan(d) => plan::draw(root, d),
         };
-        r.and_then(|()| root.present()).map_err(|e| ChartError::Draw { chart: self.file_stem(), message: e.to_string() })
+        r.and_then(|()| root.present())
+            .map_err(|e| ChartError::Draw { chart: self.file_stem(), message: e.to_string() })
     }
 
     /// The chart as PNG bytes: drawn into a buffer, encoded at fast compression.
@@ -232,7 +233,7 @@ impl Scale {
     /// A linear axis over `[lo, hi]` (values) in display units of `divisor`, nice ticks.
     pub fn linear(lo: f64, hi: f64, divisor: f64) -> Scale {
         let (mut a, mut b) = (lo / divisor, hi / divisor);
-        if !(b > a) {
+        if b.partial_cmp(&a) != Some(std::cmp::Ordering::Greater) {
             b = a + 1.0;
         }
         let step = nice_step((b - a) / 8.0);
@@ -287,8 +288,8 @@ impl Scale {
     pub fn log_duration(lo_s: f64, hi_s: f64) -> Scale {
         let mut s = Scale::log(lo_s, hi_s, 1.0);
         const MARKS_S: [u64; 20] = [
-            1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 432000,
-            604800, 2592000,
+            1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 7200, 10800, 21600, 43200, 86400, 172800, 432000, 604800,
+            2592000,
         ];
         s.ticks = MARKS_S
             .iter()
@@ -394,7 +395,7 @@ impl Ranged for Ticked {
 }
 
 fn nice_step(raw: f64) -> f64 {
-    if !(raw > 0.0) || !raw.is_finite() {
+    if raw.is_nan() || raw <= 0.0 || !raw.is_finite() {
         return 1.0;
     }
     let mag = 10f64.powf(raw.log10().floor());
@@ -449,12 +450,15 @@ impl LegendEntry {
     }
 }
 
+/// The plot area and the legend panel of a chart.
+pub type Panels<DB> = (DrawingArea<DB, Shift>, DrawingArea<DB, Shift>);
+
 /// Title and subtitle at the top, then the plot area and the legend panel at its right.
 pub fn frame<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
     subtitle: &str,
-) -> Result<(DrawingArea<DB, Shift>, DrawingArea<DB, Shift>), DrawingAreaErrorKind<DB::ErrorType>> {
+) -> Result<Panels<DB>, DrawingAreaErrorKind<DB::ErrorType>> {
     root.fill(&WHITE)?;
     let (header, body) = root.split_vertically(100);
     header.draw_text(title, &(FONT, 34).into_font().color(&BLACK), (40, 18))?;
@@ -522,11 +526,7 @@ pub fn wrap(label: &str, width: usize) -> Vec<String> {
 
 /// Draws the mesh of a chart built on two `Scale`s, with axis descriptions.
 pub fn mesh<DB: DrawingBackend>(
-    chart: &mut ChartContext<
-        '_,
-        DB,
-        Cartesian2d<Ticked, Ticked>,
-    >,
+    chart: &mut ChartContext<'_, DB, Cartesian2d<Ticked, Ticked>>,
     xs: &Scale,
     ys: &Scale,
     x_desc: &str,
@@ -546,11 +546,7 @@ pub fn mesh<DB: DrawingBackend>(
 }
 
 /// The type of a chart context over two `Scale`s.
-pub type ScaledChart<'a, DB> = ChartContext<
-    'a,
-    DB,
-    Cartesian2d<Ticked, Ticked>,
->;
+pub type ScaledChart<'a, DB> = ChartContext<'a, DB, Cartesian2d<Ticked, Ticked>>;
 
 /// A chart context over two scales on `area`, with room for tick labels and descriptions.
 pub fn build<'a, DB: DrawingBackend>(
@@ -641,8 +637,8 @@ mod tests {
         assert_eq!(labels, ["2m", "5m", "10m", "30m", "1h", "2h", "3h", "6h", "12h"]);
         assert_eq!(Scale::auto_duration([60.0, 1500.0]).1, "minutes");
         assert_eq!(Scale::auto_duration([60.0, 43_200.0]).1, "log scale");
-        assert_eq!(Scale::auto([1.0, 2.0], 1.0).log, false);
-        assert_eq!(Scale::auto([1.0, 100.0], 1.0).log, true);
+        assert!(!Scale::auto([1.0, 2.0], 1.0).log);
+        assert!(Scale::auto([1.0, 100.0], 1.0).log);
     }
 
     #[test]

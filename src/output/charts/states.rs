@@ -82,12 +82,19 @@ pub fn prepare(r: &LoadedResults) -> Option<StatesData> {
         title: "Conversations per state over time, with capacity in use and zombie capacity".into(),
         subtitle: scenario_line(
             r,
-            &format!("{}means over replications, 95% bands", if r.is_grid() { format!("configuration {config}, ") } else { String::new() }),
+            &format!(
+                "{}means over replications, 95% bands",
+                if r.is_grid() { format!("configuration {config}, ") } else { String::new() }
+            ),
         ),
         config: config.clone(),
         start_date: r.scenario.as_ref().map(|s| s.start_date),
         warmup_end_s: r.scenario.as_ref().map(|s| s.warmup.as_secs_f64()).or_else(|| {
-            r.timeseries.iter().filter(|t| t.config == config && !t.in_warmup).map(|t| t.bucket_start_s).reduce(f64::min)
+            r.timeseries
+                .iter()
+                .filter(|t| t.config == config && !t.in_warmup)
+                .map(|t| t.bucket_start_s)
+                .reduce(f64::min)
         }),
         t_s: Vec::new(),
         states: Default::default(),
@@ -101,7 +108,11 @@ pub fn prepare(r: &LoadedResults) -> Option<StatesData> {
             s.push(mean_of(rows, &|r| state_value(r, i)).unwrap_or(0.0));
         }
         let band = |f: &dyn Fn(&TimeseriesRow) -> Option<f64>| {
-            Band::of(&rows.iter().filter_map(|r| f(r)).collect::<Vec<_>>()).unwrap_or(Band { mean: 0.0, low: 0.0, high: 0.0 })
+            Band::of(&rows.iter().filter_map(|r| f(r)).collect::<Vec<_>>()).unwrap_or(Band {
+                mean: 0.0,
+                low: 0.0,
+                high: 0.0,
+            })
         };
         d.capacity_in_use.push(band(&|r| r.capacity_in_use_units));
         d.zombie_capacity.push(band(&|r| r.zombie_capacity_units));
@@ -117,7 +128,10 @@ pub fn prepare(r: &LoadedResults) -> Option<StatesData> {
 
 fn warmup<DB: DrawingBackend>(chart: &mut super::ScaledChart<'_, DB>, d: &StatesData, ys: &Scale) -> DrawResult<DB> {
     if let Some(w) = d.warmup_end_s.filter(|&w| w > d.t_s[0]) {
-        chart.draw_series(std::iter::once(Rectangle::new([(d.t_s[0], ys.lo), (w, ys.hi)], RGBColor(0, 0, 0).mix(0.06).filled())))?;
+        chart.draw_series(std::iter::once(Rectangle::new(
+            [(d.t_s[0], ys.lo), (w, ys.hi)],
+            RGBColor(0, 0, 0).mix(0.06).filled(),
+        )))?;
     }
     Ok(())
 }
@@ -137,11 +151,10 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &StatesData) -
         None => "time since the scenario start".into(),
     };
     // Top: stacked areas, drawn from the top layer down so each lower one covers the rest.
-    let mut cum = vec![vec![0.0; d.t_s.len()]; 4];
-    for i in 0..4 {
-        for k in 0..d.t_s.len() {
-            cum[i][k] = d.states[i][k] + if i > 0 { cum[i - 1][k] } else { 0.0 };
-        }
+    let mut cum: Vec<Vec<f64>> = Vec::with_capacity(4);
+    for layer in &d.states {
+        let below = cum.last().cloned().unwrap_or_else(|| vec![0.0; layer.len()]);
+        cum.push(layer.iter().zip(&below).map(|(v, b)| v + b).collect());
     }
     let ys = Scale::from_zero(cum[3].iter().copied().fold(0.0, f64::max), 1.0);
     let mut chart = build(&top, "Conversations per state", &xs, &ys)?;
@@ -152,12 +165,8 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &StatesData) -
         chart.draw_series(AreaSeries::new(pts, 0.0, colour(i).mix(0.85).filled()))?;
     }
     // Bottom: capacity in use and zombie capacity with bands, on-shift capacity dashed.
-    let top_v = d
-        .capacity_in_use
-        .iter()
-        .map(|b| b.high)
-        .chain(d.capacity_available.iter().copied())
-        .fold(0.0, f64::max);
+    let top_v =
+        d.capacity_in_use.iter().map(|b| b.high).chain(d.capacity_available.iter().copied()).fold(0.0, f64::max);
     let ys2 = Scale::from_zero(top_v, 1.0);
     let mut chart = build(&bottom, "Capacity", &xs, &ys2)?;
     mesh(&mut chart, &xs, &ys2, &x_desc, "capacity units")?;
@@ -168,7 +177,7 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &StatesData) -
     }
     for (b, c) in [(&d.capacity_in_use, IN_USE), (&d.zombie_capacity, ZOMBIE)] {
         chart.draw_series(std::iter::once(Polygon::new(band_polygon(&d.t_s, b), c.mix(0.25).filled())))?;
-        chart.draw_series(LineSeries::new(d.t_s.iter().copied().zip(b.iter().map(|b| b.mean)), c.stroke_width(2)))?;
+        chart.draw_series(LineSeries::new(d.t_s.iter().copied().zip(b.iter().map(|b| b.mean)), c.stroke_width(3)))?;
     }
     let mut entries: Vec<LegendEntry> =
         (0..4).rev().map(|i| LegendEntry::new(STATES[i], colour(i), Mark::Filled)).collect();

@@ -91,9 +91,11 @@ pub fn prepare(r: &LoadedResults) -> Option<SweepLoadData> {
         _ => {
             let config = r.configs().into_iter().next()?;
             let interval = |name: &str| {
-                r.scenario.as_ref().and_then(|sc| sc.policy.schedulers.iter().find(|s| s.name == name)).and_then(|s| match &s.kind {
-                    SchedulerKind::Sweep(w) => Some(format!("{name}: every {}", w.interval)),
-                    SchedulerKind::Exact => None,
+                r.scenario.as_ref().and_then(|sc| sc.policy.schedulers.iter().find(|s| s.name == name)).and_then(|s| {
+                    match &s.kind {
+                        SchedulerKind::Sweep(w) => Some(format!("{name}: every {}", w.interval)),
+                        SchedulerKind::Exact => None,
+                    }
                 })
             };
             schedulers.iter().map(|s| series_of(&rows, interval(s).unwrap_or_else(|| s.clone()), &config, s)).collect()
@@ -138,14 +140,21 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &SweepLoadData
     };
     mesh(&mut chart, &xs, &ys, &x_desc, "conversations closed in the run")?;
     if let Some(w) = d.warmup_end_s.filter(|&w| w > t0) {
-        chart.draw_series(std::iter::once(Rectangle::new([(t0, ys.lo), (w.min(t1), ys.hi)], BLACK.mix(0.06).filled())))?;
+        chart.draw_series(std::iter::once(Rectangle::new(
+            [(t0, ys.lo), (w.min(t1), ys.hi)],
+            BLACK.mix(0.06).filled(),
+        )))?;
     }
     // Longest interval first, so the sparse series with the largest batches sit underneath.
     for (i, s) in d.series.iter().enumerate().rev() {
         let c = colour(i);
         if s.runs.iter().any(|r| r.1.high > r.1.low) {
-            let poly: Vec<(f64, f64)> =
-                s.runs.iter().map(|r| (r.0, r.1.high)).chain(s.runs.iter().rev().map(|r| (r.0, r.1.low.max(0.0)))).collect();
+            let poly: Vec<(f64, f64)> = s
+                .runs
+                .iter()
+                .map(|r| (r.0, r.1.high))
+                .chain(s.runs.iter().rev().map(|r| (r.0, r.1.low.max(0.0))))
+                .collect();
             chart.draw_series(std::iter::once(Polygon::new(poly, c.mix(0.2).filled())))?;
         }
         chart.draw_series(LineSeries::new(s.runs.iter().map(|r| (r.0, r.1.mean)), c.stroke_width(2)))?;

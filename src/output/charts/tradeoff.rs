@@ -62,7 +62,9 @@ pub fn prepare(r: &LoadedResults) -> Option<TradeoffData> {
             let configs = along.iter().map(|&c| (g.configs[c].clone(), g.axes[ti].values[c].label.clone())).collect();
             (configs, g.axes[ti].key.clone(), extra)
         }
-        _ => (r.configs().into_iter().take(1).map(|c| (c, "as run".to_string())).collect(), String::new(), String::new()),
+        _ => {
+            (r.configs().into_iter().take(1).map(|c| (c, "as run".to_string())).collect(), String::new(), String::new())
+        }
     };
     let series: Vec<TradeoffSeries> = s
         .groups("skill")
@@ -130,8 +132,12 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &TradeoffData)
             ))?;
         }
     }
-    let mut entries: Vec<LegendEntry> =
-        d.series.iter().enumerate().map(|(i, s)| LegendEntry::new(format!("skill {}", s.skill), colour(i), Mark::Line)).collect();
+    let mut entries: Vec<LegendEntry> = d
+        .series
+        .iter()
+        .enumerate()
+        .map(|(i, s)| LegendEntry::new(format!("skill {}", s.skill), colour(i), Mark::Line))
+        .collect();
     if !d.point_heading.is_empty() {
         entries.push(LegendEntry::new(format!("point labels: {}", d.point_heading), GREY, Mark::Point));
     }
