@@ -342,12 +342,22 @@ fn plan_csv_adds_the_agents_needed_chart() {
     let series: Vec<(&str, &[(usize, f64)])> =
         p.series.iter().map(|s| (s.label.as_str(), s.points.as_slice())).collect();
     assert_eq!(series, [("waiting=2h", &[(0, 18.0), (1, 19.0)][..]), ("waiting=1d", &[(0, 17.0)][..])]);
+    assert_eq!(p.series[1].not_met, [1]);
     let files = render(&r, &RenderOptions::default()).expect("rendering should succeed");
     let f = files.iter().find(|(n, _)| n == "agents_needed.png").expect("agents_needed.png should be drawn");
     assert_png(&f.0, &f.1);
     let ctx = report::context(&r, Vec::new());
     let plan_table = ctx.plan.expect("the report should show the plan");
     assert_eq!(plan_table.rows[3][3..], ["team", "not met"]);
+
+    // A `plan` folder without summary.csv still gives its chart and a report.
+    let only = dir.path().join("plan-only");
+    std::fs::create_dir(&only).expect("folder should be creatable");
+    for f in ["plan.csv", "grid.csv", "scenario.toml"] {
+        std::fs::copy(folder.join(f), only.join(f)).expect("copy should succeed");
+    }
+    let files = render_folder(&only, &RenderOptions::default()).expect("a plan folder should render");
+    assert_eq!(names(&files), ["agents_needed.png", "agents_needed.svg", "report.html"]);
 }
 
 #[test]
@@ -386,7 +396,7 @@ fn a_folder_without_summary_is_refused_by_plot() {
         Command::new(BIN).args(["plot", dir.path().to_str().expect("UTF-8")]).output().expect("binary should start");
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("not a results folder (no summary.csv)"), "{err}");
+    assert!(err.contains("not a results folder (no summary.csv or plan.csv)"), "{err}");
 }
 
 #[test]

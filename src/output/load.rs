@@ -21,7 +21,7 @@ pub enum LoadError {
     MissingColumn { path: PathBuf, column: String },
     #[error("{path}:{line}: column `{column}`: expected {expected}, got {value:?}")]
     BadValue { path: PathBuf, line: u64, column: String, expected: &'static str, value: String },
-    #[error("{0}: not a results folder (no summary.csv): run `autoclose run` or `sweep` first")]
+    #[error("{0}: not a results folder (no summary.csv or plan.csv): run `autoclose run`, `sweep` or `plan` first")]
     NoSummary(PathBuf),
 }
 
@@ -402,13 +402,19 @@ impl LoadedResults {
 /// Column renames between versions of the summary: old name -> current name.
 const RENAMED: [(&str, &str); 2] = [("service_level", "service_level_share"), ("occupancy", "occupancy_share")];
 
-/// Reads a results folder. summary.csv is required; every other file is optional.
+/// Reads a results folder. summary.csv (or, for a `plan` folder, plan.csv) is required;
+/// every other file is optional.
 pub fn load(folder: &Path) -> Result<LoadedResults, LoadError> {
     let summary_path = folder.join("summary.csv");
-    if !summary_path.is_file() {
+    let plan_path = folder.join("plan.csv");
+    if !summary_path.is_file() && !plan_path.is_file() {
         return Err(LoadError::NoSummary(folder.to_path_buf()));
     }
-    let summary = read_summary(&read(&summary_path)?, &summary_path)?;
+    // A `plan` folder may hold plan.csv without summary.csv: its summary is then empty.
+    let summary = match optional(&summary_path)? {
+        Some(text) => read_summary(&text, &summary_path)?,
+        None => Summary::default(),
+    };
     let manifest = optional(&folder.join("manifest.toml"))?.and_then(|t| t.parse::<toml::Table>().ok());
     let manifest_str = |k: &str| manifest.as_ref().and_then(|m| m.get(k)).and_then(|v| v.as_str()).map(String::from);
     let scenario_text = optional(&folder.join("scenario.toml"))?;
@@ -441,8 +447,8 @@ pub fn load(folder: &Path) -> Result<LoadedResults, LoadError> {
         Some(text) => read_comparison(&text, &folder.join("comparison.csv"))?,
         None => Vec::new(),
     };
-    let plan = match optional(&folder.join("plan.csv"))? {
-        Some(text) => Some(read_plan(&text, &folder.join("plan.csv"))?),
+    let plan = match optional(&plan_path)? {
+        Some(text) => Some(read_plan(&text, &plan_path)?),
         None => None,
     };
     Ok(LoadedResults {

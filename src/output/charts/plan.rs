@@ -1,7 +1,7 @@
 //! Agents needed against sweep interval, one line per timeout (and per group when plan.csv
 //! has several), from plan.csv: the capacity-planning chart. Drawn only when plan.csv exists.
 
-use super::{build, colour, draw_legend, frame, mesh, scenario_line, DrawResult, LegendEntry, Mark, Scale};
+use super::{build, colour, draw_legend, frame, mesh, scenario_line, DrawResult, LegendEntry, Mark, Scale, GREY};
 use crate::output::load::{AxisRole, LoadedResults};
 use plotters::coord::Shift;
 use plotters::prelude::*;
@@ -11,6 +11,8 @@ pub struct PlanSeries {
     pub label: String,
     /// (category index, agents needed); a configuration without an answer is left out.
     pub points: Vec<(usize, f64)>,
+    /// Categories where plan.csv has no answer (the target was not met).
+    pub not_met: Vec<usize>,
 }
 
 #[derive(Debug, Clone, PartialEq)]
@@ -53,7 +55,7 @@ pub fn prepare(r: &LoadedResults) -> Option<PlanData> {
             Some(s) => s,
             None => {
                 keyed.push((others.iter().map(|&i| p.axes[i].values[k].sort_key()).collect(), l.clone()));
-                series.push(PlanSeries { label: l, points: Vec::new() });
+                series.push(PlanSeries { label: l, points: Vec::new(), not_met: Vec::new() });
                 series.len() - 1
             }
         };
@@ -61,8 +63,9 @@ pub fn prepare(r: &LoadedResults) -> Option<PlanData> {
             Some(i) => categories.iter().position(|c| *c == p.axes[i].values[k].label)?,
             None => 0,
         };
-        if let Some(a) = row.agents_needed {
-            series[s].points.push((cat, a));
+        match row.agents_needed {
+            Some(a) => series[s].points.push((cat, a)),
+            None => series[s].not_met.push(cat),
         }
     }
     let key_of = |l: &str| keyed.iter().find(|(_, s)| s == l).map(|(k, _)| k.clone()).unwrap_or_default();
@@ -99,8 +102,21 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &PlanData) -> 
         chart.draw_series(LineSeries::new(pts.clone(), c.stroke_width(3)))?;
         chart.draw_series(pts.iter().map(|&p| Circle::new(p, 7, c.filled())))?;
     }
-    let entries: Vec<LegendEntry> =
+    let n = d.series.len().max(1) as f64;
+    for (i, s) in d.series.iter().enumerate() {
+        let c = colour(i);
+        for &k in &s.not_met {
+            // Along the top edge, offset per series so several do not overlap.
+            let x = k as f64 + (i as f64 - (n - 1.0) / 2.0) * 0.05;
+            let y = ys.hi - (ys.hi - ys.lo) * 0.03;
+            chart.draw_series(std::iter::once(Cross::new((x, y), 9, c.stroke_width(3))))?;
+        }
+    }
+    let mut entries: Vec<LegendEntry> =
         d.series.iter().enumerate().map(|(i, s)| LegendEntry::new(s.label.clone(), colour(i), Mark::Line)).collect();
+    if d.series.iter().any(|s| !s.not_met.is_empty()) {
+        entries.push(LegendEntry::new("cross at the top: target not met (plan.csv has no answer)", GREY, Mark::Point));
+    }
     draw_legend(&legend, &d.series_heading, &entries)?;
     Ok(())
 }

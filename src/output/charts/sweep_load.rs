@@ -115,6 +115,16 @@ pub fn prepare(r: &LoadedResults) -> Option<SweepLoadData> {
             }
         }
     }
+    // A t-interval over few replications can pass the bounds a count obeys: keep the band
+    // within [0, the run limit].
+    let mut series = series;
+    for s in &mut series {
+        let cap = limits.iter().find(|(n, _)| *n == s.scheduler).map_or(f64::INFINITY, |l| l.1);
+        for (_, b) in &mut s.runs {
+            b.low = b.low.max(0.0);
+            b.high = b.high.min(cap);
+        }
+    }
     Some(SweepLoadData {
         title: "Closures per sweep run over time (sweep load)".into(),
         subtitle: scenario_line(r, &format!("{extra}mean over replications, 95% bands")),
