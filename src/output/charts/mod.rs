@@ -433,6 +433,7 @@ pub enum Mark {
     Dashed,
     Filled,
     Point,
+    Cross,
     Band,
 }
 
@@ -497,6 +498,7 @@ pub fn draw_legend<DB: DrawingBackend>(
             Mark::Filled => area.draw(&Rectangle::new([(x0, y), (x1, y + 22)], e.colour.filled()))?,
             Mark::Band => area.draw(&Rectangle::new([(x0, y), (x1, y + 22)], e.colour.mix(0.25).filled()))?,
             Mark::Point => area.draw(&Circle::new((x0 + 22, cy), 7, e.colour.filled()))?,
+            Mark::Cross => area.draw(&Cross::new((x0 + 22, cy), 8, e.colour.stroke_width(3)))?,
         }
         for line in wrap(&e.label, 24) {
             area.draw_text(&line, &text, (68, y))?;

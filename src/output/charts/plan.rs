@@ -115,7 +115,7 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &PlanData) -> 
     let mut entries: Vec<LegendEntry> =
         d.series.iter().enumerate().map(|(i, s)| LegendEntry::new(s.label.clone(), colour(i), Mark::Line)).collect();
     if d.series.iter().any(|s| !s.not_met.is_empty()) {
-        entries.push(LegendEntry::new("cross at the top: target not met (plan.csv has no answer)", GREY, Mark::Point));
+        entries.push(LegendEntry::new("cross at the top: target not met (plan.csv has no answer)", GREY, Mark::Cross));
     }
     draw_legend(&legend, &d.series_heading, &entries)?;
     Ok(())
