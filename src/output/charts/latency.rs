@@ -215,7 +215,10 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &LatencyData) 
         let c = colour(b.series);
         let y = |v: f64| ys.pos(v.max(if ys.log { ys.divisor * 10f64.powf(ys.lo) } else { 0.0 }));
         let (l, r) = (x - w * 0.4, x + w * 0.4);
-        chart.draw_series(std::iter::once(Rectangle::new([(l, y(b.p50_s)), (r, y(b.p90_s))], c.mix(0.35).filled())))?;
+        chart.draw_series(std::iter::once(Rectangle::new(
+            [(l, y(b.p50_s)), (r, y(b.p90_s))],
+            super::tint(c, 0.35).filled(),
+        )))?;
         chart.draw_series(std::iter::once(Rectangle::new([(l, y(b.p50_s)), (r, y(b.p90_s))], c.stroke_width(2))))?;
         chart.draw_series(std::iter::once(PathElement::new(
             vec![(l, y(b.p50_s)), (r, y(b.p50_s))],

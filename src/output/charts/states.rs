@@ -1,4 +1,4 @@
-//! Conversations per state over time (stacked areas, means over replications), and below it
+//! Conversations per state over time (stacked layers, means over replications), and below it
 //! the capacity in use and the zombie capacity with 95% bands, from timeseries.csv. A grid
 //! shows its baseline configuration.
 
@@ -21,9 +21,23 @@ pub struct Band {
 impl Band {
     /// The Student-t 95% band of `values` (empty: `None`).
     pub fn of(values: &[f64]) -> Option<Band> {
-        let e = stats::Estimate::of(values, 0.95)?;
-        Some(Band { mean: e.mean, low: e.low().unwrap_or(e.mean), high: e.high().unwrap_or(e.mean) })
+        let n = values.len();
+        let mean = stats::mean(values)?;
+        if n < 2 {
+            return Some(Band { mean, low: mean, high: mean });
+        }
+        let var = values.iter().map(|v| (v - mean) * (v - mean)).sum::<f64>() / (n - 1) as f64;
+        let hw = t95(n as u64 - 1) * var.sqrt() / (n as f64).sqrt();
+        Some(Band { mean, low: mean - hw, high: mean + hw })
     }
+}
+
+/// The two-sided 95% Student-t critical value, tabulated once for up to 200 degrees of
+/// freedom: a chart asks for it once per bucket, and the inverse CDF is costly.
+fn t95(df: u64) -> f64 {
+    static TABLE: std::sync::OnceLock<Vec<f64>> = std::sync::OnceLock::new();
+    let table = TABLE.get_or_init(|| (1..=200).map(|d| stats::t_critical(0.95, d)).collect());
+    table.get(df as usize - 1).copied().unwrap_or_else(|| stats::t_critical(0.95, df))
 }
 
 /// Line colours of the capacity panel, apart from the four state colours above them.
@@ -130,7 +144,7 @@ fn warmup<DB: DrawingBackend>(chart: &mut super::ScaledChart<'_, DB>, d: &States
     if let Some(w) = d.warmup_end_s.filter(|&w| w > d.t_s[0]) {
         chart.draw_series(std::iter::once(Rectangle::new(
             [(d.t_s[0], ys.lo), (w, ys.hi)],
-            RGBColor(0, 0, 0).mix(0.06).filled(),
+            super::WARMUP_GREY.filled(),
         )))?;
     }
     Ok(())
@@ -158,19 +172,29 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &StatesData) -
     }
     let ys = Scale::from_zero(cum[3].iter().copied().fold(0.0, f64::max), 1.0);
     let mut chart = build(&top, "Conversations per state", &xs, &ys)?;
-    mesh(&mut chart, &xs, &ys, "", "conversations (mean)")?;
     warmup(&mut chart, d, &ys)?;
-    for i in (0..4).rev() {
-        let pts: Vec<(f64, f64)> = d.t_s.iter().copied().zip(cum[i].iter().copied()).collect();
-        chart.draw_series(AreaSeries::new(pts, 0.0, colour(i).mix(0.85).filled()))?;
+    mesh(&mut chart, &xs, &ys, "", "conversations (mean)")?;
+    // Each layer is the polygon between its top and the layer below, so each pixel is filled
+    // once.
+    let zero = vec![0.0; d.t_s.len()];
+    for i in 0..4 {
+        let below = if i == 0 { &zero } else { &cum[i - 1] };
+        let poly: Vec<(f64, f64)> = d
+            .t_s
+            .iter()
+            .copied()
+            .zip(cum[i].iter().copied())
+            .chain(d.t_s.iter().copied().zip(below.iter().copied()).rev())
+            .collect();
+        chart.draw_series(std::iter::once(Polygon::new(poly, super::tint(colour(i), 0.85).filled())))?;
     }
     // Bottom: capacity in use and zombie capacity with bands, on-shift capacity dashed.
     let top_v =
         d.capacity_in_use.iter().map(|b| b.high).chain(d.capacity_available.iter().copied()).fold(0.0, f64::max);
     let ys2 = Scale::from_zero(top_v, 1.0);
     let mut chart = build(&bottom, "Capacity", &xs, &ys2)?;
-    mesh(&mut chart, &xs, &ys2, &x_desc, "capacity units")?;
     warmup(&mut chart, d, &ys2)?;
+    mesh(&mut chart, &xs, &ys2, &x_desc, "capacity units")?;
     if !d.capacity_available.is_empty() {
         let pts: Vec<(f64, f64)> = d.t_s.iter().copied().zip(d.capacity_available.iter().copied()).collect();
         chart.draw_series(DashedLineSeries::new(pts, 10, 6, GREY.stroke_width(2)))?;
@@ -188,7 +212,7 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &StatesData) -
     }
     entries.push(LegendEntry::new("bands: 95% interval over replications", GREY, Mark::Band));
     if d.warmup_end_s.is_some() {
-        entries.push(LegendEntry::new("grey area: warm-up (not in statistics)", RGBColor(235, 235, 235), Mark::Filled));
+        entries.push(LegendEntry::new("grey area: warm-up (not in statistics)", super::WARMUP_GREY, Mark::Filled));
     }
     draw_legend(&legend, "", &entries)
 }

@@ -148,13 +148,13 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &SweepLoadData
         Some(s) => format!("sweep run start (scenario start {s}, UTC)"),
         None => "sweep run start".into(),
     };
-    mesh(&mut chart, &xs, &ys, &x_desc, "conversations closed in the run")?;
     if let Some(w) = d.warmup_end_s.filter(|&w| w > t0) {
         chart.draw_series(std::iter::once(Rectangle::new(
             [(t0, ys.lo), (w.min(t1), ys.hi)],
-            BLACK.mix(0.06).filled(),
+            super::WARMUP_GREY.filled(),
         )))?;
     }
+    mesh(&mut chart, &xs, &ys, &x_desc, "conversations closed in the run")?;
     // Longest interval first, so the sparse series with the largest batches sit underneath.
     for (i, s) in d.series.iter().enumerate().rev() {
         let c = colour(i);
@@ -182,7 +182,7 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &SweepLoadData
     }
     entries.push(LegendEntry::new("bands: 95% interval over replications", GREY, Mark::Band));
     if d.warmup_end_s.is_some() {
-        entries.push(LegendEntry::new("grey area: warm-up (not in statistics)", RGBColor(235, 235, 235), Mark::Filled));
+        entries.push(LegendEntry::new("grey area: warm-up (not in statistics)", super::WARMUP_GREY, Mark::Filled));
     }
     draw_legend(&legend, "", &entries)
 }
