@@ -158,7 +158,7 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &StatesData) -
     let (plot, legend) = frame(root, &d.title, &d.subtitle)?;
     let (_, h) = plot.dim_in_pixel();
     let (top, bottom) = plot.split_vertically(h * 55 / 100);
-    let (t0, t1) = (d.t_s[0], *d.t_s.last().expect("prepare keeps at least one bucket"));
+    let (t0, t1) = (d.t_s[0], *d.t_s.last().expect("prepare should keep at least one bucket"));
     let xs = Scale::time(t0, t1, d.start_date);
     let x_desc = match d.start_date {
         Some(s) => format!("time (scenario start {s}, UTC)"),
