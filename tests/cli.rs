@@ -291,8 +291,28 @@ fn the_manifest_rerun_command_rewrites_the_same_folder_byte_for_byte() {
         manifest(&out)["files"].as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()).collect::<Vec<_>>();
     assert_eq!(
         files,
-        ["conversations.csv", "manifest.toml", "scenario.toml", "summary.csv", "sweeps.csv", "timeseries.csv"]
+        [
+            "closure_latency.png",
+            "closure_latency.svg",
+            "conversations.csv",
+            "manifest.toml",
+            "report.html",
+            "scenario.toml",
+            "states_over_time.png",
+            "states_over_time.svg",
+            "summary.csv",
+            "sweep_load.png",
+            "sweep_load.svg",
+            "sweeps.csv",
+            "timeseries.csv",
+            "tradeoff.png",
+            "tradeoff.svg"
+        ]
     );
+    // The charts and the report are the same bytes too.
+    for f in &files {
+        assert!(read(&first, f) == read(&out, f), "{f} differs after rerunning {rerun}");
+    }
 }
 
 /// A short run into `out` with `--force`.

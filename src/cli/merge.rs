@@ -21,6 +21,9 @@ pub struct MergeArgs {
     /// Replace an existing results folder.
     #[arg(long)]
     pub force: bool,
+    /// Skip the charts (PNG, SVG) and report.html; `autoclose plot DIR` draws them later.
+    #[arg(long)]
+    pub no_charts: bool,
     /// No table.
     #[arg(long, short)]
     pub quiet: bool,
@@ -45,11 +48,11 @@ pub fn merge(a: MergeArgs) -> anyhow::Result<ExitCode> {
     folder.add("comparison.csv", &bytes)?;
     folder.add("scenario.toml", info.scenario_text.as_bytes())?;
     let head = RunHead { name: &info.scenario_name, seed: info.seed, replications: info.replications };
-    let p = provenance(&info.scenario_file, &head, &ov, &info.args, &target);
+    let p = provenance(&info.scenario_file, &head, &ov, &info.args, &target, a.no_charts);
     // Everything that could fail runs before the folder is moved into place.
     let configs: Vec<usize> = (0..m.grid.configs.len()).collect();
     let shown = (!a.quiet).then(|| table(&m.grid, &configs, &m.reports, info.baseline_index));
-    let dir = folder.commit_with_manifest(&p)?;
+    let dir = autoclose::output::visuals::finish(folder, &p, !a.no_charts)?;
     if let Some(shown) = shown {
         println!("{}: merged {} shard(s) of {} configuration(s)", info.scenario_name, info.count, m.grid.configs.len());
         print!("{shown}");

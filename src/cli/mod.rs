@@ -4,6 +4,7 @@
 mod check;
 mod merge;
 mod plan;
+mod plot;
 mod progress;
 mod run;
 mod signals;
@@ -38,6 +39,8 @@ pub enum Command {
     Plan(plan::PlanArgs),
     /// Run the validation scenarios against queueing theory and print theory against simulation.
     Check(check::CheckArgs),
+    /// Redraw every chart (PNG and SVG) and report.html of a results folder from its CSVs.
+    Plot(plot::PlotArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -62,6 +65,9 @@ pub struct RunArgs {
     /// Replace an existing results folder.
     #[arg(long)]
     pub force: bool,
+    /// Skip the charts (PNG, SVG) and report.html; `autoclose plot DIR` draws them later.
+    #[arg(long)]
+    pub no_charts: bool,
     /// Worker threads [default: all cores]. Results do not depend on it.
     #[arg(long)]
     pub threads: Option<usize>,
@@ -88,6 +94,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Merge(a) => merge::merge(a),
         Command::Check(a) => check::check(a),
         Command::Plan(a) => plan::run(a),
+        Command::Plot(a) => plot::plot(a),
     }
 }
 

@@ -52,6 +52,9 @@ pub struct PlanArgs {
     /// Replace an existing results folder.
     #[arg(long)]
     pub force: bool,
+    /// Skip the charts (PNG, SVG) and report.html; `autoclose plot DIR` draws them later.
+    #[arg(long)]
+    pub no_charts: bool,
     /// Worker threads [default: all cores]. Results do not depend on it.
     #[arg(long)]
     pub threads: Option<usize>,
@@ -112,6 +115,9 @@ pub fn run(a: PlanArgs) -> anyhow::Result<ExitCode> {
         rerun.opt("--groups", a.groups.join(","));
     }
     rerun.opt("--max-agents", a.max_agents.to_string());
+    if a.no_charts {
+        rerun.arg("--no-charts");
+    }
     rerun.opt("--out", target.display().to_string());
     let p = Provenance {
         command: "plan".into(),
@@ -123,7 +129,7 @@ pub fn run(a: PlanArgs) -> anyhow::Result<ExitCode> {
         rerun,
     };
     let shown = (!a.quiet).then(|| table(&rows, &targets));
-    let dir = folder.commit_with_manifest(&p)?;
+    let dir = autoclose::output::visuals::finish(folder, &p, !a.no_charts)?;
     let unreachable = plans.iter().filter(|p| matches!(p.found, Found::Unreachable { .. })).count();
     if let Some(shown) = shown {
         let runs: usize = plans.iter().map(|p| p.evaluations.len()).sum();

@@ -70,7 +70,7 @@ pub fn run(a: RunArgs) -> anyhow::Result<ExitCode> {
         overrides: ov.iter().map(|o| format!("{}={}", o.key, o.value)).collect(),
         rerun: rerun(&a, &target),
     };
-    let dir = folder.commit_with_manifest(&provenance)?;
+    let dir = autoclose::output::visuals::finish(folder, &provenance, !a.no_charts)?;
 
     if !a.quiet {
         let overall = &outcome.aggregate[0];
@@ -105,6 +105,9 @@ fn rerun(a: &RunArgs, target: &Path) -> CommandLine {
     }
     if a.conversations {
         c.arg("--conversations");
+    }
+    if a.no_charts {
+        c.arg("--no-charts");
     }
     c
 }

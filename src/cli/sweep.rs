@@ -51,6 +51,9 @@ pub struct SweepArgs {
     /// Replace an existing results folder.
     #[arg(long)]
     pub force: bool,
+    /// Skip the charts (PNG, SVG) and report.html; `autoclose plot DIR` draws them later.
+    #[arg(long)]
+    pub no_charts: bool,
     /// Worker threads [default: all cores]. Results do not depend on it.
     #[arg(long)]
     pub threads: Option<usize>,
@@ -107,8 +110,8 @@ pub fn sweep(a: SweepArgs) -> anyhow::Result<ExitCode> {
             let bytes = grid::write_comparison(Vec::new(), &base.name, &grid, baseline, &rows)?;
             folder.add("comparison.csv", &bytes)?;
             let head = RunHead { name: &base.name, seed: base.seed, replications: base.replications };
-            let p = provenance(&a.scenario.display().to_string(), &head, &ov, &args, &target);
-            folder.commit_with_manifest(&p)?
+            let p = provenance(&a.scenario.display().to_string(), &head, &ov, &args, &target, a.no_charts);
+            autoclose::output::visuals::finish(folder, &p, !a.no_charts)?
         }
         Some(s) => {
             let info = ShardInfo {
@@ -206,10 +209,20 @@ pub struct RunHead<'a> {
 }
 
 /// What the manifest of a whole grid says; `merge` writes the same one.
-pub fn provenance(scenario_file: &str, s: &RunHead, ov: &[Override], args: &GridArgs, out: &Path) -> Provenance {
+pub fn provenance(
+    scenario_file: &str,
+    s: &RunHead,
+    ov: &[Override],
+    args: &GridArgs,
+    out: &Path,
+    no_charts: bool,
+) -> Provenance {
     let mut rerun = CommandLine::new(["autoclose", "sweep", scenario_file]);
     for w in args.words() {
         rerun.arg(w);
+    }
+    if no_charts {
+        rerun.arg("--no-charts");
     }
     rerun.opt("--out", out.display().to_string());
     Provenance {

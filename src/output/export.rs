@@ -65,6 +65,22 @@ impl CommandLine {
     }
 }
 
+/// Writes `files` into an existing results folder (`plot`), each under a temporary name then
+/// renamed into place, so a reader never sees half a chart.
+pub fn replace_files(folder: &Path, files: &[(String, Vec<u8>)]) -> Result<(), OutputError> {
+    for (name, bytes) in files {
+        let dest = folder.join(checked_name(name)?);
+        let file = dest.file_name().map(|f| f.to_string_lossy().into_owned()).unwrap_or_default();
+        let tmp = dest.with_file_name(format!(".{file}.tmp-{}", std::process::id()));
+        fs::write(&tmp, bytes).map_err(io_at(&tmp))?;
+        if let Err(e) = fs::rename(&tmp, &dest) {
+            let _ = fs::remove_file(&tmp);
+            return Err(OutputError::Io { path: dest, error: e });
+        }
+    }
+    Ok(())
+}
+
 /// What the manifest says of the run besides its files.
 #[derive(Debug, Clone)]
 pub struct Provenance {
@@ -205,6 +221,19 @@ impl ResultsFolder {
     /// Writes `manifest.toml` (listing every file, itself included), then moves the folder
     /// into place.
     pub fn commit_with_manifest(self, p: &Provenance) -> Result<PathBuf, OutputError> {
+        self.write_manifest(p)?;
+        self.commit()
+    }
+
+    /// The temporary folder as written so far, for a module that reads the finished files
+    /// back (the charts and the report are drawn from the CSVs and the manifest).
+    pub fn dir(&self) -> &Path {
+        &self.tmp
+    }
+
+    /// Writes `manifest.toml` listing every file added so far; written again after more files
+    /// are added (the charts), it lists those too.
+    pub fn write_manifest(&self, p: &Provenance) -> Result<(), OutputError> {
         self.record("manifest.toml");
         let manifest = Manifest {
             program: results::PROGRAM.into(),
@@ -218,8 +247,7 @@ impl ResultsFolder {
             files: self.files(),
             rerun: p.rerun.to_shell(),
         };
-        self.add("manifest.toml", manifest.to_toml().as_bytes())?;
-        self.commit()
+        self.add("manifest.toml", manifest.to_toml().as_bytes())
     }
 
     /// Where the folder being replaced is put aside during `commit`: `.NAME.old-PID`, a

@@ -1,11 +1,15 @@
 //! Outputs: CSV writers over `impl Write`, the manifest and the results folder. The only module
 //! that creates files (through `export::ResultsFolder`).
 
+pub mod charts;
 pub mod csv_out;
 pub mod export;
+pub mod load;
 pub mod plan_csv;
+pub mod report;
 pub mod results;
+pub mod visuals;
 
 pub use csv_out::{write_sweeps, write_timeseries, Clock, ConversationWriter, SummaryWriter};
-pub use export::{sha256_hex, shell_quote, CommandLine, Provenance, ResultsFolder};
+pub use export::{replace_files, sha256_hex, shell_quote, CommandLine, Provenance, ResultsFolder};
 pub use results::{abandon_in_progress, Manifest, OutputError};
