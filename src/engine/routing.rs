@@ -1,9 +1,11 @@
 //! Agents, their capacity and the per-skill queues. Push routing: a new conversation goes to
 //! the on-shift agent with the most free capacity among those serving its skill (lowest agent
 //! index on a tie); when capacity frees, the agent takes the longest-waiting conversation among
-//! its skills that fits (earliest enqueue time, then enqueue sequence).
+//! its skills that fits (earliest enqueue time, then enqueue sequence). A group under
+//! `shift_end = "no_new_until_below"` is closed to new work while its capacity in use (agents
+//! who went off shift included) is at least its on-shift capacity.
 
-use crate::scenario::{Scenario, SkillId};
+use crate::scenario::{Scenario, ShiftEnd, SkillId};
 use crate::time::SimTime;
 use std::collections::VecDeque;
 
@@ -87,6 +89,13 @@ pub struct Routing {
     next_seq: u64,
     /// Capacity units of on-shift agents.
     pub on_shift_units: u64,
+    /// Per group: whether it is gated (`no_new_until_below`), its capacity in use by all its
+    /// agents, on shift or not, its on-shift capacity, and whether the gate is closed now
+    /// (its agents are then left out of `by_skill` and take nothing from the queues).
+    gated: Vec<bool>,
+    group_used: Vec<u64>,
+    group_on_units: Vec<u64>,
+    closed: Vec<bool>,
 }
 
 impl Routing {
@@ -119,7 +128,46 @@ impl Routing {
             live_total: 0,
             next_seq: 0,
             on_shift_units: 0,
+            gated: s.agent_groups.iter().map(|g| g.shift_end == ShiftEnd::NoNewUntilBelow).collect(),
+            group_used: vec![0; s.agent_groups.len()],
+            group_on_units: vec![0; s.agent_groups.len()],
+            closed: vec![false; s.agent_groups.len()],
         }
+    }
+
+    /// Whether a group is under `no_new_until_below` with its gate open: an agent of it who
+    /// went off shift and frees capacity may let the group's on-shift agents take work.
+    pub fn gated_and_open(&self, group: usize) -> bool {
+        self.gated[group] && !self.closed[group]
+    }
+
+    /// Whether the agent is in `by_skill`: on shift, and its group's gate open.
+    fn listed(&self, agent: u32) -> bool {
+        let a = &self.agents[agent as usize];
+        a.on_shift && !self.closed[a.group]
+    }
+
+    /// Opens or closes a gated group's gate from its capacity in use and on-shift capacity,
+    /// listing or unlisting its on-shift agents; returns true when it opened. Called after
+    /// every capacity change, and after a staffing change once all its agents have moved.
+    pub fn update_gate(&mut self, group: usize) -> bool {
+        let closed = self.gated[group] && self.group_used[group] >= self.group_on_units[group];
+        if closed == self.closed[group] {
+            return false;
+        }
+        let members = self.group_agents[group].clone();
+        if closed {
+            for &a in &members {
+                self.unlist(a);
+            }
+            self.closed[group] = true;
+        } else {
+            self.closed[group] = false;
+            for &a in &members {
+                self.list(a);
+            }
+        }
+        !closed
     }
 
     pub fn skills_of(&self, agent: u32) -> &[SkillId] {
@@ -127,10 +175,10 @@ impl Routing {
     }
 
     fn unlist(&mut self, agent: u32) {
-        let a = &self.agents[agent as usize];
-        if !a.on_shift {
+        if !self.listed(agent) {
             return;
         }
+        let a = &self.agents[agent as usize];
         let free = a.free();
         for &s in &self.group_skills[a.group] {
             self.by_skill[s].remove(free, agent);
@@ -138,10 +186,10 @@ impl Routing {
     }
 
     fn list(&mut self, agent: u32) {
-        let a = &self.agents[agent as usize];
-        if !a.on_shift {
+        if !self.listed(agent) {
             return;
         }
+        let a = &self.agents[agent as usize];
         let free = a.free();
         for &s in &self.group_skills[a.group] {
             self.by_skill[s].insert(free, agent);
@@ -149,30 +197,35 @@ impl Routing {
     }
 
     /// Puts an agent on or off shift. Off-shift agents keep their conversations but get no new
-    /// ones.
+    /// ones. Call `update_gate` for the group once its shift changes are all made.
     pub fn set_on_shift(&mut self, agent: u32, on: bool) {
         if self.agents[agent as usize].on_shift == on {
             return;
         }
-        let cap = self.agents[agent as usize].capacity as u64;
+        let (cap, group) = (self.agents[agent as usize].capacity as u64, self.agents[agent as usize].group);
         if on {
             self.agents[agent as usize].on_shift = true;
             self.list(agent);
             self.on_shift_units += cap;
+            self.group_on_units[group] += cap;
         } else {
             self.unlist(agent);
             self.agents[agent as usize].on_shift = false;
             self.on_shift_units -= cap;
+            self.group_on_units[group] -= cap;
         }
     }
+
+
 
     /// The on-shift agent serving `skill` with the most free capacity, if it has `units` free.
     pub fn best_agent(&self, skill: SkillId, units: u32) -> Option<u32> {
         self.by_skill[skill].best(units)
     }
 
-    /// Changes an agent's capacity in use by `delta` units.
-    pub fn adjust(&mut self, agent: u32, delta: i64) {
+    /// Changes an agent's capacity in use by `delta` units; returns true when that opened its
+    /// group's gate (the caller then offers the queues to the group's on-shift agents).
+    pub fn adjust(&mut self, agent: u32, delta: i64) -> bool {
         self.unlist(agent);
         let a = &mut self.agents[agent as usize];
         let used = a.used as i64 + delta;
@@ -182,7 +235,10 @@ impl Routing {
             a.capacity
         );
         a.used = used as u32;
+        let group = a.group;
+        self.group_used[group] = (self.group_used[group] as i64 + delta) as u64;
         self.list(agent);
+        self.update_gate(group)
     }
 
     pub fn enqueue(&mut self, skill: SkillId, mut entry: QueueEntry) {
@@ -224,6 +280,9 @@ impl Routing {
     pub fn take_for(&mut self, agent: u32, is_live: &impl Fn(&QueueEntry) -> bool) -> Option<(SkillId, QueueEntry)> {
         let free = self.agents[agent as usize].free();
         let group = self.agents[agent as usize].group;
+        if self.closed[group] {
+            return None;
+        }
         let mut best: Option<(SkillId, (SimTime, u64))> = None;
         for i in 0..self.group_skills[group].len() {
             let s = self.group_skills[group][i];

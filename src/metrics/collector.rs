@@ -151,6 +151,8 @@ struct Cell {
     queue_left: u64,
     /// Of those, the customer's own abandonment.
     queue_abandoned: u64,
+    /// Of those, abandonments within the service-level target (L in S/(A - L)).
+    queue_short_abandoned: u64,
     capacity: Level,
     states: [Level; 4],
     entries: [u64; 4],
@@ -441,6 +443,8 @@ impl Metrics {
             set(ReaderJoins, Some(sum(&|c| c.reader_joins)));
             set(QueueAssigned, Some(assigned));
             set(ServiceLevel, ratio(sum(&|c| c.queue_within_target), offered));
+            let short = sum(&|c| c.queue_short_abandoned);
+            set(ServiceLevelExclShortAbandon, ratio(sum(&|c| c.queue_within_target), offered - short));
             set(QueueAbandonShare, ratio(abandoned, offered));
             set(QueueWaitMeanS, mean(&waits));
             set(QueueWaitP50S, percentile(&waits, 0.5));
@@ -653,6 +657,10 @@ impl Observer for Metrics {
         if rec.reason == Some(CloseReason::QueueAbandon) && self.in_window(rec.state_entered.ms()) {
             let now = self.cell_index(&rec.meta);
             self.cells[now].queue_abandoned += 1;
+            let waited = rec.closed.map_or(u64::MAX, |t| t.saturating_since(rec.state_entered).ms());
+            if waited <= self.sl_target_ms {
+                self.cells[now].queue_short_abandoned += 1;
+            }
         }
         if let (Some(t), Some(b)) = (rec.closed, rec.closed.and_then(|t| self.bucket(t.ms()))) {
             match rec.reason {

@@ -57,7 +57,10 @@ pub enum Metric {
     QueueWaitP90S,
     QueueWaitP95S,
     QueueWaitP99S,
+    /// S/A: queue entries assigned within the target over queue entries that ended.
     ServiceLevel,
+    /// S/(A - L): the same with customers who abandoned within the target left out.
+    ServiceLevelExclShortAbandon,
     QueueAbandonShare,
     QueueLengthMean,
     QueueLengthPeak,
@@ -81,7 +84,7 @@ pub enum Metric {
 }
 
 /// Column names of `Metric`, in the same order.
-pub const METRICS: [&str; 68] = [
+pub const METRICS: [&str; 69] = [
     "arrived",
     "recontacts",
     "assigned",
@@ -130,6 +133,7 @@ pub const METRICS: [&str; 68] = [
     "queue_wait_p95_s",
     "queue_wait_p99_s",
     "service_level_share",
+    "service_level_excl_short_abandon_share",
     "queue_abandon_share",
     "queue_length_mean",
     "queue_length_peak",

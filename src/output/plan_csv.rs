@@ -24,6 +24,7 @@ pub struct PlanRow<'a> {
 pub fn target_slug(t: &Target) -> String {
     let mut s = match t.metric {
         TargetMetric::ServiceLevel(d) => format!("service_level_{}", d.as_secs_f64()),
+        TargetMetric::ServiceLevelExcl(d) => format!("service_level_excl_{}", d.as_secs_f64()),
         TargetMetric::QueueWaitMean => "queue_wait_mean".into(),
         TargetMetric::QueueWaitP50 => "queue_wait_p50".into(),
         TargetMetric::QueueWaitP90 => "queue_wait_p90".into(),
@@ -32,7 +33,7 @@ pub fn target_slug(t: &Target) -> String {
         TargetMetric::Abandon => "abandon".into(),
         TargetMetric::Occupancy => "occupancy".into(),
     };
-    if let TargetMetric::ServiceLevel(_) = t.metric {
+    if t.metric.service_level_threshold().is_some() {
         s.push('s');
     }
     match &t.scope {
@@ -168,5 +169,6 @@ mod tests {
         assert_eq!(t("service_level(1m30s)[skill=billing]>=0.8"), "service_level_90s_skill_billing_share");
         assert_eq!(t("queue_wait_p90<=2m"), "queue_wait_p90_s");
         assert_eq!(t("abandon[channel=chat]<=5%"), "abandon_channel_chat_share");
+        assert_eq!(t("service_level_excl(20s)>=0.9"), "service_level_excl_20s_share");
     }
 }
