@@ -189,7 +189,8 @@ pub fn run(a: PlanArgs) -> anyhow::Result<ExitCode> {
     let dir = folder.commit_with_manifest(&p)?;
     let unreachable = plans.iter().filter(|p| matches!(p.found, Found::Unreachable { .. })).count();
     if let Some(shown) = shown {
-        let runs: usize = plans.iter().map(|p| p.evaluations.len()).sum();
+        let runs: usize =
+            plans.iter().map(|p| p.evaluations.len() + p.intraday.as_ref().map_or(0, |i| i.evaluations.len())).sum();
         println!(
             "{}: planned {} configuration(s) x {} replication(s) of {}: {runs} staffings simulated in {:.2} s",
             base.name,
