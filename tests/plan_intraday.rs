@@ -84,10 +84,8 @@ fn the_intraday_profile_meets_the_target_in_every_hour_when_rerun_as_a_scenario(
     // The profile, as a ready staffing table.
     let snippet = fs::read_to_string(out.join("staffing_0.toml")).expect("staffing_0.toml");
     let line = snippet.lines().find(|l| l.starts_with("default = [")).expect("a default line");
-    let profile: Vec<u32> = line["default = [".len()..line.len() - 1]
-        .split(", ")
-        .map(|x| x.parse().expect("a count"))
-        .collect();
+    let profile: Vec<u32> =
+        line["default = [".len()..line.len() - 1].split(", ").map(|x| x.parse().expect("a count")).collect();
     assert_eq!(profile.len(), 24);
     assert!(snippet.contains("[agents.team.staffing]\n"), "{snippet}");
     assert!(snippet.contains("every target met in every hour"), "{snippet}");

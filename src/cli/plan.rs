@@ -20,7 +20,8 @@ use std::time::Instant;
 pub struct PlanArgs {
     /// The scenario file (TOML).
     pub scenario: PathBuf,
-    /// A service target, e.g. 'service_level(60s)>=0.80', 'queue_wait_p90<=2m',
+    /// A service target, e.g. 'service_level(60s)>=0.80' (S/A), 'service_level_excl(60s)>=0.80'
+    /// (abandons within 60s left out), 'queue_wait_p90<=2m',
     /// 'abandon[skill=billing]<=0.05'. Repeatable: every target must hold.
     #[arg(long = "target", value_name = "EXPR", required = true)]
     pub targets: Vec<String>,
@@ -141,7 +142,10 @@ pub fn run(a: PlanArgs) -> anyhow::Result<ExitCode> {
         let (profile, met) = ip.answer();
         let by = a.by.map_or("hour", By::word);
         let comment = vec![
-            format!("Staffing of agent group `{}` by {by}, from `autoclose plan --by {by}`", r.scenario.agent_groups[g].name),
+            format!(
+                "Staffing of agent group `{}` by {by}, from `autoclose plan --by {by}`",
+                r.scenario.agent_groups[g].name
+            ),
             format!(
                 "(configuration {}): {} for {}.",
                 r.label,

@@ -148,12 +148,12 @@ impl Routing {
     }
 
     /// Opens or closes a gated group's gate from its capacity in use and on-shift capacity,
-    /// listing or unlisting its on-shift agents; returns true when it opened. Called after
-    /// every capacity change, and after a staffing change once all its agents have moved.
-    pub fn update_gate(&mut self, group: usize) -> bool {
+    /// listing or unlisting its on-shift agents. Called after every capacity change, and
+    /// after a staffing change once all its agents have moved.
+    pub fn update_gate(&mut self, group: usize) {
         let closed = self.gated[group] && self.group_used[group] >= self.group_on_units[group];
         if closed == self.closed[group] {
-            return false;
+            return;
         }
         let members = self.group_agents[group].clone();
         if closed {
@@ -167,7 +167,6 @@ impl Routing {
                 self.list(a);
             }
         }
-        !closed
     }
 
     pub fn skills_of(&self, agent: u32) -> &[SkillId] {
@@ -216,16 +215,14 @@ impl Routing {
         }
     }
 
-
-
     /// The on-shift agent serving `skill` with the most free capacity, if it has `units` free.
     pub fn best_agent(&self, skill: SkillId, units: u32) -> Option<u32> {
         self.by_skill[skill].best(units)
     }
 
-    /// Changes an agent's capacity in use by `delta` units; returns true when that opened its
-    /// group's gate (the caller then offers the queues to the group's on-shift agents).
-    pub fn adjust(&mut self, agent: u32, delta: i64) -> bool {
+    /// Changes an agent's capacity in use by `delta` units, and re-judges its group's gate
+    /// (the engine's `refill` offers the queues to the group when an opened gate allows).
+    pub fn adjust(&mut self, agent: u32, delta: i64) {
         self.unlist(agent);
         let a = &mut self.agents[agent as usize];
         let used = a.used as i64 + delta;
@@ -238,7 +235,7 @@ impl Routing {
         let group = a.group;
         self.group_used[group] = (self.group_used[group] as i64 + delta) as u64;
         self.list(agent);
-        self.update_gate(group)
+        self.update_gate(group);
     }
 
     pub fn enqueue(&mut self, skill: SkillId, mut entry: QueueEntry) {
@@ -380,6 +377,48 @@ rate_per_hour = 1.0
         assert_eq!(r.take_for(1, &live), None);
         // Stale entries are skipped.
         assert_eq!(r.take_for(2, &|e: &QueueEntry| e.slot != 13), None);
+    }
+
+    #[test]
+    fn a_gated_group_takes_nothing_while_its_work_fills_its_new_staffing() {
+        let text = r#"
+[scenario]
+name = "g"
+horizon = "1h"
+[channels.web]
+kind = "live_chat"
+[skills.a]
+[agents.team]
+count = 3
+skills = ["a"]
+shift_end = "no_new_until_below"
+[[arrivals]]
+channel = "web"
+skill = "a"
+rate_per_hour = 1.0
+"#;
+        let s = parse_str("g.toml", text, Path::new("."), &[]).expect("valid");
+        let mut r = Routing::new(&s);
+        for a in 0..3 {
+            r.set_on_shift(a, true);
+            r.adjust(a, 1);
+        }
+        r.update_gate(0);
+        // The cut: 3 busy agents down to 1 on shift.
+        r.set_on_shift(1, false);
+        r.set_on_shift(2, false);
+        r.update_gate(0);
+        r.enqueue(0, entry(1, 7, 1));
+        let live = |_: &QueueEntry| true;
+        r.adjust(0, -1);
+        assert_eq!((r.best_agent(0, 1), r.take_for(0, &live)), (None, None), "2 busy >= 1 on shift");
+        r.adjust(1, -1);
+        assert_eq!((r.best_agent(0, 1), r.take_for(0, &live)), (None, None), "1 busy >= 1 on shift");
+        r.adjust(2, -1);
+        assert_eq!(r.best_agent(0, 1), Some(0), "0 busy < 1: open");
+        assert_eq!(r.take_for(0, &live).map(|(_, e)| e.slot), Some(7));
+        r.adjust(0, 1);
+        assert_eq!(r.best_agent(0, 1), None, "full again");
     }
 
     #[test]

@@ -228,6 +228,9 @@ impl HourKind {
     }
 }
 
+/// Which cells a breakdown row sums.
+type CellPick = Box<dyn Fn(usize) -> bool>;
+
 /// Queue counts of one (hour bucket, cell): the queue entries in the window that entered the
 /// queue in that hour, and how they ended.
 #[derive(Debug, Clone, Copy, Default)]
@@ -404,7 +407,7 @@ impl Metrics {
             span[b] += end.min(start + MS_PER_HOUR) - start;
         }
         let n_ch = self.channel_names.len();
-        let mut picks: Vec<(Breakdown, String, Box<dyn Fn(usize) -> bool>)> =
+        let mut picks: Vec<(Breakdown, String, CellPick)> =
             vec![(Breakdown::Overall, "all".into(), Box::new(|_| true))];
         let n_skills = self.n_skills;
         for ch in 0..n_ch {

@@ -7,9 +7,9 @@
 //! a row per (configuration, group, hour bucket) instead, and `staffing_toml` writes the
 //! profile as a ready staffing table.
 
+use crate::metrics::HourKind;
 use crate::plan::search::Found;
 use crate::plan::target::{Scope, Target, TargetMetric};
-use crate::metrics::HourKind;
 use crate::plan::{Evaluation, HourEvaluation, Plan};
 use crate::scenario::Scenario;
 use std::io::{self, Write};
@@ -99,8 +99,16 @@ pub fn write_plan<W: Write>(
     let mut header: Vec<String> = vec!["scenario".into(), "config".into()];
     header.extend(axis_columns.iter().cloned());
     header.extend(
-        ["group", "hour", "reachable", "agents_needed", "agents_best_tried", "agents_saved_vs_baseline", "simulated_staffings"]
-            .map(String::from),
+        [
+            "group",
+            "hour",
+            "reachable",
+            "agents_needed",
+            "agents_best_tried",
+            "agents_saved_vs_baseline",
+            "simulated_staffings",
+        ]
+        .map(String::from),
     );
     for at in ["", "fewer_"] {
         for t in targets {
@@ -261,8 +269,8 @@ mod tests {
     #[test]
     fn a_profile_becomes_a_staffing_table() {
         let day: Vec<u32> = (0..24).map(|h| h % 5).collect();
-        let text = String::from_utf8(staffing_toml("team", HourKind::Day, &day, &["found by plan".into()]))
-            .expect("UTF-8");
+        let text =
+            String::from_utf8(staffing_toml("team", HourKind::Day, &day, &["found by plan".into()])).expect("UTF-8");
         assert_eq!(
             text,
             "# found by plan\n[agents.team.staffing]\ndefault = [0, 1, 2, 3, 4, 0, 1, 2, 3, 4, 0, 1, 2, 3, 4, 0, 1, 2, 3, 4, 0, 1, 2, 3]\n"
