@@ -2,7 +2,7 @@
 //! needs no locks and the results do not depend on the thread count.
 
 use crate::engine::{self, Both, SimError};
-use crate::metrics::{aggregate, AggregateRow, Metrics, RepReport};
+use crate::metrics::{aggregate, AggregateRow, HourKind, Metrics, RepReport};
 use crate::output::ConversationWriter;
 use crate::scenario::Scenario;
 use rayon::prelude::*;
@@ -48,7 +48,21 @@ pub fn replicate_limited<W: Write>(
     progress: Option<&AtomicU64>,
     max_events_per_instant: u64,
 ) -> Result<RepReport, RunError> {
+    replicate_with(s, replication, sink, progress, max_events_per_instant, None)
+}
+
+fn replicate_with<W: Write>(
+    s: &Scenario,
+    replication: u32,
+    sink: Option<W>,
+    progress: Option<&AtomicU64>,
+    max_events_per_instant: u64,
+    hours: Option<HourKind>,
+) -> Result<RepReport, RunError> {
     let mut metrics = Metrics::new(s, replication);
+    if let Some(kind) = hours {
+        metrics = metrics.with_hours(s, kind);
+    }
     let limit = max_events_per_instant;
     let stats = match sink {
         None => engine::run_limited(s, replication, &mut metrics, progress, limit),
@@ -82,6 +96,17 @@ where
             };
             replicate(s, r, w, progress)
         })
+        .collect::<Result<_, _>>()?;
+    let aggregate = aggregate(&reports, 0.95);
+    Ok(Outcome { reports, aggregate })
+}
+
+/// Runs every replication of `s` in parallel without conversation output, collecting the
+/// figures by hour of day or of week as well (`RepReport::by_hour`), for intraday plans.
+pub fn run_all_by_hour(s: &Scenario, kind: HourKind) -> Result<Outcome, RunError> {
+    let reports: Vec<RepReport> = (0..s.replications)
+        .into_par_iter()
+        .map(|r| replicate_with(s, r, None::<io::Sink>, None, engine::MAX_EVENTS_PER_INSTANT, Some(kind)))
         .collect::<Result<_, _>>()?;
     let aggregate = aggregate(&reports, 0.95);
     Ok(Outcome { reports, aggregate })

@@ -146,6 +146,9 @@ fn scenario_text(p: &Params) -> String {
             skills.push("\"s0\"".into());
         }
         t += &format!("[agents.g{g}]\nskills = [{}]\ncapacity = {}\n", skills.join(", "), cap.max(&2));
+        // Every staffing-cut rule, picked from the seed so that the strategy keeps its shape.
+        let rule = ["finish", "no_new_until_below", "requeue"][((p.seed >> (2 * g)) % 3) as usize];
+        t += &format!("shift_end = \"{rule}\"\n");
         if *weekly {
             let hours: Vec<String> = (0..24).map(|h| ((count * (h % 7 + 1)) / 7).to_string()).collect();
             t += &format!("[agents.g{g}.staffing]\ndefault = [{}]\n\n", hours.join(", "));

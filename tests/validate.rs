@@ -626,7 +626,7 @@ fn an_unknown_key_from_set_is_blamed_on_set_with_the_closest_keys() {
         err[0].to_string(),
         "--set: agents.generalists.cont: unknown key `cont`; did you mean `count`? (from --set agents.generalists.cont=3); \
          the closest valid keys are: agents.generalists.count, agents.generalists, agents.generalists.capacity, \
-         agents.generalists.skills, agents.tech_team.count"
+         agents.generalists.skills, agents.generalists.shift_end"
     );
     // A new key in a table the file has: still the override's, not the table's line.
     let err = load_with("scenarios/quickstart.toml", &["scenario.horizn=2d"]).unwrap_err();

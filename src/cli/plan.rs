@@ -5,11 +5,12 @@
 use super::run::{load, overrides};
 use super::set_threads;
 use autoclose::grid::{self, Grid, GridArgs};
-use autoclose::output::plan_csv::{answer, write_plan, write_plan_runs, PlanRow};
+use autoclose::metrics::HourKind;
+use autoclose::output::plan_csv::{answer, staffing_toml, write_plan, write_plan_runs, PlanRow};
 use autoclose::output::{CommandLine, Provenance, ResultsFolder};
 use autoclose::plan::search::Found;
 use autoclose::plan::target::Target;
-use autoclose::plan::{group_indices, plan, Plan};
+use autoclose::plan::{group_indices, plan, plan_by_hour, Plan};
 use rayon::prelude::*;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -19,7 +20,8 @@ use std::time::Instant;
 pub struct PlanArgs {
     /// The scenario file (TOML).
     pub scenario: PathBuf,
-    /// A service target, e.g. 'service_level(60s)>=0.80', 'queue_wait_p90<=2m',
+    /// A service target, e.g. 'service_level(60s)>=0.80' (S/A), 'service_level_excl(60s)>=0.80'
+    /// (abandons within 60s left out), 'queue_wait_p90<=2m',
     /// 'abandon[skill=billing]<=0.05'. Repeatable: every target must hold.
     #[arg(long = "target", value_name = "EXPR", required = true)]
     pub targets: Vec<String>,
@@ -39,6 +41,11 @@ pub struct PlanArgs {
     /// Replications per staffing tried (at least 2), instead of `scenario.replications`.
     #[arg(long)]
     pub replications: Option<u32>,
+    /// Plan a staffing profile by hour of day (`hour`) or of week (`week-hour`) for one group
+    /// (`--groups NAME`): every target met in every hour; the profile is written as
+    /// `staffing_<config>.toml`.
+    #[arg(long, value_enum, value_name = "BUCKET")]
+    pub by: Option<By>,
     /// The most agents a group may have; a target not met by then is reported unreachable.
     #[arg(long, default_value_t = 1000, value_name = "N")]
     pub max_agents: u32,
@@ -63,6 +70,31 @@ pub struct PlanArgs {
     pub quiet: bool,
 }
 
+/// The hour buckets of `--by`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum By {
+    /// 24 buckets: hour of day, the same every weekday.
+    Hour,
+    /// 168 buckets: weekday x hour of day.
+    WeekHour,
+}
+
+impl By {
+    fn kind(self) -> HourKind {
+        match self {
+            By::Hour => HourKind::Day,
+            By::WeekHour => HourKind::Week,
+        }
+    }
+
+    fn word(self) -> &'static str {
+        match self {
+            By::Hour => "hour",
+            By::WeekHour => "week-hour",
+        }
+    }
+}
+
 pub fn run(a: PlanArgs) -> anyhow::Result<ExitCode> {
     set_threads(a.threads)?;
     super::signals::install()?;
@@ -74,6 +106,13 @@ pub fn run(a: PlanArgs) -> anyhow::Result<ExitCode> {
     let scenarios = grid::load_configs(&a.scenario, &base, &ov, &grid)?;
     let baseline = a.baseline.as_deref().map(|b| grid.find(b)).transpose()?.unwrap_or(0);
     let groups = group_indices(&base, &a.groups)?;
+    if a.by.is_some() {
+        anyhow::ensure!(
+            groups.len() == 1,
+            "--by plans the profile of one agent group; name it with --groups (the scenario has {})",
+            base.agent_groups.iter().map(|g| g.name.as_str()).collect::<Vec<_>>().join(", ")
+        );
+    }
     for t in &targets {
         t.check_scope(&base)?;
     }
@@ -81,8 +120,13 @@ pub fn run(a: PlanArgs) -> anyhow::Result<ExitCode> {
     let folder = ResultsFolder::begin(&target, a.force)?;
 
     let started = Instant::now();
-    let plans: Vec<Plan> =
-        scenarios.par_iter().map(|s| plan(s, &groups, &targets, a.max_agents)).collect::<Result<_, _>>()?;
+    let plans: Vec<Plan> = scenarios
+        .par_iter()
+        .map(|s| match a.by {
+            None => plan(s, &groups, &targets, a.max_agents),
+            Some(by) => plan_by_hour(s, &groups, &targets, a.max_agents, by.kind()),
+        })
+        .collect::<Result<_, _>>()?;
     let wall = started.elapsed();
 
     let axis_columns: Vec<String> = (0..grid.axes.len()).map(|i| grid.column(i)).collect();
@@ -96,6 +140,26 @@ pub fn run(a: PlanArgs) -> anyhow::Result<ExitCode> {
     folder.add("plan.csv", &write_plan(Vec::new(), &base.name, &axis_columns, &targets, &rows, baseline)?)?;
     folder.add("plan_runs.csv", &write_plan_runs(Vec::new(), &targets, &rows)?)?;
     folder.add("grid.csv", &grid::write_grid(Vec::new(), &grid)?)?;
+    for (i, r) in rows.iter().enumerate() {
+        let (Some(ip), &[g]) = (&r.plan.intraday, r.plan.groups.as_slice()) else { continue };
+        let (profile, met) = ip.answer();
+        let by = a.by.map_or("hour", By::word);
+        let comment = vec![
+            format!(
+                "Staffing of agent group `{}` by {by}, from `autoclose plan --by {by}`",
+                r.scenario.agent_groups[g].name
+            ),
+            format!(
+                "(configuration {}): {} for {}.",
+                r.label,
+                if met { "every target met in every hour" } else { "NOT every hour meets the targets" },
+                targets.iter().map(|t| t.text.as_str()).collect::<Vec<_>>().join(", ")
+            ),
+            "Put it in place of the group's `count` (or `staffing`).".to_string(),
+        ];
+        let name = &r.scenario.agent_groups[g].name;
+        folder.add(&format!("staffing_{i}.toml"), &staffing_toml(name, ip.kind, profile, &comment))?;
+    }
     folder.add("scenario.toml", base.source_text.as_bytes())?;
     let args = GridArgs {
         vary: a.vary.clone(),
@@ -113,6 +177,9 @@ pub fn run(a: PlanArgs) -> anyhow::Result<ExitCode> {
     }
     if !a.groups.is_empty() {
         rerun.opt("--groups", a.groups.join(","));
+    }
+    if let Some(by) = a.by {
+        rerun.opt("--by", by.word());
     }
     rerun.opt("--max-agents", a.max_agents.to_string());
     if a.no_charts {
@@ -132,7 +199,8 @@ pub fn run(a: PlanArgs) -> anyhow::Result<ExitCode> {
     let dir = autoclose::output::visuals::finish(folder, &p, !a.no_charts)?;
     let unreachable = plans.iter().filter(|p| matches!(p.found, Found::Unreachable { .. })).count();
     if let Some(shown) = shown {
-        let runs: usize = plans.iter().map(|p| p.evaluations.len()).sum();
+        let runs: usize =
+            plans.iter().map(|p| p.evaluations.len() + p.intraday.as_ref().map_or(0, |i| i.evaluations.len())).sum();
         println!(
             "{}: planned {} configuration(s) x {} replication(s) of {}: {runs} staffings simulated in {:.2} s",
             base.name,
@@ -197,5 +265,19 @@ fn table(rows: &[PlanRow], targets: &[Target]) -> String {
     out.push_str(
         "  (each figure: mean over replications (conservative end of its 95% interval), at the agents shown)\n",
     );
+    for r in rows {
+        let (Some(ip), &[g]) = (&r.plan.intraday, r.plan.groups.as_slice()) else { continue };
+        let (profile, met) = ip.answer();
+        let hours: u64 = profile.iter().map(|&c| u64::from(c)).sum();
+        let flat = answer(r.plan).0[0] as u64 * profile.len() as u64;
+        let _ = writeln!(
+            out,
+            "  {} {} by hour{}: {} ({hours} agent-hours against {flat} flat)",
+            r.label,
+            r.scenario.agent_groups[g].name,
+            if met { "" } else { " (NOT met in every hour)" },
+            profile.iter().map(u32::to_string).collect::<Vec<_>>().join(" ")
+        );
+    }
     out
 }

@@ -124,6 +124,10 @@ pub trait Observer {
     fn state_change(&mut self, t: SimTime, c: &ConvMeta, from: Option<(State, SimTime)>, to: State) {}
     /// Capacity in use by `c` changed by `delta` units.
     fn capacity(&mut self, t: SimTime, c: &ConvMeta, delta: i64) {}
+    /// `c` was assigned to agent `agent` (an index over every group's agents, in file order).
+    fn assigned(&mut self, t: SimTime, c: &ConvMeta, agent: u32) {}
+    /// Agent `agent` went off shift and released `c` to the queue (`shift_end = "requeue"`).
+    fn released(&mut self, t: SimTime, c: &ConvMeta, agent: u32) {}
     /// Capacity units of on-shift agents is now `units`.
     fn available(&mut self, t: SimTime, units: u64) {}
     /// The queue of `skill` changed; `total` is the length over all skills.
@@ -164,6 +168,14 @@ impl<A: Observer, B: Observer> Observer for Both<'_, A, B> {
     fn capacity(&mut self, t: SimTime, c: &ConvMeta, d: i64) {
         self.0.capacity(t, c, d);
         self.1.capacity(t, c, d);
+    }
+    fn assigned(&mut self, t: SimTime, c: &ConvMeta, a: u32) {
+        self.0.assigned(t, c, a);
+        self.1.assigned(t, c, a);
+    }
+    fn released(&mut self, t: SimTime, c: &ConvMeta, a: u32) {
+        self.0.released(t, c, a);
+        self.1.released(t, c, a);
     }
     fn available(&mut self, t: SimTime, u: u64) {
         self.0.available(t, u);

@@ -1,9 +1,11 @@
 //! Agents, their capacity and the per-skill queues. Push routing: a new conversation goes to
 //! the on-shift agent with the most free capacity among those serving its skill (lowest agent
 //! index on a tie); when capacity frees, the agent takes the longest-waiting conversation among
-//! its skills that fits (earliest enqueue time, then enqueue sequence).
+//! its skills that fits (earliest enqueue time, then enqueue sequence). A group under
+//! `shift_end = "no_new_until_below"` is closed to new work while its capacity in use (agents
+//! who went off shift included) is at least its on-shift capacity.
 
-use crate::scenario::{Scenario, SkillId};
+use crate::scenario::{Scenario, ShiftEnd, SkillId};
 use crate::time::SimTime;
 use std::collections::VecDeque;
 
@@ -87,6 +89,13 @@ pub struct Routing {
     next_seq: u64,
     /// Capacity units of on-shift agents.
     pub on_shift_units: u64,
+    /// Per group: whether it is gated (`no_new_until_below`), its capacity in use by all its
+    /// agents, on shift or not, its on-shift capacity, and whether the gate is closed now
+    /// (its agents are then left out of `by_skill` and take nothing from the queues).
+    gated: Vec<bool>,
+    group_used: Vec<u64>,
+    group_on_units: Vec<u64>,
+    closed: Vec<bool>,
 }
 
 impl Routing {
@@ -119,6 +128,44 @@ impl Routing {
             live_total: 0,
             next_seq: 0,
             on_shift_units: 0,
+            gated: s.agent_groups.iter().map(|g| g.shift_end == ShiftEnd::NoNewUntilBelow).collect(),
+            group_used: vec![0; s.agent_groups.len()],
+            group_on_units: vec![0; s.agent_groups.len()],
+            closed: vec![false; s.agent_groups.len()],
+        }
+    }
+
+    /// Whether a group is under `no_new_until_below` with its gate open: an agent of it who
+    /// went off shift and frees capacity may let the group's on-shift agents take work.
+    pub fn gated_and_open(&self, group: usize) -> bool {
+        self.gated[group] && !self.closed[group]
+    }
+
+    /// Whether the agent is in `by_skill`: on shift, and its group's gate open.
+    fn listed(&self, agent: u32) -> bool {
+        let a = &self.agents[agent as usize];
+        a.on_shift && !self.closed[a.group]
+    }
+
+    /// Opens or closes a gated group's gate from its capacity in use and on-shift capacity,
+    /// listing or unlisting its on-shift agents. Called after every capacity change, and
+    /// after a staffing change once all its agents have moved.
+    pub fn update_gate(&mut self, group: usize) {
+        let closed = self.gated[group] && self.group_used[group] >= self.group_on_units[group];
+        if closed == self.closed[group] {
+            return;
+        }
+        let members = self.group_agents[group].clone();
+        if closed {
+            for &a in &members {
+                self.unlist(a);
+            }
+            self.closed[group] = true;
+        } else {
+            self.closed[group] = false;
+            for &a in &members {
+                self.list(a);
+            }
         }
     }
 
@@ -127,10 +174,10 @@ impl Routing {
     }
 
     fn unlist(&mut self, agent: u32) {
-        let a = &self.agents[agent as usize];
-        if !a.on_shift {
+        if !self.listed(agent) {
             return;
         }
+        let a = &self.agents[agent as usize];
         let free = a.free();
         for &s in &self.group_skills[a.group] {
             self.by_skill[s].remove(free, agent);
@@ -138,10 +185,10 @@ impl Routing {
     }
 
     fn list(&mut self, agent: u32) {
-        let a = &self.agents[agent as usize];
-        if !a.on_shift {
+        if !self.listed(agent) {
             return;
         }
+        let a = &self.agents[agent as usize];
         let free = a.free();
         for &s in &self.group_skills[a.group] {
             self.by_skill[s].insert(free, agent);
@@ -149,20 +196,22 @@ impl Routing {
     }
 
     /// Puts an agent on or off shift. Off-shift agents keep their conversations but get no new
-    /// ones.
+    /// ones. Call `update_gate` for the group once its shift changes are all made.
     pub fn set_on_shift(&mut self, agent: u32, on: bool) {
         if self.agents[agent as usize].on_shift == on {
             return;
         }
-        let cap = self.agents[agent as usize].capacity as u64;
+        let (cap, group) = (self.agents[agent as usize].capacity as u64, self.agents[agent as usize].group);
         if on {
             self.agents[agent as usize].on_shift = true;
             self.list(agent);
             self.on_shift_units += cap;
+            self.group_on_units[group] += cap;
         } else {
             self.unlist(agent);
             self.agents[agent as usize].on_shift = false;
             self.on_shift_units -= cap;
+            self.group_on_units[group] -= cap;
         }
     }
 
@@ -171,7 +220,8 @@ impl Routing {
         self.by_skill[skill].best(units)
     }
 
-    /// Changes an agent's capacity in use by `delta` units.
+    /// Changes an agent's capacity in use by `delta` units, and re-judges its group's gate
+    /// (the engine's `refill` offers the queues to the group when an opened gate allows).
     pub fn adjust(&mut self, agent: u32, delta: i64) {
         self.unlist(agent);
         let a = &mut self.agents[agent as usize];
@@ -182,7 +232,10 @@ impl Routing {
             a.capacity
         );
         a.used = used as u32;
+        let group = a.group;
+        self.group_used[group] = (self.group_used[group] as i64 + delta) as u64;
         self.list(agent);
+        self.update_gate(group);
     }
 
     pub fn enqueue(&mut self, skill: SkillId, mut entry: QueueEntry) {
@@ -224,6 +277,9 @@ impl Routing {
     pub fn take_for(&mut self, agent: u32, is_live: &impl Fn(&QueueEntry) -> bool) -> Option<(SkillId, QueueEntry)> {
         let free = self.agents[agent as usize].free();
         let group = self.agents[agent as usize].group;
+        if self.closed[group] {
+            return None;
+        }
         let mut best: Option<(SkillId, (SimTime, u64))> = None;
         for i in 0..self.group_skills[group].len() {
             let s = self.group_skills[group][i];
@@ -321,6 +377,48 @@ rate_per_hour = 1.0
         assert_eq!(r.take_for(1, &live), None);
         // Stale entries are skipped.
         assert_eq!(r.take_for(2, &|e: &QueueEntry| e.slot != 13), None);
+    }
+
+    #[test]
+    fn a_gated_group_takes_nothing_while_its_work_fills_its_new_staffing() {
+        let text = r#"
+[scenario]
+name = "g"
+horizon = "1h"
+[channels.web]
+kind = "live_chat"
+[skills.a]
+[agents.team]
+count = 3
+skills = ["a"]
+shift_end = "no_new_until_below"
+[[arrivals]]
+channel = "web"
+skill = "a"
+rate_per_hour = 1.0
+"#;
+        let s = parse_str("g.toml", text, Path::new("."), &[]).expect("valid");
+        let mut r = Routing::new(&s);
+        for a in 0..3 {
+            r.set_on_shift(a, true);
+            r.adjust(a, 1);
+        }
+        r.update_gate(0);
+        // The cut: 3 busy agents down to 1 on shift.
+        r.set_on_shift(1, false);
+        r.set_on_shift(2, false);
+        r.update_gate(0);
+        r.enqueue(0, entry(1, 7, 1));
+        let live = |_: &QueueEntry| true;
+        r.adjust(0, -1);
+        assert_eq!((r.best_agent(0, 1), r.take_for(0, &live)), (None, None), "2 busy >= 1 on shift");
+        r.adjust(1, -1);
+        assert_eq!((r.best_agent(0, 1), r.take_for(0, &live)), (None, None), "1 busy >= 1 on shift");
+        r.adjust(2, -1);
+        assert_eq!(r.best_agent(0, 1), Some(0), "0 busy < 1: open");
+        assert_eq!(r.take_for(0, &live).map(|(_, e)| e.slot), Some(7));
+        r.adjust(0, 1);
+        assert_eq!(r.best_agent(0, 1), None, "full again");
     }
 
     #[test]

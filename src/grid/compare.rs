@@ -188,6 +188,7 @@ mod tests {
             replication: r,
             rows: vec![GroupRow { breakdown: Breakdown::Overall, group: "all".into(), values }],
             timeseries: Vec::new(),
+            by_hour: Vec::new(),
             sweeps: Vec::new(),
             scheduler_names: Vec::new(),
             stats: RunStats::default(),

@@ -11,7 +11,7 @@ use toml_edit::{DocumentMut, Item, Value};
 use crate::scenario::reader::SCENARIO_KEYS as SCENARIO;
 const CHANNEL: [&str; 2] = ["kind", "msdyn_channel"];
 const SKILL: [&str; 2] = ["capacity_units", "wrap_up"];
-const AGENTS: [&str; 3] = ["count", "skills", "capacity"];
+const AGENTS: [&str; 4] = ["count", "skills", "capacity", "shift_end"];
 const ARRIVAL: [&str; 5] = ["channel", "skill", "rate_per_hour", "intraday", "weekly"];
 use crate::scenario::behaviour::KEYS as BEHAVIOUR;
 const LAYER: [&str; 6] =

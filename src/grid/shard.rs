@@ -648,6 +648,7 @@ fn reports_from_summary(path: &Path, bytes: &[u8], grid: &Grid) -> Result<Vec<(u
                 replication: rep,
                 rows: Vec::new(),
                 timeseries: Vec::new(),
+                by_hour: Vec::new(),
                 sweeps: Vec::new(),
                 scheduler_names: Vec::new(),
                 stats: RunStats::default(),

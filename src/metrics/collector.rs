@@ -151,6 +151,8 @@ struct Cell {
     queue_left: u64,
     /// Of those, the customer's own abandonment.
     queue_abandoned: u64,
+    /// Of those, abandonments within the service-level target (L in S/(A - L)).
+    queue_short_abandoned: u64,
     capacity: Level,
     states: [Level; 4],
     entries: [u64; 4],
@@ -204,9 +206,83 @@ pub struct Metrics {
     channel_names: Vec<String>,
     skill_names: Vec<String>,
     units_per_agent: f64,
+    /// Figures by hour of day or of week, when asked for (`with_hours`).
+    hours: Option<Box<HourFigures>>,
+}
+
+/// What the hour buckets of `RepReport::by_hour` are.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum HourKind {
+    /// 24 buckets, hour of day 0..23.
+    Day,
+    /// 168 buckets, weekday (0 = Monday, from `start_date`) x 24 + hour of day.
+    Week,
+}
+
+impl HourKind {
+    pub fn buckets(self) -> usize {
+        match self {
+            HourKind::Day => 24,
+            HourKind::Week => 168,
+        }
+    }
+}
+
+/// Which cells a breakdown row sums.
+type CellPick = Box<dyn Fn(usize) -> bool>;
+
+/// Queue counts of one (hour bucket, cell): the queue entries in the window that entered the
+/// queue in that hour, and how they ended.
+#[derive(Debug, Clone, Copy, Default)]
+struct HourCell {
+    assigned: u64,
+    within_target: u64,
+    left: u64,
+    abandoned: u64,
+    short_abandoned: u64,
+}
+
+/// The by-hour collection: queue figures by the hour of queue entry, capacity by the hour it
+/// was held in (hours of the horizon that start inside the window, folded onto the bucket).
+#[derive(Debug, Clone)]
+struct HourFigures {
+    kind: HourKind,
+    weekday0: usize,
+    cells: Vec<HourCell>,
+    /// (wait, cell, bucket) of every assignment from the queue.
+    waits: Vec<(u64, u32, u16)>,
+    capacity: BucketLevel,
+    available: BucketLevel,
+}
+
+impl HourFigures {
+    /// The bucket of an instant.
+    fn bucket(&self, t: u64) -> usize {
+        let h = (t / MS_PER_HOUR) as usize;
+        match self.kind {
+            HourKind::Day => h % 24,
+            HourKind::Week => (self.weekday0 * 24 + h) % 168,
+        }
+    }
 }
 
 impl Metrics {
+    /// Also collects the figures a plan judges by hour (`RepReport::by_hour`): queue figures
+    /// by the hour of day (or of week) of queue entry, occupancy by the hour it was in.
+    pub fn with_hours(mut self, s: &Scenario, kind: HourKind) -> Metrics {
+        use chrono::Datelike;
+        let n_hours = s.horizon.ms().div_ceil(MS_PER_HOUR) as usize;
+        self.hours = Some(Box::new(HourFigures {
+            kind,
+            weekday0: s.start_date.weekday().num_days_from_monday() as usize,
+            cells: vec![HourCell::default(); kind.buckets() * self.cells.len()],
+            waits: Vec::new(),
+            capacity: BucketLevel::new(n_hours),
+            available: BucketLevel::new(n_hours),
+        }));
+        self
+    }
+
     pub fn new(s: &Scenario, replication: u32) -> Metrics {
         let horizon = s.horizon.ms();
         let bucket_ms = s.bucket.ms();
@@ -241,6 +317,7 @@ impl Metrics {
             channel_names: s.channels.iter().map(|c| c.name.clone()).collect(),
             skill_names: s.skills.iter().map(|k| k.name.clone()).collect(),
             units_per_agent: if heads > 0 { units as f64 / heads as f64 } else { 1.0 },
+            hours: None,
         }
     }
 
@@ -293,14 +370,92 @@ impl Metrics {
         }
         let rows = self.group_rows();
         let timeseries = self.ts_rows();
+        let by_hour = self.hour_rows();
         RepReport {
             replication: self.replication,
             rows,
             timeseries,
+            by_hour,
             sweeps: self.sweeps,
             scheduler_names: self.scheduler_names,
             stats,
         }
+    }
+
+    /// Per hour bucket, the overall, channel and skill rows of the figures a plan may target
+    /// (service levels, abandon share, queue waits; occupancy on the overall row); empty
+    /// unless asked for.
+    fn hour_rows(&mut self) -> Vec<Vec<GroupRow>> {
+        let Some(h) = self.hours.as_mut() else { return Vec::new() };
+        let end = self.window.1;
+        h.capacity.change(end, 0, MS_PER_HOUR);
+        h.available.change(end, 0, MS_PER_HOUR);
+        h.waits.sort_by_key(|w| w.0);
+        let h = self.hours.as_ref().expect("checked above");
+        let n_cells = self.cells.len();
+        let nb = h.kind.buckets();
+        // Capacity areas of the hours of the horizon that start inside the window.
+        let (mut cap, mut avail, mut span) = (vec![0i128; nb], vec![0i128; nb], vec![0u64; nb]);
+        for i in 0..h.capacity.areas.len() {
+            let start = i as u64 * MS_PER_HOUR;
+            if start < self.window.0 || start >= end {
+                continue;
+            }
+            let b = h.bucket(start);
+            cap[b] += h.capacity.areas[i];
+            avail[b] += h.available.areas[i];
+            span[b] += end.min(start + MS_PER_HOUR) - start;
+        }
+        let n_ch = self.channel_names.len();
+        let mut picks: Vec<(Breakdown, String, CellPick)> =
+            vec![(Breakdown::Overall, "all".into(), Box::new(|_| true))];
+        let n_skills = self.n_skills;
+        for ch in 0..n_ch {
+            picks.push((Breakdown::Channel, self.channel_names[ch].clone(), Box::new(move |c| c / n_skills == ch)));
+        }
+        for sk in 0..n_skills {
+            picks.push((Breakdown::Skill, self.skill_names[sk].clone(), Box::new(move |c| c % n_skills == sk)));
+        }
+        let ratio = |a: f64, b: f64| (b > 0.0).then(|| a / b);
+        (0..nb)
+            .map(|b| {
+                picks
+                    .iter()
+                    .map(|(breakdown, group, pick)| {
+                        let cells: Vec<&HourCell> =
+                            (0..n_cells).filter(|&c| pick(c)).map(|c| &h.cells[b * n_cells + c]).collect();
+                        let sum = |f: &dyn Fn(&HourCell) -> u64| cells.iter().map(|c| f(c)).sum::<u64>() as f64;
+                        let waits: Vec<f64> = h
+                            .waits
+                            .iter()
+                            .filter(|w| w.2 as usize == b && pick(w.1 as usize))
+                            .map(|w| w.0 as f64 / MS_PER_S as f64)
+                            .collect();
+                        let assigned = sum(&|c| c.assigned);
+                        let offered = assigned + sum(&|c| c.left);
+                        let within = sum(&|c| c.within_target);
+                        let mut v = vec![None; METRICS.len()];
+                        let mut set = |m: Metric, x: Option<f64>| v[m as usize] = x;
+                        use Metric::*;
+                        set(QueueAssigned, Some(assigned));
+                        set(ServiceLevel, ratio(within, offered));
+                        set(ServiceLevelExclShortAbandon, ratio(within, offered - sum(&|c| c.short_abandoned)));
+                        set(QueueAbandonShare, ratio(sum(&|c| c.abandoned), offered));
+                        set(QueueWaitMeanS, mean(&waits));
+                        set(QueueWaitP50S, percentile(&waits, 0.5));
+                        set(QueueWaitP90S, percentile(&waits, 0.9));
+                        set(QueueWaitP95S, percentile(&waits, 0.95));
+                        set(QueueWaitP99S, percentile(&waits, 0.99));
+                        if *breakdown == Breakdown::Overall && span[b] > 0 {
+                            set(CapacityInUseMeanUnits, Some(cap[b] as f64 / span[b] as f64));
+                            set(CapacityAvailableMeanUnits, Some(avail[b] as f64 / span[b] as f64));
+                            set(Occupancy, ratio(cap[b] as f64, avail[b] as f64));
+                        }
+                        GroupRow { breakdown: *breakdown, group: group.clone(), values: v }
+                    })
+                    .collect()
+            })
+            .collect()
     }
 
     fn ts_rows(&self) -> Vec<TsRow> {
@@ -441,6 +596,8 @@ impl Metrics {
             set(ReaderJoins, Some(sum(&|c| c.reader_joins)));
             set(QueueAssigned, Some(assigned));
             set(ServiceLevel, ratio(sum(&|c| c.queue_within_target), offered));
+            let short = sum(&|c| c.queue_short_abandoned);
+            set(ServiceLevelExclShortAbandon, ratio(sum(&|c| c.queue_within_target), offered - short));
             set(QueueAbandonShare, ratio(abandoned, offered));
             set(QueueWaitMeanS, mean(&waits));
             set(QueueWaitP50S, percentile(&waits, 0.5));
@@ -535,6 +692,18 @@ impl Observer for Metrics {
             }
             if f == State::Open && entered.ms() >= w.0 && entered.ms() < w.1 {
                 let wait = tm - entered.ms();
+                if let Some(h) = self.hours.as_mut() {
+                    let b = h.bucket(entered.ms());
+                    let hc = &mut h.cells[b * self.cells.len() + i];
+                    match to {
+                        State::Active => {
+                            hc.assigned += 1;
+                            hc.within_target += u64::from(wait <= self.sl_target_ms);
+                            h.waits.push((wait, i as u32, b as u16));
+                        }
+                        _ => hc.left += 1,
+                    }
+                }
                 match to {
                     State::Active => {
                         self.cells[i].queue_assigned += 1;
@@ -560,12 +729,18 @@ impl Observer for Metrics {
         let i = self.cell_index(c);
         self.cells[i].capacity.change(t.ms(), delta, self.window);
         self.ts_capacity.change(t.ms(), delta, self.bucket_ms);
+        if let Some(h) = self.hours.as_mut() {
+            h.capacity.change(t.ms(), delta, MS_PER_HOUR);
+        }
     }
 
     fn available(&mut self, t: SimTime, units: u64) {
         let delta = units as i64 - self.available.value;
         self.available.change(t.ms(), delta, self.window);
         self.ts_available.change(t.ms(), delta, self.bucket_ms);
+        if let Some(h) = self.hours.as_mut() {
+            h.available.change(t.ms(), delta, MS_PER_HOUR);
+        }
     }
 
     fn queue(&mut self, t: SimTime, _skill: usize, total: u32) {
@@ -653,6 +828,16 @@ impl Observer for Metrics {
         if rec.reason == Some(CloseReason::QueueAbandon) && self.in_window(rec.state_entered.ms()) {
             let now = self.cell_index(&rec.meta);
             self.cells[now].queue_abandoned += 1;
+            let waited = rec.closed.map_or(u64::MAX, |t| t.saturating_since(rec.state_entered).ms());
+            if waited <= self.sl_target_ms {
+                self.cells[now].queue_short_abandoned += 1;
+            }
+            if let Some(h) = self.hours.as_mut() {
+                let b = h.bucket(rec.state_entered.ms());
+                let hc = &mut h.cells[b * self.cells.len() + now];
+                hc.abandoned += 1;
+                hc.short_abandoned += u64::from(waited <= self.sl_target_ms);
+            }
         }
         if let (Some(t), Some(b)) = (rec.closed, rec.closed.and_then(|t| self.bucket(t.ms()))) {
             match rec.reason {

@@ -5,6 +5,8 @@ pub mod collector;
 pub mod report;
 pub mod stats;
 
-pub use collector::Metrics;
-pub use report::{aggregate, AggregateRow, Breakdown, GroupRow, Metric, RepReport, TsRow, METRICS};
+pub use collector::{HourKind, Metrics};
+pub use report::{
+    aggregate, aggregate_by_hour, aggregate_rows, AggregateRow, Breakdown, GroupRow, Metric, RepReport, TsRow, METRICS,
+};
 pub use stats::Estimate;

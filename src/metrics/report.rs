@@ -57,7 +57,10 @@ pub enum Metric {
     QueueWaitP90S,
     QueueWaitP95S,
     QueueWaitP99S,
+    /// S/A: queue entries assigned within the target over queue entries that ended.
     ServiceLevel,
+    /// S/(A - L): the same with customers who abandoned within the target left out.
+    ServiceLevelExclShortAbandon,
     QueueAbandonShare,
     QueueLengthMean,
     QueueLengthPeak,
@@ -81,7 +84,7 @@ pub enum Metric {
 }
 
 /// Column names of `Metric`, in the same order.
-pub const METRICS: [&str; 68] = [
+pub const METRICS: [&str; 69] = [
     "arrived",
     "recontacts",
     "assigned",
@@ -130,6 +133,7 @@ pub const METRICS: [&str; 68] = [
     "queue_wait_p95_s",
     "queue_wait_p99_s",
     "service_level_share",
+    "service_level_excl_short_abandon_share",
     "queue_abandon_share",
     "queue_length_mean",
     "queue_length_peak",
@@ -220,6 +224,9 @@ pub struct RepReport {
     pub replication: u32,
     pub rows: Vec<GroupRow>,
     pub timeseries: Vec<TsRow>,
+    /// Per hour bucket (`HourKind`), the overall, channel and skill rows of the figures a
+    /// plan judges by hour; empty unless the collector was asked for them.
+    pub by_hour: Vec<Vec<GroupRow>>,
     pub sweeps: Vec<SweepRecord>,
     pub scheduler_names: Vec<String>,
     pub stats: RunStats,
@@ -247,19 +254,37 @@ pub struct AggregateRow {
 /// Aggregates the replications' rows group by group (replications in index order, so the
 /// floating-point sums are the same whatever order they finished in).
 pub fn aggregate(reports: &[RepReport], level: f64) -> Vec<AggregateRow> {
-    let Some(first) = reports.first() else { return Vec::new() };
+    let rows: Vec<&[GroupRow]> = reports.iter().map(|r| r.rows.as_slice()).collect();
+    aggregate_rows(&rows, level)
+}
+
+/// Aggregates each replication's rows (the same groups in the same order in each), group by
+/// group, replications in the order given.
+pub fn aggregate_rows(reps: &[&[GroupRow]], level: f64) -> Vec<AggregateRow> {
+    let Some(first) = reps.first() else { return Vec::new() };
     first
-        .rows
         .iter()
         .enumerate()
         .map(|(gi, g)| {
             let estimates = (0..METRICS.len())
                 .map(|m| {
-                    let vals: Vec<f64> = reports.iter().filter_map(|r| r.rows[gi].values[m]).collect();
+                    let vals: Vec<f64> = reps.iter().filter_map(|r| r[gi].values[m]).collect();
                     Estimate::of(&vals, level)
                 })
                 .collect();
             AggregateRow { breakdown: g.breakdown, group: g.group.clone(), estimates }
+        })
+        .collect()
+}
+
+/// Aggregates the by-hour rows of the replications: one set of aggregate rows per hour
+/// bucket (empty when the reports have none).
+pub fn aggregate_by_hour(reports: &[RepReport], level: f64) -> Vec<Vec<AggregateRow>> {
+    let n = reports.first().map_or(0, |r| r.by_hour.len());
+    (0..n)
+        .map(|b| {
+            let rows: Vec<&[GroupRow]> = reports.iter().map(|r| r.by_hour[b].as_slice()).collect();
+            aggregate_rows(&rows, level)
         })
         .collect()
 }

@@ -112,6 +112,9 @@ pub enum Trigger {
     AutoCloseToWrapUp,
     /// The platform's hard cap on inactivity (LivePerson: 90 days).
     HardCap,
+    /// The agent releases the conversation to the queue (seed 002): its shift ended under
+    /// `shift_end = "requeue"`.
+    Release,
 }
 
 /// A transition seed 002 does not list. Reaching one is a simulator bug.
@@ -130,28 +133,28 @@ pub fn transition(from: State, trigger: Trigger) -> Result<State, IllegalTransit
     let to = match (from, trigger) {
         (Open, Assign) => Some(Active),
         (Open, QueueAbandon | AutoClose | HardCap) => Some(Closed),
-        (Open, AgentEnd | CustomerDisconnect | Transfer | Park | CustomerRevive | AgentRevive) => None,
+        (Open, AgentEnd | CustomerDisconnect | Transfer | Park | CustomerRevive | AgentRevive | Release) => None,
         (Open, WrapUpDone | RecordResolved | AutoCloseToWrapUp) => None,
 
         (Active, AgentEnd | CustomerDisconnect | AutoCloseToWrapUp) => Some(WrapUp),
-        (Active, Transfer) => Some(Open),
+        (Active, Transfer | Release) => Some(Open),
         (Active, Park) => Some(Waiting),
         (Active, RecordResolved | AutoClose | HardCap) => Some(Closed),
         (Active, Assign | QueueAbandon | CustomerRevive | AgentRevive | WrapUpDone) => None,
 
         (WrapUp, WrapUpDone | AutoClose | HardCap) => Some(Closed),
         (WrapUp, Assign | QueueAbandon | AgentEnd | CustomerDisconnect | Transfer | Park) => None,
-        (WrapUp, CustomerRevive | AgentRevive | RecordResolved | AutoCloseToWrapUp) => None,
+        (WrapUp, CustomerRevive | AgentRevive | RecordResolved | AutoCloseToWrapUp | Release) => None,
 
         (Waiting, AutoClose | HardCap) => Some(Closed),
         (Waiting, AgentRevive) => Some(Active),
         (Waiting, CustomerRevive) => Some(Open),
         (Waiting, Assign | QueueAbandon | AgentEnd | CustomerDisconnect | Transfer | Park) => None,
-        (Waiting, WrapUpDone | RecordResolved | AutoCloseToWrapUp) => None,
+        (Waiting, WrapUpDone | RecordResolved | AutoCloseToWrapUp | Release) => None,
 
         (Closed, Assign | QueueAbandon | AgentEnd | CustomerDisconnect | Transfer | Park) => None,
         (Closed, CustomerRevive | AgentRevive | WrapUpDone | RecordResolved) => None,
-        (Closed, AutoClose | AutoCloseToWrapUp | HardCap) => None,
+        (Closed, AutoClose | AutoCloseToWrapUp | HardCap | Release) => None,
     };
     to.ok_or(IllegalTransition { from, trigger })
 }
@@ -179,7 +182,7 @@ mod tests {
     use super::*;
 
     const ALL_STATES: [State; 5] = [State::Open, State::Active, State::Waiting, State::WrapUp, State::Closed];
-    const ALL_TRIGGERS: [Trigger; 13] = [
+    const ALL_TRIGGERS: [Trigger; 14] = [
         Trigger::Assign,
         Trigger::QueueAbandon,
         Trigger::AgentEnd,
@@ -193,6 +196,7 @@ mod tests {
         Trigger::AutoClose,
         Trigger::AutoCloseToWrapUp,
         Trigger::HardCap,
+        Trigger::Release,
     ];
 
     #[test]

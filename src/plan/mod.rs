@@ -3,12 +3,14 @@
 //! simulated verdict: the scenario with those head counts, every replication, the targets
 //! judged at the conservative end of their 95% intervals.
 
+pub mod intraday;
 pub mod search;
 pub mod target;
 
-use crate::metrics::AggregateRow;
-use crate::runner::{run_all, RunError};
+use crate::metrics::{aggregate_by_hour, AggregateRow, HourKind};
+use crate::runner::{run_all, run_all_by_hour, RunError};
 use crate::scenario::{Scenario, Staffing};
+use intraday::{HourJudged, IntradaySearch, Profile};
 use search::{Found, Judged, Search};
 use std::io;
 use target::{Target, Verdict};
@@ -22,6 +24,8 @@ pub enum PlanError {
     UnknownGroup { name: String, known: String },
     #[error("a plan judges targets on 95% intervals: it needs at least 2 replications, got {0}")]
     TooFewReplications(u32),
+    #[error("--by plans the profile of one agent group, got {0}: name it with --groups")]
+    ByHourGroups(usize),
     #[error(transparent)]
     Run(#[from] RunError),
 }
@@ -43,6 +47,77 @@ pub struct Plan {
     pub found: Found,
     /// Every staffing simulated, in order.
     pub evaluations: Vec<Evaluation>,
+    /// With `--by`: the profile by hour found from the flat answer.
+    pub intraday: Option<IntradayPlan>,
+}
+
+/// One simulated profile of an intraday plan: agents per bucket, and per bucket the verdict
+/// of each target and the aggregate rows they were read from; and the whole run's rows.
+#[derive(Debug, Clone)]
+pub struct HourEvaluation {
+    pub profile: Vec<u32>,
+    pub verdicts: Vec<Vec<Verdict>>,
+    pub hour_rows: Vec<Vec<AggregateRow>>,
+    pub rows: Vec<AggregateRow>,
+}
+
+/// The intraday plan of one group.
+#[derive(Debug, Clone)]
+pub struct IntradayPlan {
+    pub kind: HourKind,
+    pub found: Profile,
+    /// Every profile simulated, in order.
+    pub evaluations: Vec<HourEvaluation>,
+}
+
+impl IntradayPlan {
+    /// The evaluation of a profile, if it was simulated.
+    pub fn at(&self, profile: &[u32]) -> Option<&HourEvaluation> {
+        self.evaluations.iter().find(|e| e.profile == profile)
+    }
+
+    /// The profile of the answer (the best reached where unreachable), and whether it meets
+    /// every target in every bucket.
+    pub fn answer(&self) -> (&[u32], bool) {
+        match &self.found {
+            Profile::Found(p) => (p, true),
+            Profile::Unreachable { best, .. } => (best, false),
+        }
+    }
+}
+
+/// The staffing table of a profile: 24 values repeated every weekday, or 168 (weekday x 24).
+pub fn profile_staffing(kind: HourKind, profile: &[u32]) -> Staffing {
+    let mut week = [[0u32; 24]; 7];
+    for (d, day) in week.iter_mut().enumerate() {
+        for (h, x) in day.iter_mut().enumerate() {
+            *x = match kind {
+                HourKind::Day => profile[h],
+                HourKind::Week => profile[d * 24 + h],
+            };
+        }
+    }
+    Staffing::Weekly(Box::new(week))
+}
+
+/// Judges a target in one hour bucket. An hour where no replication has the figure (no queue
+/// entry then) holds: there is nothing to serve. An hour where only one has it is judged on
+/// that value (no interval can be drawn from one).
+pub fn judge_hour(t: &Target, rows: &[AggregateRow]) -> Verdict {
+    let est = t.row(rows).and_then(|r| r.estimates[t.metric.metric() as usize]);
+    match est {
+        None => Verdict { mean: None, conservative: None, holds: true, slack: f64::INFINITY },
+        Some(e) if e.half_width.is_none() => {
+            let mut single = rows.to_vec();
+            for r in &mut single {
+                for x in r.estimates.iter_mut().flatten() {
+                    x.half_width = Some(0.0);
+                }
+            }
+            t.judge(&single)
+        }
+        Some(_) => t.judge(rows),
+    }
 }
 
 impl Plan {
@@ -105,5 +180,39 @@ pub fn plan(s: &Scenario, groups: &[usize], targets: &[Target], max_agents: u32)
     } else {
         search::fewest_total(&start, max_agents, &mut oracle)?
     };
-    Ok(Plan { groups: groups.to_vec(), found, evaluations })
+    Ok(Plan { groups: groups.to_vec(), found, evaluations, intraday: None })
+}
+
+/// Plans one group's staffing by hour of day (or of week): the flat answer first, then the
+/// intraday search from it (`intraday::fewest_by_hour`), each profile simulated whole with
+/// every replication. The other groups keep the scenario's staffing.
+pub fn plan_by_hour(
+    s: &Scenario,
+    groups: &[usize],
+    targets: &[Target],
+    max_agents: u32,
+    kind: HourKind,
+) -> Result<Plan, PlanError> {
+    let &[g] = groups else { return Err(PlanError::ByHourGroups(groups.len())) };
+    let mut flat = plan(s, groups, targets, max_agents)?;
+    let Found::Counts(c) = &flat.found else { return Ok(flat) };
+    let start = c[0];
+    let mut evaluations: Vec<HourEvaluation> = Vec::new();
+    let mut oracle = |profile: &[u32]| -> Result<HourJudged, PlanError> {
+        let mut sc = staffed(s, groups, &[start], targets)?;
+        sc.agent_groups[g].staffing = profile_staffing(kind, profile);
+        let out = run_all_by_hour(&sc, kind)?;
+        let hour_rows = aggregate_by_hour(&out.reports, 0.95);
+        let verdicts: Vec<Vec<Verdict>> =
+            hour_rows.iter().map(|rows| targets.iter().map(|t| judge_hour(t, rows)).collect()).collect();
+        let judged = HourJudged {
+            holds: verdicts.iter().map(|v| v.iter().all(|x| x.holds)).collect(),
+            slack: verdicts.iter().map(|v| v.iter().map(|x| x.slack).fold(f64::INFINITY, f64::min)).collect(),
+        };
+        evaluations.push(HourEvaluation { profile: profile.to_vec(), verdicts, hour_rows, rows: out.aggregate });
+        Ok(judged)
+    };
+    let IntradaySearch { found, .. } = intraday::fewest_by_hour(start, kind.buckets(), max_agents, &mut oracle)?;
+    flat.intraday = Some(IntradayPlan { kind, found, evaluations });
+    Ok(flat)
 }

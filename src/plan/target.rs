@@ -10,16 +10,21 @@ use std::fmt;
 /// The grammar, shown with every parse error.
 pub const GRAMMAR: &str = "\
 TARGET  := METRIC [ '[' (skill|channel) '=' NAME ']' ] ('>=' | '<=') VALUE
-METRIC  := service_level(DURATION) | queue_wait_mean | queue_wait_p50 | queue_wait_p90
-         | queue_wait_p95 | queue_wait_p99 | abandon | occupancy
-VALUE   := a share (0.80 or 80%) for service_level, abandon, occupancy;
+METRIC  := service_level(DURATION) | service_level_excl(DURATION) | queue_wait_mean
+         | queue_wait_p50 | queue_wait_p90 | queue_wait_p95 | queue_wait_p99 | abandon
+         | occupancy
+VALUE   := a share (0.80 or 80%) for service_level*, abandon, occupancy;
            a duration (30s, 2m) for queue_wait_*
-service_level takes >=, every other metric <=.
-examples: service_level(60s)>=0.80   queue_wait_p90<=2m   abandon[skill=billing]<=5%";
+service_level(D): assigned within D over queue entries that ended (S/A);
+service_level_excl(D): the same, customers who abandoned within D left out (S/(A - L)).
+service_level and service_level_excl take >=, every other metric <=; all service-level
+targets of a plan share one D.
+examples: service_level(60s)>=0.80   service_level_excl(20s)>=0.9   queue_wait_p90<=2m";
 
 /// Metric names a target may use.
-pub const METRIC_NAMES: [&str; 8] = [
+pub const METRIC_NAMES: [&str; 9] = [
     "service_level",
+    "service_level_excl",
     "queue_wait_mean",
     "queue_wait_p50",
     "queue_wait_p90",
@@ -35,6 +40,9 @@ pub enum TargetMetric {
     /// Share of queue entries assigned within the duration (the scenario's
     /// `service_level_target` is set to it for the plan's runs).
     ServiceLevel(SimDuration),
+    /// The same with customers who abandoned within the duration left out of the
+    /// denominator (`service_level_excl_short_abandon_share`).
+    ServiceLevelExcl(SimDuration),
     QueueWaitMean,
     QueueWaitP50,
     QueueWaitP90,
@@ -49,6 +57,7 @@ impl TargetMetric {
     pub fn metric(self) -> Metric {
         match self {
             TargetMetric::ServiceLevel(_) => Metric::ServiceLevel,
+            TargetMetric::ServiceLevelExcl(_) => Metric::ServiceLevelExclShortAbandon,
             TargetMetric::QueueWaitMean => Metric::QueueWaitMeanS,
             TargetMetric::QueueWaitP50 => Metric::QueueWaitP50S,
             TargetMetric::QueueWaitP90 => Metric::QueueWaitP90S,
@@ -61,7 +70,15 @@ impl TargetMetric {
 
     /// More is better (service level) or less is better (the rest).
     pub fn higher_is_better(self) -> bool {
-        matches!(self, TargetMetric::ServiceLevel(_))
+        matches!(self, TargetMetric::ServiceLevel(_) | TargetMetric::ServiceLevelExcl(_))
+    }
+
+    /// The service-level threshold it measures at, if it is a service level.
+    pub fn service_level_threshold(self) -> Option<SimDuration> {
+        match self {
+            TargetMetric::ServiceLevel(d) | TargetMetric::ServiceLevelExcl(d) => Some(d),
+            _ => None,
+        }
     }
 
     fn is_duration(self) -> bool {
@@ -165,6 +182,12 @@ impl Target {
             ("service_level", None) => {
                 return Err(err("service_level needs its threshold: service_level(60s)".into()));
             }
+            ("service_level_excl", Some(a)) => TargetMetric::ServiceLevelExcl(
+                parse_duration(a).map_err(|e| err(format!("service_level_excl's threshold: {e}")))?,
+            ),
+            ("service_level_excl", None) => {
+                return Err(err("service_level_excl needs its threshold: service_level_excl(60s)".into()));
+            }
             (n, Some(_)) if METRIC_NAMES.contains(&n) => return Err(err(format!("{n} takes no argument"))),
             ("queue_wait_mean", None) => TargetMetric::QueueWaitMean,
             ("queue_wait_p50", None) => TargetMetric::QueueWaitP50,
@@ -263,7 +286,7 @@ impl Target {
 pub fn service_level_threshold(targets: &[Target]) -> Result<Option<SimDuration>, String> {
     let mut found: Option<SimDuration> = None;
     for t in targets {
-        if let TargetMetric::ServiceLevel(d) = t.metric {
+        if let Some(d) = t.metric.service_level_threshold() {
             match found {
                 Some(f) if f != d => {
                     return Err(format!(
@@ -295,6 +318,19 @@ mod tests {
         assert_eq!(Target::parse("abandon<=0.05").expect("valid").metric, TargetMetric::Abandon);
         let t = Target::parse("occupancy[channel=whatsapp]<=0.85").expect("valid");
         assert_eq!((t.metric, t.scope), (TargetMetric::Occupancy, Scope::Channel("whatsapp".into())));
+        let t = Target::parse("service_level_excl(20s)[skill=billing]>=90%").expect("valid");
+        assert_eq!(t.metric, TargetMetric::ServiceLevelExcl(SimDuration::from_secs(20)));
+        assert_eq!(t.metric.metric(), Metric::ServiceLevelExclShortAbandon);
+        assert!(t.metric.higher_is_better());
+        let e = Target::parse("service_level_excl>=0.9").expect_err("no threshold");
+        assert_eq!(e.message, "service_level_excl needs its threshold: service_level_excl(60s)");
+        let e = Target::parse("service_level_excl(20s)<=0.9").expect_err("wrong direction");
+        assert_eq!(e.message, "service_level_excl takes >=: more agents make it rise");
+        // Both definitions are measured at one threshold.
+        let two = [Target::parse("service_level(20s)>=0.8").expect("valid"), t.clone()];
+        assert_eq!(service_level_threshold(&two), Ok(Some(SimDuration::from_secs(20))));
+        let other = [two[0].clone(), Target::parse("service_level_excl(30s)>=0.8").expect("valid")];
+        assert!(service_level_threshold(&other).is_err());
     }
 
     #[test]

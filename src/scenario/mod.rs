@@ -119,10 +119,51 @@ impl Staffing {
     }
 }
 
+/// What a staffing cut does to the agents going off shift and to the group (`shift_end`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum ShiftEnd {
+    /// The leaving agent finishes its conversations and takes no new ones; the agents still
+    /// on shift keep taking queued work (the default).
+    #[default]
+    Finish,
+    /// As `Finish`, but the group takes no new work (queued or new) while its capacity in use,
+    /// counting what the leaving agents still hold, is at least the new staffing's capacity:
+    /// with one unit per agent, until the busy agents fall below the new staffing
+    /// (ContactCenters, umontreal-simul/contactcenters).
+    NoNewUntilBelow,
+    /// The leaving agent releases its Active conversations to the queue (Active to Open, seed
+    /// 002); its wrap-ups it finishes, its parked (Waiting) ones hold no agent already.
+    Requeue,
+}
+
+impl ShiftEnd {
+    /// The names a scenario file uses, in the order of the variants.
+    pub const KEYS: [&'static str; 3] = ["finish", "no_new_until_below", "requeue"];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            ShiftEnd::Finish => "finish",
+            ShiftEnd::NoNewUntilBelow => "no_new_until_below",
+            ShiftEnd::Requeue => "requeue",
+        }
+    }
+
+    pub fn from_key(key: &str) -> Option<ShiftEnd> {
+        match key {
+            "finish" => Some(ShiftEnd::Finish),
+            "no_new_until_below" => Some(ShiftEnd::NoNewUntilBelow),
+            "requeue" => Some(ShiftEnd::Requeue),
+            _ => None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct AgentGroup {
     pub name: String,
     pub staffing: Staffing,
+    /// What happens to agents going off shift (and to the group while they finish).
+    pub shift_end: ShiftEnd,
     pub skills: Vec<SkillId>,
     /// Capacity units of each agent (e.g. 4 concurrent chats of 1 unit).
     pub capacity_units: u32,

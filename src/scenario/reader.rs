@@ -9,7 +9,7 @@ use super::diag::{did_you_mean, Diagnostic, Diagnostics};
 use super::overrides::{apply, Override};
 use super::policy_reader::read_policy;
 use super::walk::{describe, show_number, Ctx, Field, OverrideSpan, Span, Tbl};
-use super::{AgentGroup, ArrivalStream, Channel, ChannelKind, Scenario, Skill, Staffing, WrapUpBlock};
+use super::{AgentGroup, ArrivalStream, Channel, ChannelKind, Scenario, ShiftEnd, Skill, Staffing, WrapUpBlock};
 use crate::time::SimDuration;
 use chrono::{Datelike, NaiveDate};
 use std::path::Path;
@@ -35,7 +35,7 @@ pub const MSDYN_CHANNELS: [(u32, &str); 14] = [
 
 const TOP_KEYS: [&str; 7] = ["scenario", "channels", "skills", "agents", "arrivals", "behaviour", "policy"];
 /// Every key of `[scenario]` (also the keys `sweep --vary` may name there).
-pub(crate) const SCENARIO_KEYS: [&str; 9] = [
+pub(crate) const SCENARIO_KEYS: [&str; 10] = [
     "name",
     "description",
     "start_date",
@@ -45,6 +45,7 @@ pub(crate) const SCENARIO_KEYS: [&str; 9] = [
     "replications",
     "bucket",
     "service_level_target",
+    "shift_end",
 ];
 const WEEKDAYS: [&str; 7] = ["monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday"];
 /// Most agents in one group (on shift at any hour).
@@ -316,7 +317,7 @@ fn read(ctx: &mut Ctx, root: &Item, file_label: &str, source_text: &str) -> Opti
     let channels = read_named(ctx, &doc, "channels", "channel", MAX_CHANNELS, read_channel);
     let skills = read_named(ctx, &doc, "skills", "skill", MAX_SKILLS, read_skill);
     let groups = read_named(ctx, &doc, "agents", "agent group", MAX_GROUPS, |ctx, name, tbl| {
-        read_group(ctx, name, tbl, &skills)
+        read_group(ctx, name, tbl, &skills, head.as_ref().map_or(ShiftEnd::Finish, |h| h.shift_end))
     });
     let arrivals = read_arrivals(ctx, &doc, &channels, &skills, &groups);
     if channels.is_empty() || skills.is_empty() {
@@ -359,6 +360,12 @@ struct Head {
     replications: u32,
     bucket: SimDuration,
     service_level_target: SimDuration,
+    /// The groups' `shift_end` where they do not set their own.
+    shift_end: ShiftEnd,
+}
+
+fn read_shift_end(ctx: &mut Ctx, f: &Field<'_>) -> Option<ShiftEnd> {
+    ctx.choice(f, &ShiftEnd::KEYS).and_then(ShiftEnd::from_key)
 }
 
 fn read_scenario_table(ctx: &mut Ctx, doc: &Tbl<'_>) -> Option<Head> {
@@ -441,10 +448,14 @@ fn read_scenario_table(ctx: &mut Ctx, doc: &Tbl<'_>) -> Option<Head> {
         }),
         None => Some(SimDuration::from_secs(60)),
     };
+    let shift_end = match t.get("shift_end") {
+        Some(sf) => read_shift_end(ctx, &sf),
+        None => Some(ShiftEnd::Finish),
+    };
     let mut need = |x: bool| good &= x;
     need(name.is_some() && description.is_some() && start_date.is_some() && horizon.is_some());
     need(warmup.is_some() && seed.is_some() && replications.is_some() && bucket.is_some());
-    need(service_level_target.is_some());
+    need(service_level_target.is_some() && shift_end.is_some());
     if !good {
         return None;
     }
@@ -458,6 +469,7 @@ fn read_scenario_table(ctx: &mut Ctx, doc: &Tbl<'_>) -> Option<Head> {
         replications: replications?,
         bucket: bucket?,
         service_level_target: service_level_target?,
+        shift_end: shift_end?,
     })
 }
 
@@ -585,8 +597,9 @@ fn read_skill(ctx: &mut Ctx, name: &str, t: &Tbl<'_>) -> Skill {
     }
 }
 
-fn read_group(ctx: &mut Ctx, name: &str, t: &Tbl<'_>, skills: &[Skill]) -> AgentGroup {
-    t.check_keys(ctx, &["count", "staffing", "skills", "capacity"]);
+fn read_group(ctx: &mut Ctx, name: &str, t: &Tbl<'_>, skills: &[Skill], default_shift_end: ShiftEnd) -> AgentGroup {
+    t.check_keys(ctx, &["count", "staffing", "skills", "capacity", "shift_end"]);
+    let shift_end = t.get("shift_end").map_or(Some(default_shift_end), |f| read_shift_end(ctx, &f));
     let staffing = match (t.get("count"), t.get("staffing")) {
         (Some(cf), None) => ctx.int_in(&cf, 0, MAX_AGENTS).and_then(|n| u32::try_from(n).ok()).map(Staffing::Constant),
         (None, Some(sf)) => read_staffing(ctx, &sf),
@@ -628,6 +641,7 @@ fn read_group(ctx: &mut Ctx, name: &str, t: &Tbl<'_>, skills: &[Skill]) -> Agent
     AgentGroup {
         name: name.to_string(),
         staffing: staffing.unwrap_or(Staffing::Constant(0)),
+        shift_end: shift_end.unwrap_or_default(),
         skills: served.map(|(s, _)| s).unwrap_or_default(),
         capacity_units: capacity.unwrap_or(1),
     }
