@@ -645,7 +645,7 @@ fn a_set_under_a_table_the_scenario_lacks_is_an_unknown_key_not_a_missing_one() 
         err[0].to_string(),
         "--set: agents.generalist.count: unknown key: the scenario has no `agents.generalist` (from --set \
          agents.generalist.count=3); the closest valid keys are: agents.generalists.count, agents.generalists, \
-         agents.generalists.capacity, agents.generalists.skills, agents.tech_team.count"
+         agents.generalists.capacity, agents.generalists.skills, agents.generalists.shift_end"
     );
     // A whole new table, and a documented key of a declared channel, are still allowed.
     let ok = ["agents.extra={count=2, skills=[\"billing\"], capacity=2}", "policy.channels.webchat.timeouts.active=1h"];
