@@ -34,9 +34,10 @@ pub fn merge(a: MergeArgs) -> anyhow::Result<ExitCode> {
     let target =
         a.out.clone().unwrap_or_else(|| PathBuf::from("results").join(format!("{}-sweep", info.scenario_name)));
     let folder = ResultsFolder::begin(&target, a.force)?;
-    folder.add("summary.csv", &m.summary)?;
-    folder.add("timeseries.csv", &m.timeseries)?;
-    folder.add("sweeps.csv", &m.sweeps)?;
+    // Copied from the shards, never held whole in memory.
+    for file in shard::RowsFile::ALL {
+        m.write_rows(file, folder.create(file.name())?)?;
+    }
     folder.add("grid.csv", &grid::write_grid(Vec::new(), &m.grid)?)?;
     let all: Vec<&[RepReport]> = m.reports.iter().map(Vec::as_slice).collect();
     let rows = grid::comparison(&all, info.baseline_index);
