@@ -7,6 +7,7 @@ use anyhow::Context;
 use autoclose::grid::{self, shard};
 use autoclose::metrics::RepReport;
 use autoclose::output::ResultsFolder;
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -41,9 +42,10 @@ pub fn merge(a: MergeArgs) -> anyhow::Result<ExitCode> {
     folder.add("grid.csv", &grid::write_grid(Vec::new(), &m.grid)?)?;
     let all: Vec<&[RepReport]> = m.reports.iter().map(Vec::as_slice).collect();
     let rows = grid::comparison(&all, info.baseline_index);
-    let bytes = grid::write_comparison(Vec::new(), &info.scenario_name, &m.grid, info.baseline_index, &rows)
+    let out = folder.create("comparison.csv")?;
+    grid::write_comparison(out, &info.scenario_name, &m.grid, info.baseline_index, &rows)
+        .and_then(|mut w| w.flush())
         .context("writing comparison.csv")?;
-    folder.add("comparison.csv", &bytes)?;
     folder.add("scenario.toml", info.scenario_text.as_bytes())?;
     let head = RunHead { name: &info.scenario_name, seed: info.seed, replications: info.replications };
     let p = provenance(&info.scenario_file, &head, &ov, &info.args, &target);

@@ -278,7 +278,7 @@ impl RowsFile {
 /// What `merge` keeps of one shard once it is read: where it is, the checksums its
 /// `shard.toml` records and, per file, the length of the header line and of the whole file.
 /// (Not the scenario text and arguments: those are the first shard's, so that what is kept
-/// per shard stays a few hundred bytes.)
+/// per shard stays about a kilobyte.)
 #[derive(Debug, Clone)]
 struct Part {
     dir: PathBuf,
@@ -342,8 +342,9 @@ fn open(path: &Path) -> Result<Hashing<File>, GridError> {
 /// Checks every shard's folder, reading each file once in chunks (never a whole file), that
 /// `dirs` are all the shards of one grid, each once, and that their files are complete and
 /// unchanged; keeps the per-replication figures for the comparison. `Merged::write_rows`
-/// then writes the merged CSVs. Memory does not grow with the number of shards: a few hundred
-/// bytes per shard, one configuration's `summary.csv` rows at a time, and the figures.
+/// then writes the merged CSVs. Memory does not grow with the size of the files: about a
+/// kilobyte per shard, one configuration's `summary.csv` rows at a time, and the figures.
+/// `write_rows` holds one open file per shard (N must stay below the open-file limit).
 pub fn merge(dirs: &[PathBuf]) -> Result<Merged, GridError> {
     let (first_dir, others) =
         dirs.split_first().ok_or_else(|| GridError::Merge("give at least one shard folder".into()))?;
