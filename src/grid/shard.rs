@@ -947,6 +947,48 @@ mod tests {
         }
     }
 
+    fn record(rep: &str, line: u64) -> csv::StringRecord {
+        let mut r = csv::StringRecord::from(vec!["c", rep]);
+        let mut pos = csv::Position::new();
+        pos.set_line(line);
+        r.set_position(Some(pos));
+        r
+    }
+
+    #[test]
+    fn row_counts_are_checked_row_by_row() {
+        let expected = [2, 0, 1];
+        let mut ok = CountCheck::default();
+        for (rep, line) in [("0", 2), ("0", 3), ("2", 4)] {
+            ok.row(&record(rep, line), 1, &expected, "sweep run").unwrap();
+        }
+        assert_eq!(ok.end(&expected, "sweep run"), Ok(()));
+
+        let mut early = CountCheck::default();
+        early.row(&record("0", 2), 1, &expected, "sweep run").unwrap();
+        assert_eq!(
+            early.row(&record("2", 3), 1, &expected, "sweep run"),
+            Err("line 3 belongs to replication 2, but replication 0 wrote 2 sweep run row(s) and only 1 come before it".into())
+        );
+
+        let mut short = CountCheck::default();
+        short.row(&record("0", 2), 1, &expected, "sweep run").unwrap();
+        short.row(&record("0", 3), 1, &expected, "sweep run").unwrap();
+        assert_eq!(
+            short.end(&expected, "sweep run"),
+            Err("replication 2 wrote 1 sweep run row(s), the file has 0 (2 rows in all, 3 expected)".into())
+        );
+
+        let mut long = CountCheck::default();
+        for (rep, line) in [("0", 2), ("0", 3), ("2", 4)] {
+            long.row(&record(rep, line), 1, &expected, "sweep run").unwrap();
+        }
+        assert_eq!(
+            long.row(&record("2", 5), 1, &expected, "sweep run"),
+            Err("line 5 (replication 2) is more than the 3 sweep run row(s) shard.toml records".into())
+        );
+    }
+
     #[test]
     fn shard_toml_round_trips() {
         let info = ShardInfo {
