@@ -616,7 +616,10 @@ fn a_shard_file_edited_after_the_checks_is_refused_while_it_is_copied() {
     let m = autoclose::grid::merge(&dirs).expect("the shards should merge");
     edit_one_digit(&s0.join("timeseries.csv"), |l| l.contains("\",1,"));
     let err = m.write_rows(autoclose::grid::RowsFile::Timeseries, Vec::new()).expect_err("an edited file").to_string();
-    assert!(err.starts_with(&format!("{}: changed since the shard was written", s0.join("timeseries.csv").display())), "{err}");
+    assert!(
+        err.starts_with(&format!("{}: changed since the shard was written", s0.join("timeseries.csv").display())),
+        "{err}"
+    );
     // The other files did not change: they are still written.
     let summary = m.write_rows(autoclose::grid::RowsFile::Summary, Vec::new()).expect("summary.csv is unchanged");
     assert!(summary.starts_with(b"scenario,config,replication,stat,"), "{}", String::from_utf8_lossy(&summary[..40]));

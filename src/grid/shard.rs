@@ -968,7 +968,10 @@ mod tests {
         early.row(&record("0", 2), 1, &expected, "sweep run").unwrap();
         assert_eq!(
             early.row(&record("2", 3), 1, &expected, "sweep run"),
-            Err("line 3 belongs to replication 2, but replication 0 wrote 2 sweep run row(s) and only 1 come before it".into())
+            Err(
+                "line 3 belongs to replication 2, but replication 0 wrote 2 sweep run row(s) and only 1 come before it"
+                    .into()
+            )
         );
 
         let mut short = CountCheck::default();
