@@ -5,12 +5,15 @@
 # The merged folder must be byte-identical to an unsharded run of the same grid.
 #
 # Usage: tests/slurm.sh [path/to/autoclose]   (default: target/release/autoclose)
+#        SLURM_TEST_SHARDS="1 2 4" tests/slurm.sh   measures scaling instead (tests/slurm_scale.sh)
 # Fails loudly, with the daemons' log tails, when a task fails, when a job stays pending, or
 # when it takes longer than the time limit. Stops every daemon it started, by process id.
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 bin=$(realpath "${1:-$repo/target/release/autoclose}")
 limit_s=${SLURM_TEST_LIMIT_S:-110}
+# SLURM_TEST_SHARDS="1 2 4" measures instead of testing (tests/slurm_scale.sh; not for CI).
+[[ -z ${SLURM_TEST_SHARDS:-} ]] || limit_s=${SLURM_TEST_LIMIT_S:-7200}
 pending_limit_s=${SLURM_TEST_PENDING_LIMIT_S:-30}
 started=$(date +%s)
 
@@ -139,36 +142,76 @@ ln -s "$repo/scenarios" "$work/job/scenarios"
 ln -s "$bin" "$work/bin/autoclose"
 export PATH="$work/bin:$PATH"
 
-cd "$work/job"
-said=$(bash submit)
-[[ $said =~ ^array\ ([0-9]+),\ merge\ ([0-9]+)$ ]] || fail "the submission printed: $said"
-jobs=("${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}")
-echo "slurm test: submitted array ${jobs[0]} and merge ${jobs[1]}"
+# Submits the recipe of the current folder and waits until both jobs are gone. Sets
+# submitted_ns, array_done_ns and merge_done_ns (date +%s%N), which the scaling mode reports.
+run_recipe() {
+    local said q failed pending_since=""
+    submitted_ns=$(date +%s%N)
+    array_done_ns=""
+    said=$(bash submit)
+    [[ $said =~ ^array\ ([0-9]+),\ merge\ ([0-9]+)$ ]] || fail "the submission printed: $said"
+    jobs=("${BASH_REMATCH[1]}" "${BASH_REMATCH[2]}")
+    echo "slurm test: submitted array ${jobs[0]} and merge ${jobs[1]}"
 
-# No accounting: poll squeue until both jobs are gone; a job pending too long (a recipe that
-# asks for more than the node has, a dependency that can never be met) is a failure.
-pending_since=""
-while :; do
-    check_time "waiting for jobs ${jobs[*]}"
-    # Finished jobs stay in slurmctld's memory for MinJobAge (300 s): a failed task shows.
-    failed=$(scontrol -o show job "${jobs[0]}" 2>/dev/null | grep -E "JobState=(FAILED|TIMEOUT|NODE_FAIL|OUT_OF_MEMORY|CANCELLED)" |
-        sed -E 's/.*JobId=([0-9]+).*ArrayTaskId=([0-9]+).*JobState=([A-Z_]+).*ExitCode=([0-9:]+).*/task \2 (job \1): \3, exit \4/' || true)
-    [[ -z $failed ]] || fail "array tasks failed: $(tr '\n' ';' <<<"$failed")"
-    q=$(squeue -h -j "${jobs[0]},${jobs[1]}" -o "%i %T %r" 2>/dev/null || true)
-    [[ -z $q ]] && break
-    if grep -q "DependencyNeverSatisfied" <<<"$q"; then
-        fail "a shard failed, the merge can never run: $q"
-    fi
-    if grep -Eq " (RUNNING|COMPLETING|CONFIGURING) " <<<"$q"; then
-        pending_since=""
-    else
-        pending_since=${pending_since:-$(date +%s)}
-        if (($(date +%s) - pending_since > pending_limit_s)); then
-            fail "nothing has run for over ${pending_limit_s} s: $(tr '\n' ';' <<<"$q")"
+    # No accounting: poll squeue until both jobs are gone; a job pending too long (a recipe
+    # that asks for more than the node has, a dependency that can never be met) is a failure.
+    while :; do
+        check_time "waiting for jobs ${jobs[*]}"
+        # Finished jobs stay in slurmctld's memory for MinJobAge (300 s): a failed task shows.
+        failed=$(scontrol -o show job "${jobs[0]}" 2>/dev/null | grep -E "JobState=(FAILED|TIMEOUT|NODE_FAIL|OUT_OF_MEMORY|CANCELLED)" |
+            sed -E 's/.*JobId=([0-9]+).*ArrayTaskId=([0-9]+).*JobState=([A-Z_]+).*ExitCode=([0-9:]+).*/task \2 (job \1): \3, exit \4/' || true)
+        [[ -z $failed ]] || fail "array tasks failed: $(tr '\n' ';' <<<"$failed")"
+        q=$(squeue -h -j "${jobs[0]},${jobs[1]}" -o "%i %T %r" 2>/dev/null || true)
+        # Array tasks show as JOBID_TASK (or JOBID_[RANGE] while pending).
+        if [[ -z $array_done_ns ]] && ! grep -q "^${jobs[0]}_" <<<"$q"; then
+            array_done_ns=$(date +%s%N)
         fi
-    fi
-    sleep 0.5
-done
+        [[ -z $q ]] && break
+        if grep -q "DependencyNeverSatisfied" <<<"$q"; then
+            fail "a shard failed, the merge can never run: $q"
+        fi
+        if grep -Eq " (RUNNING|COMPLETING|CONFIGURING) " <<<"$q"; then
+            pending_since=""
+        else
+            pending_since=${pending_since:-$(date +%s)}
+            if (($(date +%s) - pending_since > pending_limit_s)); then
+                fail "nothing has run for over ${pending_limit_s} s: $(tr '\n' ';' <<<"$q")"
+            fi
+        fi
+        sleep 0.2
+    done
+    merge_done_ns=$(date +%s%N)
+}
+
+# The same grid, unsharded, into folder $1: the recipe's sweep command (from the current
+# folder's sweep.sbatch) without --shard, --out and --threads.
+reference_run() {
+    local cmd
+    cmd=$(sed -n '/^autoclose sweep/,/[^\\]$/p' sweep.sbatch | tr -d '\\\n' |
+        sed -E 's/--shard +"[^"]*"//; s/--out +"[^"]*"//; s/--threads +"[^"]*"//')
+    eval "$cmd --out $1"
+}
+
+# Whether every CSV of the unsharded folder $1 is byte-identical in the merged folder $2.
+same_csvs() {
+    local f differ=0
+    for f in "$1"/*.csv; do
+        if ! cmp -s "$f" "$2/$(basename "$f")"; then
+            echo "slurm test: $(basename "$f") differs between the merged and the unsharded run" >&2
+            differ=1
+        fi
+    done
+    return "$differ"
+}
+
+if [[ -n ${SLURM_TEST_SHARDS:-} ]]; then
+    # shellcheck source=tests/slurm_scale.sh
+    source "$repo/tests/slurm_scale.sh"
+    exit 0
+fi
+
+cd "$work/job"
+run_recipe
 
 # Check the outputs, not only the job states.
 for out in autoclose-sweep-*.out autoclose-merge-*.out; do
@@ -178,19 +221,9 @@ shards=$(ls -d shards/*/ 2>/dev/null | wc -l)
 merged=results/study_sweep_frequency-sweep
 [[ -f $merged/manifest.toml ]] || fail "the merge job wrote no $merged"
 
-# The same grid, unsharded: the recipe's sweep command without --shard, --out and --threads.
-cmd=$(sed -n '/^autoclose sweep/,/[^\\]$/p' sweep.sbatch | tr -d '\\\n' |
-    sed -E 's/--shard +"[^"]*"//; s/--out +"[^"]*"//; s/--threads +"[^"]*"//')
-eval "$cmd --out reference"
-differ=0
-for f in reference/*.csv; do
-    name=$(basename "$f")
-    if ! cmp -s "$f" "$merged/$name"; then
-        echo "slurm test: $name differs between the merged and the unsharded run" >&2
-        differ=1
-    fi
-done
-((differ == 0)) || fail "merged results differ from the unsharded run"
+# The same grid, unsharded.
+reference_run reference
+same_csvs reference "$merged" || fail "merged results differ from the unsharded run"
 n=$(ls reference/*.csv | wc -l)
 check_time "after the checks"
 echo "slurm test: passed in $(($(date +%s) - started)) s: $shards shards merged, $n CSV files byte-identical"

@@ -596,3 +596,38 @@ fn the_manifest_rerun_command_rewrites_the_same_sweep_and_merge_writes_the_same_
         assert!(read(first.join(f)) == read(out.join(f)), "{f} differs between the sweep and the merge");
     }
 }
+
+#[test]
+fn merge_refuses_rows_of_a_configuration_that_come_again_later() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (s0, merge) = two_shards(tmp.path());
+    // A copy of the first row (configuration 0) after the rows of configurations 2 and 4.
+    let p = s0.join("sweeps.csv");
+    let text = String::from_utf8(read(p.clone())).unwrap();
+    let first_row = text.lines().nth(1).expect("a first row").to_string();
+    assert!(first_row.contains("\"interval=5m,waiting=30m\""), "{first_row}");
+    let line = text.lines().count() + 1;
+    std::fs::write(&p, format!("{text}{first_row}\n")).unwrap();
+    let said = format!(
+        "line {line}: rows of configuration `interval=5m,waiting=30m` come again after those of a later configuration"
+    );
+    merge_refuses(&merge, tmp.path(), "sweeps.csv", &[&said, "incomplete or was edited"]);
+}
+
+#[test]
+fn a_shard_file_edited_after_the_checks_is_refused_while_it_is_copied() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (s0, merge) = two_shards(tmp.path());
+    let dirs: Vec<PathBuf> = merge[3..].iter().map(PathBuf::from).collect();
+    assert_eq!(dirs, [s0.clone(), tmp.path().join("s1")]);
+    let m = autoclose::grid::merge(&dirs).expect("the shards should merge");
+    edit_one_digit(&s0.join("timeseries.csv"), |l| l.contains("\",1,"));
+    let err = m.write_rows(autoclose::grid::RowsFile::Timeseries, Vec::new()).expect_err("an edited file").to_string();
+    assert!(
+        err.starts_with(&format!("{}: changed since the shard was written", s0.join("timeseries.csv").display())),
+        "{err}"
+    );
+    // The other files did not change: they are still written.
+    let summary = m.write_rows(autoclose::grid::RowsFile::Summary, Vec::new()).expect("summary.csv is unchanged");
+    assert!(summary.starts_with(b"scenario,config,replication,stat,"), "{}", String::from_utf8_lossy(&summary[..40]));
+}

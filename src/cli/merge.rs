@@ -7,6 +7,7 @@ use anyhow::Context;
 use autoclose::grid::{self, shard};
 use autoclose::metrics::RepReport;
 use autoclose::output::ResultsFolder;
+use std::io::Write;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -37,15 +38,17 @@ pub fn merge(a: MergeArgs) -> anyhow::Result<ExitCode> {
     let target =
         a.out.clone().unwrap_or_else(|| PathBuf::from("results").join(format!("{}-sweep", info.scenario_name)));
     let folder = ResultsFolder::begin(&target, a.force)?;
-    folder.add("summary.csv", &m.summary)?;
-    folder.add("timeseries.csv", &m.timeseries)?;
-    folder.add("sweeps.csv", &m.sweeps)?;
+    // Copied from the shards, never held whole in memory.
+    for file in shard::RowsFile::ALL {
+        m.write_rows(file, folder.create(file.name())?)?;
+    }
     folder.add("grid.csv", &grid::write_grid(Vec::new(), &m.grid)?)?;
     let all: Vec<&[RepReport]> = m.reports.iter().map(Vec::as_slice).collect();
     let rows = grid::comparison(&all, info.baseline_index);
-    let bytes = grid::write_comparison(Vec::new(), &info.scenario_name, &m.grid, info.baseline_index, &rows)
+    let out = folder.create("comparison.csv")?;
+    grid::write_comparison(out, &info.scenario_name, &m.grid, info.baseline_index, &rows)
+        .and_then(|mut w| w.flush())
         .context("writing comparison.csv")?;
-    folder.add("comparison.csv", &bytes)?;
     folder.add("scenario.toml", info.scenario_text.as_bytes())?;
     let head = RunHead { name: &info.scenario_name, seed: info.seed, replications: info.replications };
     let p = provenance(&info.scenario_file, &head, &ov, &info.args, &target, a.no_charts);

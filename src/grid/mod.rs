@@ -16,7 +16,7 @@ pub use compare::{comparison, write_comparison, write_grid, write_summary, Compa
 pub use exec::{load_configs, run_grid, GridRun};
 pub use keys::{closest_keys, valid_keys};
 pub use shard::{
-    merge, merge_by_config, read_shard, ConfigRows, GridArgs, Merged, ShardFolder, ShardInfo, ShardSpec, SHARD_FILES,
+    merge, read_shard, ConfigRows, GridArgs, Merged, RowsFile, ShardFolder, ShardInfo, ShardSpec, SHARD_FILES,
 };
 pub use spec::{canonical_key, AxisKind, Config, Grid, Vary};
 

@@ -5,16 +5,24 @@
 //!
 //! Exact by construction: every row of `summary.csv`, `timeseries.csv` and `sweeps.csv`
 //! depends on one configuration only, so the merged file is the rows of each configuration,
-//! taken from its shard, in grid order (the CSV writer re-quotes them the same way). The
+//! copied byte for byte from its shard, in grid order (the single run's CSV writer writes the
+//! same bytes for them, and the checksums say the shard's bytes are the ones it wrote). The
 //! comparison, which spans configurations, is recomputed from the per-replication values read
 //! back: Rust prints floats in the shortest form that parses back to the same bits.
+//!
+//! Streaming: every file is read in chunks, once to check it and once to copy it, so the
+//! memory a merge takes does not grow with the number of shards or the size of their files;
+//! only the `summary.csv` figures of every configuration are kept, for the comparison.
 
 use super::spec::MAX_CONFIGS;
 use super::{write_grid, Grid, GridError};
 use crate::engine::RunStats;
 use crate::metrics::{Breakdown, GroupRow, RepReport, METRICS};
 use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
 use std::collections::{BTreeMap, HashMap};
+use std::fs::File;
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 
 /// Version of the shard folder layout; merge refuses others. 2: `shard.toml` records how many
@@ -241,25 +249,50 @@ pub fn read_shard(dir: &Path) -> Result<ShardFolder, GridError> {
     Ok(ShardFolder { dir: dir.to_path_buf(), info })
 }
 
-/// Checks that `bytes`, read from file `name` of shard `s`, are what the shard wrote.
-fn verify(s: &ShardFolder, name: &str, bytes: &[u8]) -> Result<(), GridError> {
-    let recorded = s.info.sha256.get(name).map(String::as_str).unwrap_or_default();
-    let found = crate::output::sha256_hex(bytes);
-    if found == recorded {
-        return Ok(());
-    }
-    Err(shard_err(
-        &s.dir.join(name),
-        format!(
-            "changed since the shard was written (SHA-256 {found}, shard.toml records {recorded}): the shard folder {} was edited or damaged; run `autoclose sweep --shard {}/{}` again",
-            s.dir.display(),
-            s.info.index,
-            s.info.count
-        ),
-    ))
+/// The three files of a shard whose rows each belong to one configuration, in the order
+/// `merge` checks them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RowsFile {
+    Summary,
+    Timeseries,
+    Sweeps,
 }
 
-/// The N shards of one grid, checked, and everything needed to write the merged result.
+impl RowsFile {
+    pub const ALL: [RowsFile; 3] = [RowsFile::Summary, RowsFile::Timeseries, RowsFile::Sweeps];
+
+    /// Its name, in a shard folder and in the merged folder.
+    pub fn name(self) -> &'static str {
+        match self {
+            RowsFile::Summary => "summary.csv",
+            RowsFile::Timeseries => "timeseries.csv",
+            RowsFile::Sweeps => "sweeps.csv",
+        }
+    }
+
+    fn at(self) -> usize {
+        self as usize
+    }
+}
+
+/// What `merge` keeps of one shard once it is read: where it is, the checksums its
+/// `shard.toml` records and, per file, the length of the header line and of the whole file.
+/// (Not the scenario text and arguments: those are the first shard's, so that what is kept
+/// per shard stays about a kilobyte.)
+#[derive(Debug, Clone)]
+struct Part {
+    dir: PathBuf,
+    index: usize,
+    sha256: BTreeMap<String, String>,
+    configs: Vec<usize>,
+    rows: Vec<ConfigRows>,
+    header_bytes: [u64; 3],
+    file_bytes: [u64; 3],
+}
+
+/// The N shards of one grid, checked, and what is needed to write the merged result: the
+/// per-replication figures (small: summary values only), and where each configuration's rows
+/// lie in its shard's files, which `write_rows` copies from there in grid order.
 #[derive(Debug, Clone)]
 pub struct Merged {
     /// Shard 0's description (the grid's arguments and scenario are the same in every shard).
@@ -267,17 +300,71 @@ pub struct Merged {
     pub grid: Grid,
     /// `reports[c]`: the replications of configuration c (figures only: no time series).
     pub reports: Vec<Vec<RepReport>>,
-    pub summary: Vec<u8>,
-    pub timeseries: Vec<u8>,
-    pub sweeps: Vec<u8>,
+    /// The shards, by index.
+    parts: Vec<Part>,
+    /// `rows_bytes[f][c]`: the bytes configuration c's rows take in file f of its shard, where
+    /// the configurations of the shard follow one another in grid order after the header.
+    rows_bytes: [Vec<u64>; 3],
 }
 
-/// Checks that `dirs` are all the shards of one grid, each once, and merges them.
+/// A reader that hashes (SHA-256) and counts every byte read through it.
+struct Hashing<R> {
+    inner: R,
+    hasher: Sha256,
+    bytes: u64,
+}
+
+impl<R: Read> Hashing<R> {
+    fn new(inner: R) -> Hashing<R> {
+        Hashing { inner, hasher: Sha256::new(), bytes: 0 }
+    }
+
+    /// Reads what is left, then gives the SHA-256 (hex) of all bytes read and their count.
+    fn finish(mut self) -> io::Result<(String, u64)> {
+        io::copy(&mut self, &mut io::sink())?;
+        Ok((format!("{:x}", self.hasher.finalize()), self.bytes))
+    }
+}
+
+impl<R: Read> Read for Hashing<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.hasher.update(&buf[..n]);
+        self.bytes += n as u64;
+        Ok(n)
+    }
+}
+
+fn open(path: &Path) -> Result<Hashing<File>, GridError> {
+    File::open(path).map(Hashing::new).map_err(|e| shard_err(path, format!("cannot read it: {e}")))
+}
+
+/// Checks every shard's folder, reading each file once in chunks (never a whole file), that
+/// `dirs` are all the shards of one grid, each once, and that their files are complete and
+/// unchanged; keeps the per-replication figures for the comparison. `Merged::write_rows`
+/// then writes the merged CSVs. Memory does not grow with the size of the files: about a
+/// kilobyte per shard, one configuration's `summary.csv` rows at a time, and the figures.
+/// `write_rows` holds one open file per shard (N must stay below the open-file limit).
 pub fn merge(dirs: &[PathBuf]) -> Result<Merged, GridError> {
-    let shards = dirs.iter().map(|d| read_shard(d)).collect::<Result<Vec<_>, _>>()?;
-    let first = shards.first().ok_or_else(|| GridError::Merge("give at least one shard folder".into()))?;
+    let (first_dir, others) =
+        dirs.split_first().ok_or_else(|| GridError::Merge("give at least one shard folder".into()))?;
+    let first = read_shard(first_dir)?;
     let a = &first.info;
-    for s in &shards[1..] {
+    let n = a.count;
+    let part = |s: ShardFolder| Part {
+        dir: s.dir,
+        index: s.info.index,
+        sha256: s.info.sha256,
+        configs: s.info.configs_in_shard,
+        rows: s.info.rows,
+        header_bytes: [0; 3],
+        file_bytes: [0; 3],
+    };
+    let mut by_index: Vec<Option<Part>> = vec![None; n];
+    by_index[a.index] = Some(part(first.clone()));
+    // One shard at a time: only its `Part` is kept.
+    for d in others {
+        let s = read_shard(d)?;
         let b = &s.info;
         let differ = [
             ("autoclose version", a.version != b.version),
@@ -298,21 +385,15 @@ pub fn merge(dirs: &[PathBuf]) -> Result<Merged, GridError> {
                 s.dir.display()
             )));
         }
-    }
-    let n = a.count;
-    let mut by_index: Vec<Option<&ShardFolder>> = vec![None; n];
-    for s in &shards {
-        match &by_index[s.info.index] {
-            Some(other) => {
-                return Err(GridError::Merge(format!(
-                    "shard {}/{n} is given twice: {} and {}",
-                    s.info.index,
-                    other.dir.display(),
-                    s.dir.display()
-                )))
-            }
-            None => by_index[s.info.index] = Some(s),
+        let i = b.index;
+        if let Some(other) = &by_index[i] {
+            return Err(GridError::Merge(format!(
+                "shard {i}/{n} is given twice: {} and {}",
+                other.dir.display(),
+                s.dir.display()
+            )));
         }
+        by_index[i] = Some(part(s));
     }
     let missing: Vec<String> =
         by_index.iter().enumerate().filter(|(_, s)| s.is_none()).map(|(i, _)| format!("{i}/{n}")).collect();
@@ -322,21 +403,21 @@ pub fn merge(dirs: &[PathBuf]) -> Result<Merged, GridError> {
             missing.join(", ")
         )));
     }
-    let shards: Vec<&ShardFolder> = by_index.into_iter().map(|s| s.expect("every index was checked present")).collect();
+    let mut parts: Vec<Part> = by_index.into_iter().map(|s| s.expect("every index was checked present")).collect();
 
     let grid = Grid::parse(&a.args.vary)?;
-    if grid.configs.len() != a.grid_size {
+    let configs = grid.configs.len();
+    if configs != a.grid_size {
         return Err(GridError::Merge(format!(
-            "the --vary arguments give {} configurations, shard.toml says {}",
-            grid.configs.len(),
+            "the --vary arguments give {configs} configurations, shard.toml says {}",
             a.grid_size
         )));
     }
-    let spec = |i: usize| ShardSpec { index: i, count: n };
     let grid_csv = write_grid(Vec::new(), &grid).expect("writing to memory should not fail");
-    for (i, s) in shards.iter().enumerate() {
-        let expected: Vec<usize> = (0..grid.configs.len()).filter(|&c| spec(i).owns(c)).collect();
-        if s.info.configs_in_shard != expected {
+    for (i, s) in parts.iter().enumerate() {
+        let spec = ShardSpec { index: i, count: n };
+        let expected: Vec<usize> = (0..configs).filter(|&c| spec.owns(c)).collect();
+        if s.configs != expected {
             return Err(shard_err(&s.dir, "shard.toml lists other configurations than its share of the grid"));
         }
         let p = s.dir.join("grid.csv");
@@ -344,71 +425,372 @@ pub fn merge(dirs: &[PathBuf]) -> Result<Merged, GridError> {
             return Err(shard_err(&p, "differs from the grid the --vary arguments in shard.toml span"));
         }
     }
-
-    let read_all = |name: &str| -> Result<Vec<(PathBuf, Vec<u8>)>, GridError> {
-        shards.iter().map(|s| read_bytes(&s.dir.join(name)).map(|b| (s.dir.join(name), b))).collect()
-    };
-    let owner = |c: usize| c % n;
-    let replications = a.replications;
     // What each shard wrote of each configuration, per replication (checked present above).
-    let recorded: Vec<&ConfigRows> = {
-        let mut by_config: Vec<Option<&ConfigRows>> = vec![None; grid.configs.len()];
-        for s in &shards {
-            for r in &s.info.rows {
-                by_config[r.config] = Some(r);
+    let mut recorded: Vec<Option<ConfigRows>> = vec![None; configs];
+    for s in &mut parts {
+        for r in std::mem::take(&mut s.rows) {
+            let c = r.config;
+            recorded[c] = Some(r);
+        }
+    }
+    let recorded: Vec<ConfigRows> =
+        recorded.into_iter().map(|r| r.expect("every shard lists its share of the grid, checked above")).collect();
+
+    // Every file is checked complete, and then unchanged, before anything is written: a row
+    // missing anywhere would otherwise shift figures between groups or replications.
+    let index: HashMap<&str, usize> = grid.configs.iter().map(|c| (c.label.as_str(), c.index)).collect();
+    let ctx = Scan { grid: &grid, index: &index, recorded: &recorded, replications: a.replications, count: n };
+    let mut rows_bytes: [Vec<u64>; 3] = std::array::from_fn(|_| vec![0; configs]);
+    let mut headers: [Option<csv::StringRecord>; 3] = Default::default();
+    let mut reports: Vec<Vec<RepReport>> = vec![Vec::new(); configs];
+    for s in &mut parts {
+        for file in RowsFile::ALL {
+            let f = file.at();
+            let (header, total) = ctx.file(s, file, &mut headers[f], &mut rows_bytes[f], &mut reports)?;
+            s.header_bytes[f] = header;
+            s.file_bytes[f] = total;
+        }
+        for name in ["grid.csv", "scenario.toml"] {
+            let p = s.dir.join(name);
+            let (found, _) = open(&p)?.finish().map_err(|e| shard_err(&p, format!("cannot read it: {e}")))?;
+            check_sum(s, n, name, &found)?;
+        }
+    }
+    Ok(Merged { info: first.info, grid, reports, parts, rows_bytes })
+}
+
+impl Merged {
+    /// Writes the merged `file` to `out`: the header, then each configuration's rows copied
+    /// byte for byte from its shard, in grid order (one reader per shard, each read once from
+    /// start to end, in chunks). The shards' bytes are hashed again on the way: a file that
+    /// changed since `merge` checked it is refused (whatever was written to `out` is then to
+    /// be thrown away).
+    pub fn write_rows<W: Write>(&self, file: RowsFile, mut out: W) -> Result<W, GridError> {
+        let f = file.at();
+        let mut readers = self.parts.iter().map(|s| open(&s.dir.join(file.name()))).collect::<Result<Vec<_>, _>>()?;
+        let out_err = |e: io::Error| GridError::Merge(format!("writing the merged {}: {e}", file.name()));
+        for (i, (s, r)) in self.parts.iter().zip(&mut readers).enumerate() {
+            let p = s.dir.join(file.name());
+            let header = r.take(s.header_bytes[f]);
+            match i {
+                0 => copy_exactly(header, &mut out, s.header_bytes[f], &p, &out_err)?,
+                _ => copy_exactly(header, &mut io::sink(), s.header_bytes[f], &p, &out_err)?,
             }
         }
-        by_config.into_iter().map(|r| r.expect("every shard lists its share of the grid, checked above")).collect()
-    };
-
-    // Every file is checked complete before anything is returned: a row missing anywhere
-    // would otherwise shift figures between groups or replications.
-    let summaries = read_all("summary.csv")?;
-    let (summary_header, summary_rows) = rows_by_config(&summaries, &grid, owner)?;
-    for (c, rows) in summary_rows.iter().enumerate() {
-        check_summary(&summaries[owner(c)].0, &grid.configs[c].label, rows, summary_header.as_ref(), replications)?;
+        let n = self.parts.len();
+        for (c, &len) in self.rows_bytes[f].iter().enumerate() {
+            let s = &self.parts[c % n];
+            copy_exactly(readers[c % n].by_ref().take(len), &mut out, len, &s.dir.join(file.name()), &out_err)?;
+        }
+        for (s, r) in self.parts.iter().zip(readers) {
+            let p = s.dir.join(file.name());
+            let (found, bytes) = r.finish().map_err(|e| shard_err(&p, format!("cannot read it: {e}")))?;
+            if bytes != s.file_bytes[f] {
+                return Err(shard_err(
+                    &p,
+                    format!(
+                        "changed while it was merged ({bytes} bytes, {} when checked); run the merge again",
+                        s.file_bytes[f]
+                    ),
+                ));
+            }
+            check_sum(s, n, file.name(), &found)?;
+        }
+        out.flush().map_err(out_err)?;
+        Ok(out)
     }
-    let timeseries_in = read_all("timeseries.csv")?;
-    let (ts_header, ts_rows) = rows_by_config(&timeseries_in, &grid, owner)?;
-    let sweeps_in = read_all("sweeps.csv")?;
-    let (sw_header, sw_rows) = rows_by_config(&sweeps_in, &grid, owner)?;
-    for c in 0..grid.configs.len() {
-        let label = &grid.configs[c].label;
-        let ts = &timeseries_in[owner(c)].0;
-        check_counts(ts, label, &ts_rows[c], ts_header.as_ref(), &recorded[c].timeseries, "time-series bucket")?;
-        let first = recorded[c].timeseries.first().copied();
-        if recorded[c].timeseries.iter().any(|&k| Some(k) != first) || first == Some(0) {
-            return Err(shard_err(
-                &shard_toml(&shards[owner(c)].dir),
-                format!("configuration `{label}`: its replications do not have the same number (at least 1) of time-series buckets"),
+}
+
+/// Copies all of `from` (at most `len` bytes) to `to`; a source shorter than `len` changed
+/// since it was checked.
+fn copy_exactly(
+    mut from: impl Read,
+    to: &mut impl Write,
+    len: u64,
+    path: &Path,
+    out_err: &impl Fn(io::Error) -> GridError,
+) -> Result<(), GridError> {
+    let mut buf = [0u8; 8192];
+    let mut copied = 0u64;
+    loop {
+        let k = match from.read(&mut buf) {
+            Ok(0) => break,
+            Ok(k) => k,
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(shard_err(path, format!("cannot read it: {e}"))),
+        };
+        to.write_all(&buf[..k]).map_err(out_err)?;
+        copied += k as u64;
+    }
+    if copied != len {
+        return Err(shard_err(path, "changed while it was merged (it got shorter); run the merge again"));
+    }
+    Ok(())
+}
+
+/// Checks the SHA-256 `found` of file `name` of shard `s` against the one `shard.toml` records.
+fn check_sum(s: &Part, count: usize, name: &str, found: &str) -> Result<(), GridError> {
+    let recorded = s.sha256.get(name).map(String::as_str).unwrap_or_default();
+    if found == recorded {
+        return Ok(());
+    }
+    Err(shard_err(
+        &s.dir.join(name),
+        format!(
+            "changed since the shard was written (SHA-256 {found}, shard.toml records {recorded}): the shard folder {} was edited or damaged; run `autoclose sweep --shard {}/{count}` again",
+            s.dir.display(),
+            s.index,
+        ),
+    ))
+}
+
+/// What checking a shard's files needs to know of the grid.
+struct Scan<'a> {
+    grid: &'a Grid,
+    index: &'a HashMap<&'a str, usize>,
+    recorded: &'a [ConfigRows],
+    replications: u32,
+    count: usize,
+}
+
+/// The rows of one configuration being read.
+struct Open {
+    config: usize,
+    /// Where its rows start in the file.
+    start_byte: u64,
+    /// `summary.csv`: its rows, kept until the configuration ends (checked, then turned into
+    /// figures). The other files: checked row by row.
+    summary: Vec<csv::StringRecord>,
+    counts: CountCheck,
+}
+
+impl<'a> Scan<'a> {
+    /// Reads `file` of shard `s` once, in chunks: checks that its header is the first shard's,
+    /// that it holds the rows of the shard's configurations, one after the other in grid order,
+    /// exactly those `sweep` writes (`check_summary`, `CountCheck`), and then that its bytes
+    /// have the SHA-256 shard.toml records. Sets `rows_bytes[c]` for the shard's
+    /// configurations and, for `summary.csv`, `reports[c]`. Returns the lengths of the header
+    /// and of the whole file.
+    fn file(
+        &self,
+        s: &Part,
+        file: RowsFile,
+        first_header: &mut Option<csv::StringRecord>,
+        rows_bytes: &mut [u64],
+        reports: &mut [Vec<RepReport>],
+    ) -> Result<(u64, u64), GridError> {
+        let path = s.dir.join(file.name());
+        let mut r = csv::Reader::from_reader(open(&path)?);
+        let h = r.headers().map_err(|e| shard_err(&path, e.to_string()))?.clone();
+        match first_header {
+            Some(first) if *first != h => {
+                return Err(shard_err(&path, "its columns differ from the first shard's (another autoclose version?)"))
+            }
+            Some(_) => {}
+            None => *first_header = Some(h.clone()),
+        }
+        let col = |name: &str| {
+            h.iter().position(|x| x == name).ok_or_else(|| shard_err(&path, format!("has no `{name}` column")))
+        };
+        let cc = col("config")?;
+        let rc = col("replication")?;
+        let header_bytes = r.position().byte();
+        // Figures that do not parse are reported only once the checksum is found right: an
+        // edited file is said to be edited.
+        let mut deferred: Option<GridError> = None;
+        let mut rec = csv::StringRecord::new();
+        let mut next = 0; // index in s.configs of the configuration expected next
+        let mut open: Option<Open> = None;
+        loop {
+            let at_byte = r.position().byte();
+            let more = r.read_record(&mut rec).map_err(|e| shard_err(&path, e.to_string()))?;
+            let c = match more {
+                false => None,
+                true => {
+                    let label = rec.get(cc).unwrap_or_default();
+                    let c = *self
+                        .index
+                        .get(label)
+                        .ok_or_else(|| shard_err(&path, format!("unknown configuration `{label}`")))?;
+                    if c % self.count != s.index {
+                        return Err(shard_err(
+                            &path,
+                            format!("holds rows of configuration {c}, which is not in this shard"),
+                        ));
+                    }
+                    Some(c)
+                }
+            };
+            if !more || open.as_ref().map(|o| o.config) != c {
+                // A configuration ends here; those of the shard before the next one wrote no rows.
+                if let Some(o) = open.take() {
+                    rows_bytes[o.config] = at_byte - o.start_byte;
+                    self.end(&path, file, &h, o, reports, &mut deferred)?;
+                }
+                let until = match c {
+                    None => s.configs.len(),
+                    Some(c) => {
+                        next + s.configs[next..].iter().position(|&x| x == c).ok_or_else(|| {
+                            shard_err(
+                                &path,
+                                format!(
+                                    "line {}: rows of configuration `{}` come again after those of a later configuration; the shard is incomplete or was edited: run it again",
+                                    line_of(&rec),
+                                    self.grid.configs[c].label
+                                ),
+                            )
+                        })?
+                    }
+                };
+                for &skipped in &s.configs[next..until] {
+                    rows_bytes[skipped] = 0;
+                    self.end(&path, file, &h, self.start(skipped, at_byte), reports, &mut deferred)?;
+                }
+                next = until + 1;
+                open = c.map(|c| self.start(c, at_byte));
+            }
+            let Some(o) = open.as_mut() else { break };
+            match file {
+                RowsFile::Summary => o.summary.push(rec.clone()),
+                RowsFile::Timeseries | RowsFile::Sweeps => {
+                    let what = self.what(file);
+                    let label = &self.grid.configs[o.config].label;
+                    let expected = self.expected(file, o.config);
+                    o.counts.row(&rec, rc, expected, what).map_err(|m| incomplete(&path, label, m))?
+                }
+            }
+        }
+        let (found, file_bytes) =
+            r.into_inner().finish().map_err(|e| shard_err(&path, format!("cannot read it: {e}")))?;
+        check_sum(s, self.count, file.name(), &found)?;
+        match deferred {
+            Some(e) => Err(e),
+            None => Ok((header_bytes, file_bytes)),
+        }
+    }
+
+    fn start(&self, config: usize, start_byte: u64) -> Open {
+        Open { config, start_byte, summary: Vec::new(), counts: CountCheck::default() }
+    }
+
+    fn what(&self, file: RowsFile) -> &'static str {
+        match file {
+            RowsFile::Timeseries => "time-series bucket",
+            _ => "sweep run",
+        }
+    }
+
+    fn expected(&self, file: RowsFile, config: usize) -> &'a [u64] {
+        match file {
+            RowsFile::Timeseries => &self.recorded[config].timeseries,
+            _ => &self.recorded[config].sweeps,
+        }
+    }
+
+    /// The end of a configuration's rows in `file`: checks that none is missing and, for
+    /// `summary.csv`, keeps its figures.
+    fn end(
+        &self,
+        path: &Path,
+        file: RowsFile,
+        header: &csv::StringRecord,
+        o: Open,
+        reports: &mut [Vec<RepReport>],
+        deferred: &mut Option<GridError>,
+    ) -> Result<(), GridError> {
+        let c = o.config;
+        let label = &self.grid.configs[c].label;
+        match file {
+            RowsFile::Summary => {
+                check_summary(path, label, &o.summary, Some(header), self.replications)?;
+                match reports_of(path, header, &o.summary) {
+                    Ok(reps) => reports[c] = reps,
+                    Err(e) => {
+                        deferred.get_or_insert(e);
+                    }
+                }
+            }
+            RowsFile::Timeseries | RowsFile::Sweeps => {
+                o.counts.end(self.expected(file, c), self.what(file)).map_err(|m| incomplete(path, label, m))?;
+            }
+        }
+        if file == RowsFile::Timeseries {
+            let counts = &self.recorded[c].timeseries;
+            let first = counts.first().copied();
+            if counts.iter().any(|&k| Some(k) != first) || first == Some(0) {
+                let dir = path.parent().unwrap_or(path);
+                return Err(shard_err(
+                    &shard_toml(dir),
+                    format!("configuration `{label}`: its replications do not have the same number (at least 1) of time-series buckets"),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn incomplete(path: &Path, label: &str, msg: String) -> GridError {
+    shard_err(path, format!("configuration `{label}`: {msg}; the shard is incomplete or was edited: run it again"))
+}
+
+/// Checks, row by row, one configuration's rows of a shard's `timeseries.csv` or
+/// `sweeps.csv`: the replications in order, each with as many rows as `shard.toml` says it
+/// wrote (`expected[r]`).
+#[derive(Debug, Default)]
+struct CountCheck {
+    /// The replication being read, and how many of its rows were seen.
+    rep: usize,
+    k: u64,
+    /// Rows seen in all.
+    rows: u64,
+}
+
+impl CountCheck {
+    /// Moves past the replications whose rows are all seen.
+    fn settle(&mut self, expected: &[u64]) {
+        while self.rep < expected.len() && self.k == expected[self.rep] {
+            self.rep += 1;
+            self.k = 0;
+        }
+    }
+
+    fn row(&mut self, r: &csv::StringRecord, rc: usize, expected: &[u64], what: &str) -> Result<(), String> {
+        self.settle(expected);
+        self.rows += 1;
+        let total: u64 = expected.iter().sum();
+        let found = r.get(rc).unwrap_or_default();
+        if self.rep == expected.len() {
+            return Err(format!(
+                "line {} (replication {found}) is more than the {total} {what} row(s) shard.toml records",
+                line_of(r)
             ));
         }
-        check_counts(&sweeps_in[owner(c)].0, label, &sw_rows[c], sw_header.as_ref(), &recorded[c].sweeps, "sweep run")?;
-    }
-    // The rows are complete; a value edited in place is caught by its checksum, on the very
-    // bytes merged (checked after the rows, whose messages say which configuration is cut).
-    for (i, s) in shards.iter().enumerate() {
-        verify(s, "summary.csv", &summaries[i].1)?;
-        verify(s, "timeseries.csv", &timeseries_in[i].1)?;
-        verify(s, "sweeps.csv", &sweeps_in[i].1)?;
-        for name in ["grid.csv", "scenario.toml"] {
-            verify(s, name, &read_bytes(&s.dir.join(name))?)?;
+        if found != self.rep.to_string() {
+            return Err(format!(
+                "line {} belongs to replication {found}, but replication {} wrote {} {what} row(s) and only {} come before it",
+                line_of(r),
+                self.rep,
+                expected[self.rep],
+                self.k
+            ));
         }
+        self.k += 1;
+        Ok(())
     }
-    let summary = join_rows(summary_header.as_ref(), &summary_rows)?;
-    let timeseries = join_rows(ts_header.as_ref(), &ts_rows)?;
-    let sweeps = join_rows(sw_header.as_ref(), &sw_rows)?;
 
-    let mut reports: Vec<Vec<RepReport>> = vec![Vec::new(); grid.configs.len()];
-    for (i, (path, bytes)) in summaries.iter().enumerate() {
-        for (c, reps) in reports_from_summary(path, bytes, &grid)? {
-            if owner(c) != i {
-                return Err(shard_err(path, format!("holds configuration {c}, which is not in this shard")));
-            }
-            reports[c] = reps;
+    fn end(mut self, expected: &[u64], what: &str) -> Result<(), String> {
+        self.settle(expected);
+        match expected.get(self.rep) {
+            None => Ok(()),
+            Some(want) => Err(format!(
+                "replication {} wrote {want} {what} row(s), the file has {} ({} rows in all, {} expected)",
+                self.rep,
+                self.k,
+                self.rows,
+                expected.iter().sum::<u64>()
+            )),
         }
     }
-    Ok(Merged { info: first.info.clone(), grid, reports, summary, timeseries, sweeps })
 }
 
 fn shard_toml(dir: &Path) -> PathBuf {
@@ -497,138 +879,24 @@ fn describe((rep, stat, b, grp): &(String, String, String, String)) -> String {
     }
 }
 
-/// Checks one configuration's rows of a shard's `timeseries.csv` or `sweeps.csv`: the
-/// replications in order, each with as many rows as `shard.toml` says it wrote.
-fn check_counts(
-    path: &Path,
-    label: &str,
-    rows: &[csv::StringRecord],
-    header: Option<&csv::StringRecord>,
-    expected: &[u64],
-    what: &str,
-) -> Result<(), GridError> {
-    let incomplete = |msg: String| {
-        shard_err(path, format!("configuration `{label}`: {msg}; the shard is incomplete or was edited: run it again"))
-    };
-    let total: u64 = expected.iter().sum();
-    if total == 0 && rows.is_empty() {
-        return Ok(());
-    }
-    let Some(h) = header else { return Err(incomplete("the file is empty".into())) };
-    let rc = h.iter().position(|x| x == "replication").ok_or_else(|| shard_err(path, "has no `replication` column"))?;
-    let mut it = rows.iter();
-    for (rep, &want) in expected.iter().enumerate() {
-        for k in 0..want {
-            match it.next() {
-                Some(r) if r.get(rc) == Some(rep.to_string().as_str()) => {}
-                Some(r) => {
-                    return Err(incomplete(format!(
-                        "line {} belongs to replication {}, but replication {rep} wrote {want} {what} row(s) and only {k} come before it",
-                        line_of(r),
-                        r.get(rc).unwrap_or_default()
-                    )))
-                }
-                None => {
-                    return Err(incomplete(format!(
-                        "replication {rep} wrote {want} {what} row(s), the file has {k} ({} rows in all, {total} expected)",
-                        rows.len()
-                    )))
-                }
-            }
-        }
-    }
-    if let Some(r) = it.next() {
-        return Err(incomplete(format!(
-            "line {} (replication {}) is more than the {total} {what} row(s) shard.toml records",
-            line_of(r),
-            r.get(rc).unwrap_or_default()
-        )));
-    }
-    Ok(())
-}
-
-/// Rewrites CSVs whose rows each belong to one configuration (a `config` column holding its
-/// label) into one: the header, then each configuration's rows, in grid order, from input
-/// `owner(c)` in the order they appear there.
-pub fn merge_by_config(
-    inputs: &[(PathBuf, Vec<u8>)],
-    grid: &Grid,
-    owner: impl Fn(usize) -> usize,
-) -> Result<Vec<u8>, GridError> {
-    let (header, rows) = rows_by_config(inputs, grid, owner)?;
-    join_rows(header.as_ref(), &rows)
-}
-
-/// The rows of CSVs whose rows each belong to one configuration, by configuration: the
-/// header (the same in every input) and `rows[c]`, from input `owner(c)` in file order.
-fn rows_by_config(
-    inputs: &[(PathBuf, Vec<u8>)],
-    grid: &Grid,
-    owner: impl Fn(usize) -> usize,
-) -> Result<(Option<csv::StringRecord>, Vec<Vec<csv::StringRecord>>), GridError> {
-    let index: HashMap<&str, usize> = grid.configs.iter().map(|c| (c.label.as_str(), c.index)).collect();
-    let mut header: Option<csv::StringRecord> = None;
-    let mut rows: Vec<Vec<csv::StringRecord>> = vec![Vec::new(); grid.configs.len()];
-    for (i, (path, bytes)) in inputs.iter().enumerate() {
-        let mut r = csv::Reader::from_reader(bytes.as_slice());
-        let h = r.headers().map_err(|e| shard_err(path, e.to_string()))?.clone();
-        match &header {
-            Some(first) if *first != h => {
-                return Err(shard_err(path, "its columns differ from the first shard's (another autoclose version?)"))
-            }
-            Some(_) => {}
-            None => header = Some(h.clone()),
-        }
-        let col = h.iter().position(|x| x == "config").ok_or_else(|| shard_err(path, "has no `config` column"))?;
-        for rec in r.records() {
-            let rec = rec.map_err(|e| shard_err(path, e.to_string()))?;
-            let label = rec.get(col).unwrap_or_default();
-            let c = *index.get(label).ok_or_else(|| shard_err(path, format!("unknown configuration `{label}`")))?;
-            if owner(c) != i {
-                return Err(shard_err(path, format!("holds rows of configuration {c}, which is not in this shard")));
-            }
-            rows[c].push(rec);
-        }
-    }
-    Ok((header, rows))
-}
-
-/// The header, then every configuration's rows in grid order, as CSV.
-fn join_rows(header: Option<&csv::StringRecord>, rows: &[Vec<csv::StringRecord>]) -> Result<Vec<u8>, GridError> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    let io = |e: csv::Error| GridError::Merge(format!("writing the merged CSV: {e}"));
-    if let Some(h) = header {
-        w.write_record(h).map_err(io)?;
-    }
-    for rec in rows.iter().flatten() {
-        w.write_record(rec).map_err(io)?;
-    }
-    w.into_inner().map_err(|e| GridError::Merge(format!("writing the merged CSV: {e}")))
-}
-
 fn breakdown(key: &str) -> Option<Breakdown> {
     [Breakdown::Overall, Breakdown::Channel, Breakdown::Skill, Breakdown::State].into_iter().find(|b| b.key() == key)
 }
 
-/// The per-replication figures of a `summary.csv` (its `value` rows), by configuration, as
-/// reports without time series or sweeps.
-fn reports_from_summary(path: &Path, bytes: &[u8], grid: &Grid) -> Result<Vec<(usize, Vec<RepReport>)>, GridError> {
-    let index: HashMap<&str, usize> = grid.configs.iter().map(|c| (c.label.as_str(), c.index)).collect();
-    let mut r = csv::Reader::from_reader(bytes);
-    let h = r.headers().map_err(|e| shard_err(path, e.to_string()))?.clone();
+/// The per-replication figures of one configuration's `summary.csv` rows (its `value` rows),
+/// as reports without time series or sweeps.
+fn reports_of(path: &Path, h: &csv::StringRecord, rows: &[csv::StringRecord]) -> Result<Vec<RepReport>, GridError> {
     let col =
         |name: &str| h.iter().position(|x| x == name).ok_or_else(|| shard_err(path, format!("has no `{name}` column")));
-    let (cc, rc, sc, bc, gc) = (col("config")?, col("replication")?, col("stat")?, col("breakdown")?, col("group")?);
+    let (rc, sc, bc, gc) = (col("replication")?, col("stat")?, col("breakdown")?, col("group")?);
     let mc = METRICS.iter().map(|m| col(m)).collect::<Result<Vec<_>, _>>()?;
-    let mut out: Vec<(usize, Vec<RepReport>)> = Vec::new();
-    for (line, rec) in r.records().enumerate() {
-        let rec = rec.map_err(|e| shard_err(path, e.to_string()))?;
+    let mut reps: Vec<RepReport> = Vec::new();
+    for rec in rows {
         let field = |i: usize| rec.get(i).unwrap_or_default();
         if field(sc) != "value" {
             continue;
         }
-        let at = |msg: String| shard_err(path, format!("row {}: {msg}", line + 2));
-        let c = *index.get(field(cc)).ok_or_else(|| at(format!("unknown configuration `{}`", field(cc))))?;
+        let at = |msg: String| shard_err(path, format!("row {}: {msg}", line_of(rec)));
         let rep: u32 = field(rc).parse().map_err(|_| at(format!("bad replication `{}`", field(rc))))?;
         let b = breakdown(field(bc)).ok_or_else(|| at(format!("bad breakdown `{}`", field(bc))))?;
         let values = mc
@@ -639,10 +907,6 @@ fn reports_from_summary(path: &Path, bytes: &[u8], grid: &Grid) -> Result<Vec<(u
             })
             .collect::<Result<Vec<_>, _>>()?;
         let row = GroupRow { breakdown: b, group: field(gc).to_string(), values };
-        if out.last().map(|(lc, _)| *lc) != Some(c) {
-            out.push((c, Vec::new()));
-        }
-        let reps = &mut out.last_mut().expect("a configuration entry was just ensured").1;
         if reps.last().map(|x| x.replication) != Some(rep) {
             reps.push(RepReport {
                 replication: rep,
@@ -656,7 +920,7 @@ fn reports_from_summary(path: &Path, bytes: &[u8], grid: &Grid) -> Result<Vec<(u
         }
         reps.last_mut().expect("a replication entry was just ensured").rows.push(row);
     }
-    Ok(out)
+    Ok(reps)
 }
 
 #[cfg(test)]
@@ -682,6 +946,51 @@ mod tests {
                 Ok(s) => panic!("{bad} should be refused, got {s:?}"),
             }
         }
+    }
+
+    fn record(rep: &str, line: u64) -> csv::StringRecord {
+        let mut r = csv::StringRecord::from(vec!["c", rep]);
+        let mut pos = csv::Position::new();
+        pos.set_line(line);
+        r.set_position(Some(pos));
+        r
+    }
+
+    #[test]
+    fn row_counts_are_checked_row_by_row() {
+        let expected = [2, 0, 1];
+        let mut ok = CountCheck::default();
+        for (rep, line) in [("0", 2), ("0", 3), ("2", 4)] {
+            ok.row(&record(rep, line), 1, &expected, "sweep run").unwrap();
+        }
+        assert_eq!(ok.end(&expected, "sweep run"), Ok(()));
+
+        let mut early = CountCheck::default();
+        early.row(&record("0", 2), 1, &expected, "sweep run").unwrap();
+        assert_eq!(
+            early.row(&record("2", 3), 1, &expected, "sweep run"),
+            Err(
+                "line 3 belongs to replication 2, but replication 0 wrote 2 sweep run row(s) and only 1 come before it"
+                    .into()
+            )
+        );
+
+        let mut short = CountCheck::default();
+        short.row(&record("0", 2), 1, &expected, "sweep run").unwrap();
+        short.row(&record("0", 3), 1, &expected, "sweep run").unwrap();
+        assert_eq!(
+            short.end(&expected, "sweep run"),
+            Err("replication 2 wrote 1 sweep run row(s), the file has 0 (2 rows in all, 3 expected)".into())
+        );
+
+        let mut long = CountCheck::default();
+        for (rep, line) in [("0", 2), ("0", 3), ("2", 4)] {
+            long.row(&record(rep, line), 1, &expected, "sweep run").unwrap();
+        }
+        assert_eq!(
+            long.row(&record("2", 5), 1, &expected, "sweep run"),
+            Err("line 5 (replication 2) is more than the 3 sweep run row(s) shard.toml records".into())
+        );
     }
 
     #[test]
@@ -715,16 +1024,5 @@ mod tests {
         };
         let back: ShardInfo = toml::from_str(&info.to_toml()).unwrap();
         assert_eq!(back, info);
-    }
-
-    #[test]
-    fn rows_are_regrouped_in_grid_order() {
-        let grid = Grid::parse(&["k=1,2,3".into()]).unwrap();
-        let a = b"config,x\nk=1,a\nk=3,c\nk=3,\"c,2\"\n".to_vec();
-        let b = b"config,x\nk=2,b\n".to_vec();
-        let merged = merge_by_config(&[("a".into(), a), ("b".into(), b)], &grid, |c| c % 2).unwrap();
-        assert_eq!(String::from_utf8(merged).unwrap(), "config,x\nk=1,a\nk=2,b\nk=3,c\nk=3,\"c,2\"\n");
-        let wrong = merge_by_config(&[("a".into(), b"config,x\nk=2,b\n".to_vec())], &grid, |_| 1);
-        assert!(wrong.is_err());
     }
 }
