@@ -584,7 +584,8 @@ fn the_manifest_rerun_command_rewrites_the_same_sweep_and_merge_writes_the_same_
     assert_eq!(read(first.join("manifest.toml")), read(out.join("manifest.toml")));
     let m = manifest(&out);
     let files: Vec<&str> = m["files"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
-    let data = ["comparison.csv", "grid.csv", "manifest.toml", "scenario.toml", "summary.csv", "sweeps.csv", "timeseries.csv"];
+    let data =
+        ["comparison.csv", "grid.csv", "manifest.toml", "scenario.toml", "summary.csv", "sweeps.csv", "timeseries.csv"];
     let charts = ["closure_latency", "states_over_time", "sweep_load", "tradeoff", "zombie_capacity_queue_wait"];
     let mut expected: Vec<String> = data.iter().map(|f| f.to_string()).collect();
     expected.extend(charts.iter().flat_map(|c| [format!("{c}.png"), format!("{c}.svg")]));
