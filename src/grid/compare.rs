@@ -80,6 +80,22 @@ fn csv_err(e: csv::Error) -> io::Error {
     io::Error::other(e)
 }
 
+/// The columns of `comparison.csv` after the configuration and its axes.
+pub const COMPARISON_COLUMNS: [&str; 12] = [
+    "baseline",
+    "breakdown",
+    "group",
+    "metric",
+    "n",
+    "mean",
+    "ci95_low",
+    "ci95_high",
+    "n_paired",
+    "diff_mean",
+    "diff_ci95_low",
+    "diff_ci95_high",
+];
+
 /// Writes `comparison.csv`: a row per (configuration, group, figure), tidy.
 pub fn write_comparison<W: Write>(
     out: W,
@@ -94,23 +110,7 @@ pub fn write_comparison<W: Write>(
     let cells: Vec<Vec<String>> = grid.configs.iter().map(|c| grid.cells(c)).collect();
     let mut header: Vec<String> = vec!["scenario".into(), "config".into()];
     header.extend(axes);
-    header.extend(
-        [
-            "baseline",
-            "breakdown",
-            "group",
-            "metric",
-            "n",
-            "mean",
-            "ci95_low",
-            "ci95_high",
-            "n_paired",
-            "diff_mean",
-            "diff_ci95_low",
-            "diff_ci95_high",
-        ]
-        .map(String::from),
-    );
+    header.extend(COMPARISON_COLUMNS.map(String::from));
     w.write_record(&header).map_err(csv_err)?;
     let base = &grid.configs[baseline].label;
     for r in rows {

@@ -17,25 +17,9 @@ use toml_edit::Value;
 pub const MAX_RANGE_VALUES: usize = 10_000;
 pub const MAX_CONFIGS: usize = 100_000;
 
-/// Columns of `grid.csv` and `comparison.csv` an axis name may not take.
-const RESERVED_COLUMNS: [&str; 16] = [
-    "scenario",
-    "config",
-    "config_index",
-    "baseline",
-    "breakdown",
-    "group",
-    "metric",
-    "n",
-    "mean",
-    "ci95_low",
-    "ci95_high",
-    "n_paired",
-    "diff_mean",
-    "diff_ci95_low",
-    "diff_ci95_high",
-    "replication",
-];
+/// Columns of `grid.csv` and `comparison.csv` an axis name may not take: the comparison's own
+/// and these.
+const RESERVED_COLUMNS: [&str; 4] = ["scenario", "config", "config_index", "replication"];
 
 /// One axis: the dotted scenario keys it sets (one, or several tied together, each in
 /// canonical form) and the values they take, as typed (ranges expanded).
@@ -382,7 +366,10 @@ impl Grid {
             at += a.keys.len();
             // A named axis or a tie is a column under its name (see `Grid::column`).
             let name_is_column = a.name.is_some() || a.keys.len() > 1;
-            if name_is_column && RESERVED_COLUMNS.contains(&name.as_str()) {
+            if name_is_column
+                && (RESERVED_COLUMNS.contains(&name.as_str())
+                    || super::compare::COMPARISON_COLUMNS.contains(&name.as_str()))
+            {
                 return Err(GridError::BadVary {
                     arg: a.keys.join("+"),
                     reason: format!("`{name}` is already a column of grid.csv or comparison.csv; choose another NAME:"),
