@@ -66,7 +66,7 @@ chmod 400 "$work/munge/munge.key"
 sock="$work/munge/munge.socket"
 munged --force --foreground --key-file="$work/munge/munge.key" --socket="$sock" \
     --pid-file="$work/run/munged.pid" --log-file="$work/logs/munged.log" \
-    --seed-file="$work/munge/seed" &
+    --seed-file="$work/munge/seed" >>"$work/logs/munged.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 50); do [[ -S $sock ]] && break; sleep 0.1; done
 [[ -S $sock ]] || fail "munged did not create its socket"
