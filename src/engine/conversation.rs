@@ -31,13 +31,19 @@ pub(super) enum Stamp {
 /// current (lazy deletion), checked in one place, `Sim::current`.
 #[must_use = "a key is what tells a scheduled event apart from a stale one"]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub(super) struct ConvKey {
+pub struct ConvKey {
     pub(super) slot: u32,
     tag: u32,
     stamp: u32,
 }
 
 impl ConvKey {
+    /// A key for routing's own tests, which never resolve it.
+    #[cfg(test)]
+    pub(super) fn for_test(slot: u32) -> ConvKey {
+        ConvKey { slot, tag: slot, stamp: 0 }
+    }
+
     /// Whether `c` is the conversation this key names, with the stamp `which` it had when the
     /// key was made: the one staleness check of a scheduled conversation event.
     fn names(self, c: &Conv, which: Stamp) -> bool {

@@ -63,7 +63,6 @@ impl<O: Observer> Sim<'_, O> {
         let (channel, skill) = (c.meta.channel as usize, c.meta.skill as usize);
         let b = self.s.behaviour(channel, skill);
         let patience = b.patience.sample_duration(&mut self.conv_mut(slot).rng);
-        let (tag, epoch) = (self.conv(slot).tag, self.conv(slot).epoch);
         let key = self.key(slot, Stamp::Epoch);
         let units = self.s.skills[skill].capacity_units;
         match self.routing.best_agent(skill, units) {
@@ -73,7 +72,7 @@ impl<O: Observer> Sim<'_, O> {
                 if let Some(p) = patience {
                     self.at(t + p, Ev::Patience(key))?;
                 }
-                self.routing.enqueue(skill, QueueEntry { enqueued: t, seq: 0, slot, tag, epoch, units });
+                self.routing.enqueue(skill, QueueEntry { enqueued: t, seq: 0, key, units });
                 self.obs.queue(t, skill, self.routing.queue_len_total());
                 self.reindex(slot)
             }

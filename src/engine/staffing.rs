@@ -1,7 +1,7 @@
 //! Staffing beside routing: who is on shift each hour, what agents going off shift do with
 //! their work (`shift_end`), and refilling agents with free capacity from the queues.
 
-use super::conversation::Conv;
+use super::conversation::{Conv, Stamp};
 use super::kernel::SimError;
 use super::observer::Observer;
 use super::routing::QueueEntry;
@@ -30,7 +30,7 @@ impl<O: Observer> Sim<'_, O> {
             let convs = &self.convs;
             let Some((skill, e)) = self.routing.take_for(agent, &|e| check_live(convs, e)) else { break };
             self.obs.queue(t, skill, self.routing.queue_len_total());
-            self.assign(e.slot, agent, t)?;
+            self.assign(e.key.slot, agent, t)?;
         }
         Ok(())
     }
@@ -123,5 +123,5 @@ impl<O: Observer> Sim<'_, O> {
 }
 
 pub(super) fn check_live(convs: &[Option<Conv>], e: &QueueEntry) -> bool {
-    matches!(&convs[e.slot as usize], Some(c) if c.tag == e.tag && c.epoch == e.epoch && c.state == State::Open)
+    e.key.resolve(convs, Stamp::Epoch).is_some_and(|c| c.state == State::Open)
 }
