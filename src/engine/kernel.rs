@@ -1,9 +1,9 @@
-//! The event kernel: simulated time, the event queue and the loop that pops events in
-//! (time, sequence) order and hands each to the world (`Sim::handle`), with the stall and
+//! The event kernel: simulated time, the event queue and the loop (`drive`) that pops events in
+//! (time, sequence) order and hands each to a `World` (the engine's is `Sim`), with the stall and
 //! overload bounds that stop a run that would never end. Knows nothing of conversations.
 
 use super::observer::Observer;
-use super::queue::ScheduledInPast;
+use super::queue::{EventQueue, ScheduledInPast};
 use super::world::{Ev, Sim};
 use crate::model::state::IllegalTransition;
 use crate::scenario::Scenario;
@@ -75,31 +75,72 @@ pub fn run_limited<O: Observer>(
 ) -> Result<RunStats, SimError> {
     let mut sim = Sim::new(s, replication, obs);
     sim.start()?;
+    drive(&mut sim, progress, max_events_per_instant)?;
+    sim.finish();
+    sim.stats.events = sim.q.popped();
+    Ok(sim.stats)
+}
+
+/// What the kernel drives: a world that owns the queue its handlers schedule into and
+/// handles each event popped from it. The kernel knows nothing else of it.
+pub(super) trait World {
+    type Event;
+    fn queue(&mut self) -> &mut EventQueue<Self::Event>;
+    /// Events at or after this instant never run.
+    fn horizon(&self) -> SimTime;
+    fn handle(&mut self, t: SimTime, ev: Self::Event) -> Result<(), SimError>;
+    /// What an event is about, for the stall error.
+    fn describe(&self, ev: &Self::Event) -> String;
+}
+
+/// Pops and hands over every event before the horizon, in (time, sequence) order; stops with
+/// `SimError::Stalled` when one instant holds more than `max_events_per_instant` events.
+/// `progress`, if given, is kept at the simulated milliseconds done.
+pub(super) fn drive<W: World>(
+    w: &mut W,
+    progress: Option<&AtomicU64>,
+    max_events_per_instant: u64,
+) -> Result<(), SimError> {
+    let last = SimTime(w.horizon().0.saturating_sub(1));
     let mut done_ms = 0u64;
     let (mut instant, mut at_instant) = (SimTime::ZERO, 0u64);
-    while let Some((t, ev)) = sim.q.pop_until(SimTime(sim.horizon.0.saturating_sub(1))) {
+    while let Some((t, ev)) = w.queue().pop_until(last) {
         if t == instant {
             at_instant += 1;
             if at_instant > max_events_per_instant {
-                return Err(SimError::Stalled { at: t, what: sim.describe(&ev), limit: max_events_per_instant });
+                return Err(SimError::Stalled { at: t, what: w.describe(&ev), limit: max_events_per_instant });
             }
         } else {
             (instant, at_instant) = (t, 1);
         }
-        sim.handle(t, ev)?;
+        w.handle(t, ev)?;
         if let Some(p) = progress {
-            if sim.q.popped() & 0xFFFF == 0 {
+            if w.queue().popped() & 0xFFFF == 0 {
                 p.fetch_add(t.0 - done_ms, Ordering::Relaxed);
                 done_ms = t.0;
             }
         }
     }
     if let Some(p) = progress {
-        p.fetch_add(sim.horizon.0 - done_ms, Ordering::Relaxed);
+        p.fetch_add(w.horizon().0 - done_ms, Ordering::Relaxed);
     }
-    sim.finish();
-    sim.stats.events = sim.q.popped();
-    Ok(sim.stats)
+    Ok(())
+}
+
+impl<O: Observer> World for Sim<'_, O> {
+    type Event = Ev;
+    fn queue(&mut self) -> &mut EventQueue<Ev> {
+        &mut self.q
+    }
+    fn horizon(&self) -> SimTime {
+        self.horizon
+    }
+    fn handle(&mut self, t: SimTime, ev: Ev) -> Result<(), SimError> {
+        Sim::handle(self, t, ev)
+    }
+    fn describe(&self, ev: &Ev) -> String {
+        Sim::describe(self, ev)
+    }
 }
 
 impl<O: Observer> Sim<'_, O> {
@@ -117,5 +158,65 @@ impl<O: Observer> Sim<'_, O> {
             self.q.schedule_last(t, ev)?;
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A world of numbered events: each event `n > 0` schedules `n - 1` after `step_ms`.
+    struct Countdown {
+        q: EventQueue<u32>,
+        step_ms: u64,
+        seen: Vec<(u64, u32)>,
+    }
+
+    impl World for Countdown {
+        type Event = u32;
+        fn queue(&mut self) -> &mut EventQueue<u32> {
+            &mut self.q
+        }
+        fn horizon(&self) -> SimTime {
+            SimTime(100)
+        }
+        fn handle(&mut self, t: SimTime, n: u32) -> Result<(), SimError> {
+            self.seen.push((t.0, n));
+            if n > 0 {
+                self.q.schedule(SimTime(t.0 + self.step_ms), n - 1)?;
+            }
+            Ok(())
+        }
+        fn describe(&self, n: &u32) -> String {
+            format!("countdown {n}")
+        }
+    }
+
+    fn countdown(step_ms: u64, from: u32) -> Countdown {
+        let mut w = Countdown { q: EventQueue::new(), step_ms, seen: Vec::new() };
+        w.q.schedule(SimTime(10), from).expect("the start is not in the past");
+        w
+    }
+
+    #[test]
+    fn drive_hands_over_events_in_time_order_until_the_horizon() {
+        let mut w = countdown(40, 5);
+        let progress = AtomicU64::new(0);
+        drive(&mut w, Some(&progress), 10).expect("a countdown does not stall");
+        // 10, 50, 90; the event due at 130 lies past the horizon (100) and never runs.
+        assert_eq!(w.seen, vec![(10, 5), (50, 4), (90, 3)]);
+        assert_eq!(progress.load(Ordering::Relaxed), 100);
+    }
+
+    #[test]
+    fn drive_stops_a_world_whose_time_stands_still() {
+        let mut w = countdown(0, 1000);
+        let err = drive(&mut w, None, 3).expect_err("zero steps stall at one instant");
+        assert_eq!(
+            err.to_string(),
+            "simulated time stopped advancing at day 0 00:00:00.010: more than 3 events at that instant, the last \
+             for countdown 997; look for zero-length loops (many exchanges with zero response times)"
+        );
+        assert_eq!(w.seen.len(), 3);
     }
 }
