@@ -46,16 +46,19 @@ impl ConvKey {
 
     /// Whether `c` is the conversation this key names, with the stamp `which` it had when the
     /// key was made: the one staleness check of a scheduled conversation event.
+    #[inline]
     fn names(self, c: &Conv, which: Stamp) -> bool {
         c.tag == self.tag && c.stamp(which) == self.stamp
     }
 
     /// The conversation this key names in the slab, if the key is still current.
+    #[inline]
     pub(super) fn resolve(self, convs: &[Option<Conv>], which: Stamp) -> Option<&Conv> {
         convs.get(self.slot as usize)?.as_ref().filter(|c| self.names(c, which))
     }
 
     /// `resolve`, for a change.
+    #[inline]
     pub(super) fn resolve_mut(self, convs: &mut [Option<Conv>], which: Stamp) -> Option<&mut Conv> {
         convs.get_mut(self.slot as usize)?.as_mut().filter(|c| self.names(c, which))
     }
@@ -128,10 +131,12 @@ impl Conv {
     }
 
     /// Its key in `slot` now, stamped with `which`.
+    #[inline]
     pub(super) fn key(&self, slot: u32, which: Stamp) -> ConvKey {
         ConvKey { slot, tag: self.tag, stamp: self.stamp(which) }
     }
 
+    #[inline]
     pub(super) fn stamp(&self, which: Stamp) -> u32 {
         match which {
             Stamp::Epoch => self.epoch,
@@ -233,16 +238,19 @@ impl<O: Observer> Sim<'_, O> {
     }
 
     /// The key of the conversation in `slot` as it is now, stamped with `which`.
+    #[inline]
     pub(super) fn key(&self, slot: u32, which: Stamp) -> ConvKey {
         self.conv(slot).key(slot, which)
     }
 
     /// The conversation a key names if its slot still holds it, whatever changed since.
+    #[inline]
     pub(super) fn holder(&self, key: ConvKey) -> Option<&Conv> {
         self.convs.get(key.slot as usize)?.as_ref().filter(|c| c.tag == key.tag)
     }
 
     /// The conversation a key names if it still has the stamp the key was made with.
+    #[inline]
     pub(super) fn current(&self, key: ConvKey, which: Stamp) -> Option<&Conv> {
         key.resolve(&self.convs, which)
     }
