@@ -5,6 +5,7 @@
 //! `shift_end = "no_new_until_below"` is closed to new work while its capacity in use (agents
 //! who went off shift included) is at least its on-shift capacity.
 
+use super::conversation::ConvKey;
 use crate::scenario::{Scenario, ShiftEnd, SkillId};
 use crate::time::SimTime;
 use std::collections::VecDeque;
@@ -61,15 +62,13 @@ impl Agent {
     }
 }
 
-/// A queued conversation. Entries are removed lazily: `epoch` must still match the
-/// conversation's queue epoch when the entry reaches the head.
+/// A queued conversation. Entries are removed lazily: its key (stamped with the state epoch
+/// it was queued in) must still be current when the entry reaches the head.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct QueueEntry {
     pub enqueued: SimTime,
     pub seq: u64,
-    pub slot: u32,
-    pub tag: u32,
-    pub epoch: u32,
+    pub key: ConvKey,
     pub units: u32,
 }
 
@@ -336,7 +335,7 @@ rate_per_hour = 1.0
     }
 
     fn entry(t: u64, slot: u32, units: u32) -> QueueEntry {
-        QueueEntry { enqueued: SimTime(t), seq: 0, slot, tag: slot, epoch: 0, units }
+        QueueEntry { enqueued: SimTime(t), seq: 0, key: ConvKey::for_test(slot), units }
     }
 
     #[test]
@@ -367,16 +366,16 @@ rate_per_hour = 1.0
         assert_eq!(r.queue_len_total(), 3);
         let live = |_: &QueueEntry| true;
         // Agent 3 serves only a: the oldest of a.
-        assert_eq!(r.take_for(3, &live).map(|(s, e)| (s, e.slot)), Some((0, 11)));
+        assert_eq!(r.take_for(3, &live).map(|(s, e)| (s, e.key.slot)), Some((0, 11)));
         // Agent 0 serves a and b: b's head waited longest.
-        assert_eq!(r.take_for(0, &live).map(|(s, e)| (s, e.slot)), Some((1, 10)));
+        assert_eq!(r.take_for(0, &live).map(|(s, e)| (s, e.key.slot)), Some((1, 10)));
         // With one unit free, b's 2-unit work does not fit; a's does.
         r.enqueue(1, entry(10, 13, 2));
         r.adjust(1, 3);
-        assert_eq!(r.take_for(1, &live).map(|(s, e)| (s, e.slot)), Some((0, 12)));
+        assert_eq!(r.take_for(1, &live).map(|(s, e)| (s, e.key.slot)), Some((0, 12)));
         assert_eq!(r.take_for(1, &live), None);
         // Stale entries are skipped.
-        assert_eq!(r.take_for(2, &|e: &QueueEntry| e.slot != 13), None);
+        assert_eq!(r.take_for(2, &|e: &QueueEntry| e.key.slot != 13), None);
     }
 
     #[test]
@@ -416,7 +415,7 @@ rate_per_hour = 1.0
         assert_eq!((r.best_agent(0, 1), r.take_for(0, &live)), (None, None), "1 busy >= 1 on shift");
         r.adjust(2, -1);
         assert_eq!(r.best_agent(0, 1), Some(0), "0 busy < 1: open");
-        assert_eq!(r.take_for(0, &live).map(|(_, e)| e.slot), Some(7));
+        assert_eq!(r.take_for(0, &live).map(|(_, e)| e.key.slot), Some(7));
         r.adjust(0, 1);
         assert_eq!(r.best_agent(0, 1), None, "full again");
     }

@@ -134,8 +134,14 @@ pub struct Policy {
 impl Policy {
     /// The rule for a conversation of `channel` and `skill` in an open `state`.
     pub fn rule(&self, channel: usize, skill: usize, state: State) -> &StateRule {
-        let s = state.open_index().expect("only open states have auto-close rules");
-        &self.rules[(channel * self.n_skills + skill) * 4 + s]
+        let i = self.rule_index(channel, skill, state).expect("only open states have auto-close rules");
+        &self.rules[i]
+    }
+
+    /// Where the rule for (`channel`, `skill`, `state`) is in `rules`; `None` for a state
+    /// that is not open (no rule applies).
+    pub fn rule_index(&self, channel: usize, skill: usize, state: State) -> Option<usize> {
+        state.open_index().map(|s| (channel * self.n_skills + skill) * 4 + s)
     }
 }
 

@@ -1,0 +1,83 @@
+//! Arrivals: per stream, a peak-rate Poisson process thinned to the hour-of-day and weekday
+//! profile, and the recontacts of customers who write to a closed conversation.
+
+use super::kernel::SimError;
+use super::observer::Observer;
+use super::rng::{self, Purpose, StreamRng};
+use super::world::{Ev, Sim};
+use crate::time::{SimTime, MS_PER_HOUR};
+use rand::Rng;
+use rand_distr::Exp1;
+
+pub(super) struct ArrivalGen {
+    pub(super) rng: StreamRng,
+    /// Next candidate instant in fractional milliseconds (thinning works in continuous time;
+    /// only the accepted instant is floored onto the integer clock).
+    pub(super) next_ms: f64,
+    pub(super) max_rate_per_ms: f64,
+    pub(super) count: u64,
+}
+
+pub(super) struct RecontactInfo {
+    pub(super) channel: u16,
+    pub(super) skill: u16,
+    pub(super) parent: u64,
+    pub(super) key: (u32, u32, u64),
+}
+
+impl<O: Observer> Sim<'_, O> {
+    /// Sets up each stream's generator and schedules its first arrival.
+    pub(super) fn start_arrivals(&mut self) -> Result<(), SimError> {
+        for (i, a) in self.s.arrivals.iter().enumerate() {
+            let peak = a.intraday.iter().copied().fold(0.0, f64::max) * a.weekly.iter().copied().fold(0.0, f64::max);
+            self.arrivals.push(ArrivalGen {
+                rng: rng::stream(self.s.seed, self.replication, Purpose::Arrivals, i as u64, 0),
+                next_ms: 0.0,
+                max_rate_per_ms: a.rate_per_hour * peak / MS_PER_HOUR as f64,
+                count: 0,
+            });
+            self.schedule_next_arrival(i)?;
+        }
+        Ok(())
+    }
+
+    /// A customer writes to a closed conversation: a new one, seeded from its parent's key.
+    pub(super) fn on_recontact(&mut self, t: SimTime, idx: usize) -> Result<(), SimError> {
+        let r = &self.recontacts[idx];
+        let (channel, skill, parent, key) = (r.channel, r.skill, r.parent, r.key);
+        self.create(t, channel, skill, key, Some(parent))
+    }
+
+    /// Draws candidates from the stream's peak-rate Poisson process and thins them down to the
+    /// hour-of-day and weekday profile (exact for piecewise-constant rates).
+    pub(super) fn schedule_next_arrival(&mut self, i: usize) -> Result<(), SimError> {
+        let a = &self.s.arrivals[i];
+        let g = &mut self.arrivals[i];
+        if g.max_rate_per_ms <= 0.0 {
+            return Ok(());
+        }
+        loop {
+            g.next_ms += g.rng.sample::<f64, _>(Exp1) / g.max_rate_per_ms;
+            if g.next_ms >= self.horizon.0 as f64 {
+                return Ok(());
+            }
+            let t = SimTime(g.next_ms as u64);
+            let weekday = (self.weekday0 + t.day() as usize) % 7;
+            let rate = a.rate_per_hour * a.intraday[t.hour_of_day()] * a.weekly[weekday] / MS_PER_HOUR as f64;
+            let accept: f64 = g.rng.gen();
+            if accept * g.max_rate_per_ms < rate {
+                self.at(t, Ev::Arrival { stream: i as u32 })?;
+                return Ok(());
+            }
+        }
+    }
+
+    pub(super) fn on_arrival(&mut self, t: SimTime, stream: usize) -> Result<(), SimError> {
+        let index = self.arrivals[stream].count;
+        self.arrivals[stream].count += 1;
+        let a = &self.s.arrivals[stream];
+        let (channel, skill) = (a.channel as u16, a.skill as u16);
+        self.create(t, channel, skill, (stream as u32, 0, index), None)?;
+        self.schedule_next_arrival(stream)
+    }
+}

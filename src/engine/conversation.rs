@@ -1,0 +1,291 @@
+//! The conversation slab: each open conversation's record (its clocks, draws and stamps) in a
+//! reusable slot, freed when it closes, and its creation.
+
+use super::kernel::{SimError, MAX_LIVE_CONVERSATIONS};
+use super::observer::CloseReason;
+use super::observer::{ConvMeta, ConversationRecord, Observer};
+use super::rng::{self, Purpose, StreamRng};
+use super::world::Sim;
+use crate::model::state::State;
+use crate::policy::Readings;
+use crate::time::{SimDuration, SimTime};
+
+pub(super) const NO_AGENT: u32 = u32::MAX;
+/// Most exchanges of one conversation (`scenario::dists::MAX_COUNT`).
+pub(super) const MAX_EXCHANGES: u32 = crate::scenario::dists::MAX_COUNT as u32;
+
+/// Which of a conversation's counters a scheduled event was stamped with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Stamp {
+    /// The state epoch: bumped at every state change.
+    Epoch,
+    /// Agent messages sent so far.
+    Turn,
+    /// Bumped at every agent message and every state change.
+    TurnEpoch,
+}
+
+/// The key of a scheduled conversation event (after NeXosim's cancellation keys): the slot,
+/// the tag of the conversation that held it, and the stamp it had then. An event is never
+/// removed from the queue; it is dropped when it surfaces with a key that is no longer
+/// current (lazy deletion), checked in one place, `Sim::current`.
+#[must_use = "a key is what tells a scheduled event apart from a stale one"]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub struct ConvKey {
+    pub(super) slot: u32,
+    tag: u32,
+    stamp: u32,
+}
+
+impl ConvKey {
+    /// A key for routing's own tests, which never resolve it.
+    #[cfg(test)]
+    pub(super) fn for_test(slot: u32) -> ConvKey {
+        ConvKey { slot, tag: slot, stamp: 0 }
+    }
+
+    /// Whether `c` is the conversation this key names, with the stamp `which` it had when the
+    /// key was made: the one staleness check of a scheduled conversation event.
+    #[inline]
+    fn names(self, c: &Conv, which: Stamp) -> bool {
+        c.tag == self.tag && c.stamp(which) == self.stamp
+    }
+
+    /// The conversation this key names in the slab, if the key is still current.
+    #[inline]
+    pub(super) fn resolve(self, convs: &[Option<Conv>], which: Stamp) -> Option<&Conv> {
+        convs.get(self.slot as usize)?.as_ref().filter(|c| self.names(c, which))
+    }
+
+    /// `resolve`, for a change.
+    #[inline]
+    pub(super) fn resolve_mut(self, convs: &mut [Option<Conv>], which: Stamp) -> Option<&mut Conv> {
+        convs.get_mut(self.slot as usize)?.as_mut().filter(|c| self.names(c, which))
+    }
+}
+
+pub(super) struct Conv {
+    pub(super) meta: ConvMeta,
+    pub(super) tag: u32,
+    pub(super) rng: StreamRng,
+    pub(super) side_rng: StreamRng,
+    pub(super) state: State,
+    /// Bumped at every state change; events scheduled in an earlier state are stale.
+    pub(super) epoch: u32,
+    pub(super) state_entered: SimTime,
+    pub(super) state_modified: SimTime,
+    pub(super) last_activity: SimTime,
+    pub(super) last_activity_excl_reader: SimTime,
+    pub(super) last_customer_message: SimTime,
+    pub(super) pending_consumer_since: Option<SimTime>,
+    pub(super) pending_reply_at: Option<SimTime>,
+    pub(super) wrap_up_initiated: Option<SimTime>,
+    pub(super) first_assigned: Option<SimTime>,
+    pub(super) last_assigned: Option<SimTime>,
+    pub(super) exchanges: u32,
+    /// Agent messages sent so far.
+    pub(super) turn: u32,
+    /// Bumped at every agent message and every state change: a park or disconnect timer
+    /// stands only while the silence it was set for lasts.
+    pub(super) turn_epoch: u32,
+    pub(super) agent: u32,
+    pub(super) held: u32,
+    /// Start of the current period of constant eligibility and held capacity.
+    pub(super) episode_start: SimTime,
+    /// Key of this conversation's live entry in its scheduler's index (a lower bound of its
+    /// eligibility), or `None` when it has none.
+    pub(super) indexed_key: Option<SimTime>,
+    pub(super) manual_response: bool,
+    /// This turn's park delay, if the agent will park while the customer is silent.
+    pub(super) silence_park: Option<SimDuration>,
+    /// This turn's time from the agent's message to a live-chat disconnect, if any.
+    pub(super) silence_disconnect: Option<SimDuration>,
+    /// Capacity (unit-milliseconds) held during the current customer silence before
+    /// eligibility: the cost of the timeout, reported when the silence ends (the customer
+    /// writes, an auto-close, the dialogue's end or the horizon).
+    pub(super) silent_unit_ms: u64,
+    /// The state that capacity was last held in during this silence (what it is reported under).
+    pub(super) silent_state: State,
+    pub(super) recontact_of: Option<u64>,
+    pub(super) transfers: u32,
+    /// An auto-close rule moved it to Wrap-up: (eligible, premature, race) of that move.
+    pub(super) auto_moved: Option<(SimTime, bool, bool)>,
+    /// (stream, generation, index): the seed of its random streams.
+    pub(super) key: (u32, u32, u64),
+}
+
+impl Conv {
+    pub(super) fn readings(&self) -> Readings {
+        Readings {
+            state: self.state,
+            created: self.meta.created,
+            state_entered: self.state_entered,
+            state_modified: self.state_modified,
+            wrap_up_initiated: self.wrap_up_initiated,
+            last_activity: self.last_activity,
+            last_activity_excluding_reader: self.last_activity_excl_reader,
+            last_customer_message: self.last_customer_message,
+            pending_consumer_since: self.pending_consumer_since,
+            manual_response_time: self.manual_response,
+        }
+    }
+
+    /// Its key in `slot` now, stamped with `which`.
+    #[inline]
+    pub(super) fn key(&self, slot: u32, which: Stamp) -> ConvKey {
+        ConvKey { slot, tag: self.tag, stamp: self.stamp(which) }
+    }
+
+    #[inline]
+    pub(super) fn stamp(&self, which: Stamp) -> u32 {
+        match which {
+            Stamp::Epoch => self.epoch,
+            Stamp::Turn => self.turn,
+            Stamp::TurnEpoch => self.turn_epoch,
+        }
+    }
+
+    /// Records a message or metadata change that is not a reader join.
+    pub(super) fn touch(&mut self, t: SimTime) {
+        self.last_activity = t;
+        self.last_activity_excl_reader = t;
+    }
+}
+
+impl<O: Observer> Sim<'_, O> {
+    pub(super) fn create(
+        &mut self,
+        t: SimTime,
+        channel: u16,
+        skill: u16,
+        key: (u32, u32, u64),
+        recontact_of: Option<u64>,
+    ) -> Result<(), SimError> {
+        let (seed, rep) = (self.s.seed, self.replication);
+        let stream_word = ((key.1 as u64) << 32) | key.0 as u64;
+        let mut rng = rng::stream(seed, rep, Purpose::Dialogue, stream_word, key.2);
+        let side_rng = rng::stream(seed, rep, Purpose::SideEvents, stream_word, key.2);
+        let b = self.s.behaviour(channel as usize, skill as usize);
+        // Capped like the reader caps the distribution's parameters: a long tail must not run
+        // one conversation for millions of exchanges.
+        let exchanges = b.exchanges.sample_count(&mut rng, 1).unwrap_or(1).min(MAX_EXCHANGES);
+        let meta = ConvMeta { id: self.next_id, channel, skill, arrival_skill: skill, created: t };
+        self.next_id += 1;
+        let tag = self.next_tag;
+        self.next_tag = self.next_tag.wrapping_add(1);
+        let conv = Conv {
+            meta,
+            tag,
+            rng,
+            side_rng,
+            state: State::Open,
+            epoch: 0,
+            state_entered: t,
+            state_modified: t,
+            last_activity: t,
+            last_activity_excl_reader: t,
+            last_customer_message: t,
+            pending_consumer_since: None,
+            pending_reply_at: None,
+            wrap_up_initiated: None,
+            first_assigned: None,
+            last_assigned: None,
+            exchanges,
+            turn: 0,
+            turn_epoch: 0,
+            agent: NO_AGENT,
+            held: 0,
+            episode_start: t,
+            indexed_key: None,
+            manual_response: false,
+            silence_park: None,
+            silence_disconnect: None,
+            silent_unit_ms: 0,
+            silent_state: State::Active,
+            recontact_of,
+            transfers: 0,
+            auto_moved: None,
+            key,
+        };
+        let slot = match self.free_slots.pop() {
+            Some(s) => {
+                self.convs[s as usize] = Some(conv);
+                s
+            }
+            None => {
+                self.convs.push(Some(conv));
+                (self.convs.len() - 1) as u32
+            }
+        };
+        self.live += 1;
+        if self.live > MAX_LIVE_CONVERSATIONS {
+            return Err(SimError::Overloaded { at: t });
+        }
+        self.stats.peak_live = self.stats.peak_live.max(self.live);
+        self.stats.arrived += 1;
+        self.obs.arrival(t, &meta, recontact_of.is_some());
+        self.obs.state_change(t, &meta, None, State::Open);
+        self.scope_enter(slot);
+        self.enqueue(slot, t)
+    }
+
+    pub(super) fn conv(&self, slot: u32) -> &Conv {
+        self.convs[slot as usize].as_ref().expect("a live slot should hold a conversation")
+    }
+
+    pub(super) fn conv_mut(&mut self, slot: u32) -> &mut Conv {
+        self.convs[slot as usize].as_mut().expect("a live slot should hold a conversation")
+    }
+
+    /// The key of the conversation in `slot` as it is now, stamped with `which`.
+    #[inline]
+    pub(super) fn key(&self, slot: u32, which: Stamp) -> ConvKey {
+        self.conv(slot).key(slot, which)
+    }
+
+    /// The conversation a key names if its slot still holds it, whatever changed since.
+    #[inline]
+    pub(super) fn holder(&self, key: ConvKey) -> Option<&Conv> {
+        self.convs.get(key.slot as usize)?.as_ref().filter(|c| c.tag == key.tag)
+    }
+
+    /// The conversation a key names if it still has the stamp the key was made with.
+    #[inline]
+    pub(super) fn current(&self, key: ConvKey, which: Stamp) -> Option<&Conv> {
+        key.resolve(&self.convs, which)
+    }
+}
+
+pub(super) fn record(
+    c: &Conv,
+    closed: Option<SimTime>,
+    last_state: State,
+    reason: Option<CloseReason>,
+    eligible: Option<SimTime>,
+    premature: bool,
+    race: bool,
+) -> ConversationRecord {
+    let (eligible, premature, race) = match c.auto_moved {
+        Some((e, p, r)) if eligible.is_none() => (Some(e), p, r),
+        _ => (eligible, premature, race),
+    };
+    ConversationRecord {
+        meta: c.meta,
+        first_assigned: c.first_assigned,
+        last_assigned: c.last_assigned,
+        wrap_up_initiated: c.wrap_up_initiated,
+        closed,
+        last_state,
+        reason,
+        eligible_at: eligible,
+        last_customer_message: c.last_customer_message,
+        last_activity: c.last_activity,
+        state_entered: c.state_entered,
+        premature,
+        race,
+        recontact_of: c.recontact_of,
+        transfers: c.transfers,
+        exchanges: c.turn,
+        auto_wrap_up: c.auto_moved.is_some(),
+    }
+}

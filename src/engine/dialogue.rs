@@ -1,0 +1,242 @@
+//! The dialogue and its side events: agent messages, customer replies, parks, live-chat
+//! disconnects and wrap-up, and the reader joins and transfers drawn from a second stream.
+
+use super::conversation::Stamp;
+use super::kernel::SimError;
+use super::observer::Observer;
+use super::rng::StreamRng;
+use super::world::{Ev, Sim};
+use crate::model::dist::round_ms;
+use crate::model::state::{State, Trigger};
+use crate::scenario::{ChannelKind, WrapUpBlock};
+use crate::time::{SimDuration, SimTime, MS_PER_HOUR};
+use rand::Rng;
+use rand_distr::Exp1;
+
+impl<O: Observer> Sim<'_, O> {
+    pub(super) fn schedule_agent_message(&mut self, slot: u32, t: SimTime) -> Result<(), SimError> {
+        let c = self.conv(slot);
+        let b = self.s.behaviour(c.meta.channel as usize, c.meta.skill as usize);
+        let key = c.key(slot, Stamp::Epoch);
+        // `never`: the agent never answers; only auto-close or the horizon ends it.
+        if let Some(d) = b.agent_response.sample_duration(&mut self.conv_mut(slot).rng) {
+            self.at(t + d, Ev::AgentMessage(key))?;
+        }
+        Ok(())
+    }
+
+    pub(super) fn on_agent_message(&mut self, slot: u32, t: SimTime) -> Result<(), SimError> {
+        let c = self.conv(slot);
+        if c.turn >= c.exchanges {
+            self.enter(slot, t, Trigger::AgentEnd)?;
+            return self.begin_wrap_up(slot, t);
+        }
+        let meta = c.meta;
+        self.end_episode(slot, t);
+        let kind = self.s.channels[meta.channel as usize].kind;
+        let b = self.s.behaviour(meta.channel as usize, meta.skill as usize);
+        let c = self.convs[slot as usize].as_mut().expect("a live slot should hold a conversation");
+        c.touch(t);
+        c.pending_consumer_since = Some(t);
+        c.turn += 1;
+        c.turn_epoch = c.turn_epoch.wrapping_add(1);
+        let reply = b.customer_response.sample_duration(&mut c.rng);
+        let park = c.rng.gen::<f64>() < b.park_probability;
+        let park_delay = b.park_delay.sample_duration(&mut c.rng);
+        let disconnect = b.disconnect.sample_duration(&mut c.rng);
+        let key = c.key(slot, Stamp::Turn);
+        c.pending_reply_at = reply.map(|d| t + d);
+        c.silence_park = park_delay.filter(|_| park && kind == ChannelKind::Messaging);
+        c.silence_disconnect = disconnect.filter(|_| kind == ChannelKind::LiveChat);
+        if let Some(d) = reply {
+            self.at(t + d, Ev::CustomerReply(key))?;
+        }
+        // A park or disconnect due after the reply would find the turn over: the draws above
+        // are always made (common random numbers), but such events are not scheduled.
+        self.schedule_silence_timers(slot, t, t)?;
+        self.reindex(slot)
+    }
+
+    pub(super) fn on_customer_reply(&mut self, slot: u32, t: SimTime) -> Result<(), SimError> {
+        self.report_silence(slot, t, true);
+        let c = self.conv_mut(slot);
+        c.touch(t);
+        c.last_customer_message = t;
+        c.pending_consumer_since = None;
+        c.pending_reply_at = None;
+        match c.state {
+            State::Active => {
+                self.schedule_agent_message(slot, t)?;
+                self.reindex(slot)
+            }
+            State::Waiting => {
+                self.enter(slot, t, Trigger::CustomerRevive)?;
+                self.enqueue(slot, t)
+            }
+            State::Open | State::WrapUp | State::Closed => self.reindex(slot),
+        }
+    }
+
+    /// Schedules the park (after the turn's park delay from `t`) or the live-chat disconnect
+    /// (the turn's delay after the agent's message at `since`) of a silent customer, unless
+    /// the reply comes first.
+    pub(super) fn schedule_silence_timers(&mut self, slot: u32, t: SimTime, since: SimTime) -> Result<(), SimError> {
+        let c = self.conv(slot);
+        let (key, reply) = (c.key(slot, Stamp::TurnEpoch), c.pending_reply_at);
+        let before_reply = |at: SimTime| reply.is_none_or(|r| at < r);
+        match self.s.channels[c.meta.channel as usize].kind {
+            ChannelKind::Messaging => {
+                if let Some(at) = c.silence_park.map(|d| t + d).filter(|&at| before_reply(at)) {
+                    self.at(at, Ev::Park(key))?;
+                }
+            }
+            ChannelKind::LiveChat => {
+                if let Some(at) = c.silence_disconnect.map(|d| (since + d).max(t)).filter(|&at| before_reply(at)) {
+                    self.at(at, Ev::Disconnect(key))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The agent parks a silent customer's conversation (Active to Waiting), freeing capacity.
+    pub(super) fn on_park(&mut self, slot: u32, t: SimTime) -> Result<(), SimError> {
+        self.enter(slot, t, Trigger::Park)?;
+        let meta = self.conv(slot).meta;
+        self.obs.parked(t, &meta);
+        let agent = self.release(slot, t);
+        self.schedule_side_events(slot, t)?;
+        self.reindex(slot)?;
+        if let Some(a) = agent {
+            self.refill(a, t)?;
+        }
+        Ok(())
+    }
+
+    /// A silent live-chat customer leaves: the agent wraps up.
+    pub(super) fn on_disconnect(&mut self, slot: u32, t: SimTime) -> Result<(), SimError> {
+        // The customer left: a reply still on its way will never come.
+        self.conv_mut(slot).pending_reply_at = None;
+        self.enter(slot, t, Trigger::CustomerDisconnect)?;
+        let meta = self.conv(slot).meta;
+        self.obs.disconnected(t, &meta);
+        self.begin_wrap_up(slot, t)
+    }
+
+    /// The wrap-up stops blocking capacity (`wrap_up = "<duration>"`).
+    pub(super) fn on_wrap_up_release(&mut self, slot: u32, t: SimTime) -> Result<(), SimError> {
+        self.end_episode(slot, t);
+        if let Some(a) = self.release(slot, t) {
+            self.refill(a, t)?;
+        }
+        Ok(())
+    }
+
+    pub(super) fn begin_wrap_up(&mut self, slot: u32, t: SimTime) -> Result<(), SimError> {
+        // The dialogue is over: the silence it had ends here, unreplied.
+        self.report_silence(slot, t, false);
+        let c = self.conv_mut(slot);
+        c.wrap_up_initiated = Some(t);
+        c.pending_consumer_since = None;
+        let (key, skill, channel) = (c.key(slot, Stamp::Epoch), c.meta.skill as usize, c.meta.channel as usize);
+        let b = self.s.behaviour(channel, skill);
+        // `never`: the agent never closes the wrap-up; only auto-close or the horizon ends it.
+        let d = b.wrap_up.sample_duration(&mut self.conv_mut(slot).rng);
+        if let Some(d) = d {
+            self.at(t + d, Ev::WrapUpDone(key))?;
+        }
+        let d = d.unwrap_or(SimDuration(u64::MAX));
+        match self.s.skills[skill].wrap_up {
+            WrapUpBlock::Always => {}
+            WrapUpBlock::Never => {
+                if let Some(agent) = self.release(slot, t) {
+                    self.reindex(slot)?;
+                    return self.refill(agent, t);
+                }
+            }
+            WrapUpBlock::For(block) => {
+                if block < d {
+                    self.at(t + block, Ev::WrapUpRelease(key))?;
+                }
+            }
+        }
+        self.reindex(slot)
+    }
+
+    pub(super) fn schedule_side_events(&mut self, slot: u32, t: SimTime) -> Result<(), SimError> {
+        let c = self.conv(slot);
+        let key = c.key(slot, Stamp::Epoch);
+        let b = self.s.behaviour(c.meta.channel as usize, c.meta.skill as usize);
+        let (reader, transfer) = (b.reader_per_hour, b.transfer_per_hour);
+        let state = c.state;
+        if reader > 0.0 && matches!(state, State::Active | State::Waiting) {
+            let d = exp_ms(&mut self.conv_mut(slot).side_rng, reader);
+            self.at(t + d, Ev::Reader(key))?;
+        }
+        if transfer > 0.0 && state == State::Active {
+            let d = exp_ms(&mut self.conv_mut(slot).side_rng, transfer);
+            self.at(t + d, Ev::Transfer(key))?;
+        }
+        Ok(())
+    }
+
+    /// A reader (supervisor) joins: a metadata change (LivePerson); whether it resets a rule's
+    /// clock is the rule's `reader_resets_clock`. Dynamics recomputes on monitor:
+    /// state_modified. The next join follows at the reader rate.
+    pub(super) fn on_reader(&mut self, slot: u32, t: SimTime) -> Result<(), SimError> {
+        self.end_episode(slot, t);
+        let c = self.conv_mut(slot);
+        c.last_activity = t;
+        c.state_modified = t;
+        let meta = c.meta;
+        self.obs.reader_joined(t, &meta);
+        let rate = self.s.behaviour(meta.channel as usize, meta.skill as usize).reader_per_hour;
+        let d = exp_ms(&mut self.conv_mut(slot).side_rng, rate);
+        let key = self.key(slot, Stamp::Epoch);
+        self.at(t + d, Ev::Reader(key))?;
+        self.reindex(slot)
+    }
+
+    pub(super) fn on_transfer(&mut self, slot: u32, t: SimTime) -> Result<(), SimError> {
+        let old = self.conv(slot).meta;
+        let b = self.s.behaviour(old.channel as usize, old.skill as usize);
+        // To another skill: the conversation's own skill is left out of the choice.
+        let targets: Vec<usize> = b.transfer_to.iter().copied().filter(|&k| k != old.skill as usize).collect();
+        let u: f64 = self.conv_mut(slot).side_rng.gen();
+        let Some(&to_skill) = targets.get((u * targets.len() as f64) as usize) else {
+            return self.reschedule_transfer(slot, t);
+        };
+        self.enter(slot, t, Trigger::Transfer)?;
+        let agent = self.release(slot, t);
+        // Leave the old skill's scope and enter the new one's as Open.
+        self.scope_leave(slot);
+        let c = self.conv_mut(slot);
+        c.meta.skill = to_skill as u16;
+        c.transfers += 1;
+        let new = c.meta;
+        self.scope_enter(slot);
+        self.obs.transferred(t, &old, &new);
+        // The freed agent first takes the longest-waiting work it can; the transferred
+        // conversation then queues behind what already waits (or goes to a free agent).
+        if let Some(a) = agent {
+            self.refill(a, t)?;
+        }
+        self.enqueue(slot, t)
+    }
+
+    /// No other skill to go to: the agent keeps the conversation; the next transfer attempt
+    /// follows at the transfer rate.
+    pub(super) fn reschedule_transfer(&mut self, slot: u32, t: SimTime) -> Result<(), SimError> {
+        let c = self.conv(slot);
+        let key = c.key(slot, Stamp::Epoch);
+        let rate = self.s.behaviour(c.meta.channel as usize, c.meta.skill as usize).transfer_per_hour;
+        let d = exp_ms(&mut self.conv_mut(slot).side_rng, rate);
+        self.at(t + d, Ev::Transfer(key))
+    }
+}
+
+/// An exponential delay for a Poisson process of `per_hour` events an hour.
+/// At least 1 ms, so that a side event never repeats at the instant it happened.
+pub(super) fn exp_ms(rng: &mut StreamRng, per_hour: f64) -> SimDuration {
+    SimDuration(round_ms(rng.sample::<f64, _>(Exp1) / per_hour * MS_PER_HOUR as f64).max(1))
+}

@@ -1,0 +1,224 @@
+//! The conversation lifecycle: state changes through the model's transition table, queueing
+//! and assignment, capacity held and released, closure (and the recontact it may bring), and
+//! the capacity episodes reported to the observer (zombie and silent capacity).
+
+use super::arrivals::RecontactInfo;
+use super::conversation::{record, Stamp};
+use super::kernel::SimError;
+use super::observer::{AutoMove, CloseReason, Observer};
+use super::routing::QueueEntry;
+use super::world::{Ev, Sim};
+use crate::model::state::{transition, State, Trigger};
+use crate::policy::{CloseAction, Eligibility};
+use crate::time::SimTime;
+use rand::Rng;
+
+impl<O: Observer> Sim<'_, O> {
+    /// Moves the conversation to the next state for `trigger`, as a metadata change.
+    pub(super) fn enter(&mut self, slot: u32, t: SimTime, trigger: Trigger) -> Result<State, SimError> {
+        self.end_episode(slot, t);
+        self.scope_leave(slot);
+        let c = self.conv_mut(slot);
+        let from = c.state;
+        let to = transition(from, trigger)?;
+        let entered = c.state_entered;
+        c.state = to;
+        c.epoch = c.epoch.wrapping_add(1);
+        c.turn_epoch = c.turn_epoch.wrapping_add(1);
+        c.state_entered = t;
+        c.state_modified = t;
+        c.touch(t);
+        c.indexed_key = None;
+        let meta = c.meta;
+        self.obs.state_change(t, &meta, Some((from, entered)), to);
+        if from == State::Open {
+            // Left the queue other than by being taken from it.
+            if to != State::Active {
+                self.routing.forget(meta.skill as usize);
+                self.obs.queue(t, meta.skill as usize, self.routing.queue_len_total());
+            }
+        }
+        if to != State::Closed {
+            self.scope_enter(slot);
+        }
+        Ok(to)
+    }
+
+    /// Releases the capacity the conversation holds; returns the agent to refill.
+    pub(super) fn release(&mut self, slot: u32, t: SimTime) -> Option<u32> {
+        let c = self.conv_mut(slot);
+        if c.held == 0 {
+            return None;
+        }
+        let (agent, held, meta) = (c.agent, c.held, c.meta);
+        c.held = 0;
+        self.routing.adjust(agent, -(held as i64));
+        self.obs.capacity(t, &meta, -(held as i64));
+        Some(agent)
+    }
+
+    /// Queues the conversation (already Open), or hands it straight to an agent.
+    pub(super) fn enqueue(&mut self, slot: u32, t: SimTime) -> Result<(), SimError> {
+        let c = self.conv(slot);
+        let (channel, skill) = (c.meta.channel as usize, c.meta.skill as usize);
+        let b = self.s.behaviour(channel, skill);
+        let patience = b.patience.sample_duration(&mut self.conv_mut(slot).rng);
+        let key = self.key(slot, Stamp::Epoch);
+        let units = self.s.skills[skill].capacity_units;
+        match self.routing.best_agent(skill, units) {
+            Some(agent) => self.assign(slot, agent, t),
+            None => {
+                // Patience is drawn at every queue entry, but only a real wait needs its timer.
+                if let Some(p) = patience {
+                    self.at(t + p, Ev::Patience(key))?;
+                }
+                self.routing.enqueue(skill, QueueEntry { enqueued: t, seq: 0, key, units });
+                self.obs.queue(t, skill, self.routing.queue_len_total());
+                self.reindex(slot)
+            }
+        }
+    }
+
+    pub(super) fn assign(&mut self, slot: u32, agent: u32, t: SimTime) -> Result<(), SimError> {
+        self.enter(slot, t, Trigger::Assign)?;
+        let units = self.s.skills[self.conv(slot).meta.skill as usize].capacity_units;
+        let c = self.conv_mut(slot);
+        c.agent = agent;
+        c.held = units;
+        let first = c.first_assigned.is_none();
+        c.first_assigned.get_or_insert(t);
+        c.last_assigned = Some(t);
+        let meta = c.meta;
+        self.routing.adjust(agent, units as i64);
+        self.obs.assigned(t, &meta, agent);
+        self.obs.capacity(t, &meta, units as i64);
+        let b = self.s.behaviour(meta.channel as usize, meta.skill as usize);
+        if first {
+            let c = self.conv_mut(slot);
+            let draw: f64 = c.side_rng.gen();
+            c.manual_response = draw < b.manual_response_probability;
+        }
+        match self.conv(slot).pending_consumer_since {
+            None => self.schedule_agent_message(slot, t)?,
+            // Reassigned (after a transfer) while the customer is silent: the new agent parks,
+            // or the live-chat customer drops, as the turn's draws say.
+            Some(since) => self.schedule_silence_timers(slot, t, since)?,
+        }
+        self.schedule_side_events(slot, t)?;
+        self.reindex(slot)
+    }
+
+    /// Closes the conversation, frees its record and refills its agent.
+    pub(super) fn close(
+        &mut self,
+        slot: u32,
+        t: SimTime,
+        trigger: Trigger,
+        reason: CloseReason,
+        eligible: Option<SimTime>,
+        race: bool,
+    ) -> Result<(), SimError> {
+        let from = self.conv(slot).state;
+        // Whatever closes it, a silence still running ends here without a reply.
+        self.report_silence(slot, t, false);
+        // The record shows the readings the closure was decided on, not the closing change.
+        let before = self.conv(slot);
+        let (last_activity, state_entered) = (before.last_activity, before.state_entered);
+        self.enter(slot, t, trigger)?;
+        let agent = self.release(slot, t);
+        let mut c = self.convs[slot as usize].take().expect("a live slot should hold a conversation");
+        c.last_activity = last_activity;
+        c.state_entered = state_entered;
+        self.free_slots.push(slot);
+        self.live -= 1;
+        self.stats.closed += 1;
+        let premature = reason.is_auto() && c.pending_reply_at.is_some();
+        // A customer who writes to a closed conversation starts a new one (a reply can still
+        // be on its way after an auto-close, or after a wrap-up an auto-close began).
+        if let Some(at) = c.pending_reply_at {
+            if at < self.horizon {
+                self.recontacts.push(RecontactInfo {
+                    channel: c.meta.channel,
+                    skill: c.meta.skill,
+                    parent: c.meta.id,
+                    key: (c.key.0, c.key.1 + 1, c.key.2),
+                });
+                self.at(at, Ev::Recontact { idx: (self.recontacts.len() - 1) as u32 })?;
+            }
+        }
+        let rec = record(&c, Some(t), from, Some(reason), eligible, premature, race);
+        self.obs.conversation(&rec);
+        if let Some(a) = agent {
+            self.refill(a, t)?;
+        }
+        Ok(())
+    }
+
+    /// Ends the current period of constant eligibility and capacity at `t`, reporting any
+    /// capacity it held past its eligibility (zombie capacity). Call before every change.
+    pub(super) fn end_episode(&mut self, slot: u32, t: SimTime) {
+        let c = self.conv(slot);
+        if c.held > 0 {
+            let eligible = self.eligibility(c).map(Eligibility::at);
+            let (meta, state, held, start, pending) =
+                (c.meta, c.state, c.held, c.episode_start, c.pending_consumer_since);
+            if let Some(e) = eligible {
+                let from = e.max(start);
+                if from < t {
+                    self.obs.zombie(&meta, state, held, from, t);
+                }
+            }
+            if let Some(since) = pending {
+                let (from, to) = (start.max(since), eligible.map_or(t, |e| e.min(t)));
+                if from < to {
+                    let c = self.conv_mut(slot);
+                    c.silent_unit_ms += held as u64 * (to - from).ms();
+                    c.silent_state = state;
+                }
+            }
+        }
+        self.conv_mut(slot).episode_start = t;
+    }
+
+    /// Reports the capacity held before eligibility during the customer silence that ends at
+    /// `t` (`replied`: the customer wrote), and starts the count afresh.
+    pub(super) fn report_silence(&mut self, slot: u32, t: SimTime, replied: bool) {
+        self.end_episode(slot, t);
+        let c = self.conv_mut(slot);
+        let (meta, state, unit_ms) = (c.meta, c.silent_state, std::mem::take(&mut c.silent_unit_ms));
+        if unit_ms > 0 {
+            self.obs.silent_before_eligible(&meta, state, unit_ms, replied);
+        }
+    }
+
+    pub(super) fn auto_close(&mut self, slot: u32, t: SimTime, e: Eligibility, race: bool) -> Result<(), SimError> {
+        let c = self.conv(slot);
+        let i = self.rule_index(c).expect("an indexed conversation is in an open state");
+        let state = c.state;
+        match (e, self.s.policy.rules[i].action) {
+            (Eligibility::HardCap(at), _) => {
+                self.close(slot, t, Trigger::HardCap, CloseReason::HardCap(state), Some(at), race)
+            }
+            (Eligibility::Rule(at), CloseAction::ToWrapUp) if state == State::Active => {
+                self.report_silence(slot, t, false);
+                // A reply on its way makes the move premature; it re-contacts if it arrives
+                // after the wrap-up closed (see `close`).
+                let c = self.conv_mut(slot);
+                let m = AutoMove {
+                    eligible: at,
+                    last_customer_message: c.last_customer_message,
+                    premature: c.pending_reply_at.is_some(),
+                    race,
+                };
+                c.auto_moved = Some((at, m.premature, race));
+                let meta = c.meta;
+                self.obs.auto_wrap_up(t, &meta, &m);
+                self.enter(slot, t, Trigger::AutoCloseToWrapUp)?;
+                self.begin_wrap_up(slot, t)
+            }
+            (Eligibility::Rule(at), _) => {
+                self.close(slot, t, Trigger::AutoClose, CloseReason::AutoClose(state), Some(at), race)
+            }
+        }
+    }
+}

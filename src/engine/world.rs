@@ -1,0 +1,205 @@
+//! The world the kernel drives: the `Sim` that holds one replication's conversations,
+//! agents, arrivals and schedulers, the events it schedules (`Ev`), and the dispatch of each
+//! event to the room that owns it, after the one staleness check of its conversation key.
+
+use super::arrivals::{ArrivalGen, RecontactInfo};
+use super::conversation::{record, Conv, ConvKey, Stamp};
+use super::kernel::{RunStats, SimError};
+use super::observer::{CloseReason, Observer};
+use super::queue::EventQueue;
+use super::routing::Routing;
+use super::sweep::SchedState;
+use crate::model::state::{State, Trigger};
+use crate::scenario::{Scenario, Staffing};
+use crate::time::{SimDuration, SimTime, MS_PER_HOUR};
+use chrono::Datelike;
+
+/// An event; 16 bytes, so that a queue entry (time, sequence, event) is 32. A conversation's
+/// event carries the key it was scheduled with (see `Ev::conv_key` for the stamp each uses).
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Ev {
+    Arrival { stream: u32 },
+    Recontact { idx: u32 },
+    AgentMessage(ConvKey),
+    CustomerReply(ConvKey),
+    Park(ConvKey),
+    Disconnect(ConvKey),
+    Patience(ConvKey),
+    WrapUpRelease(ConvKey),
+    WrapUpDone(ConvKey),
+    Timer(ConvKey),
+    Reader(ConvKey),
+    Transfer(ConvKey),
+    SweepRun { sched: u32 },
+    SweepClose { sched: u32, run: u32 },
+    Shift,
+}
+
+impl Ev {
+    /// The conversation an event is for, and the counter its key was stamped with: the turn
+    /// for a reply, the turn epoch for a park or disconnect (a new message ends the silence
+    /// they were set for), the state epoch for every other.
+    pub(super) fn conv_key(&self) -> Option<(ConvKey, Stamp)> {
+        match *self {
+            Ev::CustomerReply(k) => Some((k, Stamp::Turn)),
+            Ev::Park(k) | Ev::Disconnect(k) => Some((k, Stamp::TurnEpoch)),
+            Ev::AgentMessage(k)
+            | Ev::Patience(k)
+            | Ev::WrapUpRelease(k)
+            | Ev::WrapUpDone(k)
+            | Ev::Timer(k)
+            | Ev::Reader(k)
+            | Ev::Transfer(k) => Some((k, Stamp::Epoch)),
+            Ev::Arrival { .. } | Ev::Recontact { .. } | Ev::SweepRun { .. } | Ev::SweepClose { .. } | Ev::Shift => None,
+        }
+    }
+}
+
+pub(super) struct Sim<'a, O: Observer> {
+    pub(super) s: &'a Scenario,
+    pub(super) replication: u32,
+    pub(super) obs: &'a mut O,
+    pub(super) q: EventQueue<Ev>,
+    pub(super) horizon: SimTime,
+    pub(super) convs: Vec<Option<Conv>>,
+    pub(super) free_slots: Vec<u32>,
+    pub(super) live: u64,
+    pub(super) next_id: u64,
+    pub(super) next_tag: u32,
+    pub(super) routing: Routing,
+    pub(super) arrivals: Vec<ArrivalGen>,
+    pub(super) recontacts: Vec<RecontactInfo>,
+    pub(super) scheds: Vec<SchedState>,
+    /// Open conversations in a state with a rule, per scheduler.
+    pub(super) in_scope: Vec<u64>,
+    pub(super) has_rule: Vec<bool>,
+    pub(super) stats: RunStats,
+    pub(super) weekday0: usize,
+    /// While a sweep commits a batch, agents freed by its closures wait here and take new
+    /// work only once the whole batch is closed.
+    pub(super) held_refills: Option<Vec<u32>>,
+}
+
+impl<'a, O: Observer> Sim<'a, O> {
+    pub(super) fn new(s: &'a Scenario, replication: u32, obs: &'a mut O) -> Self {
+        let has_rule = s.policy.rules.iter().map(|r| r.timeout.is_some() || s.policy.hard_cap.is_some()).collect();
+        Sim {
+            s,
+            replication,
+            obs,
+            q: EventQueue::new(),
+            horizon: SimTime(s.horizon.ms()),
+            convs: Vec::new(),
+            free_slots: Vec::new(),
+            live: 0,
+            next_id: 1,
+            next_tag: 0,
+            routing: Routing::new(s),
+            arrivals: Vec::new(),
+            recontacts: Vec::new(),
+            in_scope: vec![0; s.policy.schedulers.len()],
+            has_rule,
+            scheds: SchedState::for_policy(s, replication),
+            stats: RunStats::default(),
+            weekday0: s.start_date.weekday().num_days_from_monday() as usize,
+            held_refills: None,
+        }
+    }
+
+    pub(super) fn start(&mut self) -> Result<(), SimError> {
+        self.start_arrivals()?;
+        self.apply_staffing(SimTime::ZERO)?;
+        if self.s.agent_groups.iter().any(|g| matches!(g.staffing, Staffing::Weekly(_))) {
+            self.at(SimTime(MS_PER_HOUR), Ev::Shift)?;
+        }
+        self.start_sweeps()
+    }
+
+    /// Dispatches an event to the room that owns it. A conversation's event is dropped when
+    /// its key is stale (lazy deletion) or the conversation no longer is where it applies.
+    pub(super) fn handle(&mut self, t: SimTime, ev: Ev) -> Result<(), SimError> {
+        if let Some((key, stamp)) = ev.conv_key() {
+            let Some(c) = self.current(key, stamp) else { return Ok(()) };
+            let silent_in_active = c.state == State::Active && c.pending_consumer_since.is_some();
+            let applies = match ev {
+                Ev::AgentMessage(_) => c.state == State::Active && c.pending_consumer_since.is_none(),
+                Ev::CustomerReply(_) => c.pending_reply_at == Some(t),
+                Ev::Park(_) | Ev::Disconnect(_) => silent_in_active,
+                Ev::Patience(_) => c.state == State::Open,
+                Ev::Timer(_) => c.indexed_key.is_some_and(|k| k <= t),
+                Ev::Transfer(_) => c.state == State::Active,
+                _ => true,
+            };
+            return if applies { self.handle_conv(t, key.slot, ev) } else { Ok(()) };
+        }
+        match ev {
+            Ev::Arrival { stream } => self.on_arrival(t, stream as usize),
+            Ev::Recontact { idx } => self.on_recontact(t, idx as usize),
+            Ev::SweepRun { sched } => self.on_sweep_run(sched as usize, t),
+            Ev::SweepClose { sched, run } => self.on_sweep_close_event(sched as usize, run, t),
+            Ev::Shift => {
+                self.apply_staffing(t)?;
+                self.at(t + SimDuration(MS_PER_HOUR), Ev::Shift)
+            }
+            _ => unreachable!("conversation events are dispatched above"),
+        }
+    }
+
+    /// A conversation's event whose key is current and which still applies.
+    fn handle_conv(&mut self, t: SimTime, slot: u32, ev: Ev) -> Result<(), SimError> {
+        match ev {
+            Ev::AgentMessage(_) => self.on_agent_message(slot, t),
+            Ev::CustomerReply(_) => self.on_customer_reply(slot, t),
+            Ev::Park(_) => self.on_park(slot, t),
+            Ev::Disconnect(_) => self.on_disconnect(slot, t),
+            Ev::Patience(_) => self.close(slot, t, Trigger::QueueAbandon, CloseReason::QueueAbandon, None, false),
+            Ev::WrapUpRelease(_) => self.on_wrap_up_release(slot, t),
+            Ev::WrapUpDone(_) => self.close(slot, t, Trigger::WrapUpDone, CloseReason::AgentEnd, None, false),
+            Ev::Timer(_) => self.on_timer(slot, t),
+            Ev::Reader(_) => self.on_reader(slot, t),
+            Ev::Transfer(_) => self.on_transfer(slot, t),
+            _ => unreachable!("only conversation events come here"),
+        }
+    }
+
+    /// What an event is about, for the stall error: its conversation, stream or scheduler.
+    pub(super) fn describe(&self, ev: &Ev) -> String {
+        let slot = match ev {
+            Ev::Arrival { stream } => return format!("the arrivals of stream arrivals.{stream}"),
+            Ev::Recontact { idx } => {
+                return format!("a recontact of conversation {}", self.recontacts[*idx as usize].parent)
+            }
+            Ev::SweepRun { sched } | Ev::SweepClose { sched, .. } => {
+                return format!("scheduler `{}`", self.s.policy.schedulers[*sched as usize].name)
+            }
+            Ev::Shift => return "a staffing change".to_string(),
+            ev => ev.conv_key().expect("every other event is a conversation's").0.slot,
+        };
+        match self.convs.get(slot as usize) {
+            Some(Some(c)) => {
+                let (ch, sk) = (c.meta.channel as usize, c.meta.skill as usize);
+                format!("conversation {} ({}/{})", c.meta.id, self.s.channels[ch].name, self.s.skills[sk].name)
+            }
+            _ => "a conversation already closed".to_string(),
+        }
+    }
+
+    /// Reports what is still open at the horizon: a sweep run still closing, and every open
+    /// conversation (by id).
+    pub(super) fn finish(&mut self) {
+        self.finish_sweeps();
+        let h = self.horizon;
+        let mut slots: Vec<u32> = (0..self.convs.len() as u32).filter(|&s| self.convs[s as usize].is_some()).collect();
+        slots.sort_by_key(|&s| self.conv(s).meta.id);
+        for slot in slots {
+            // A silence still running at the horizon counts as unreplied.
+            self.report_silence(slot, h, false);
+            let c = self.conv(slot);
+            let rec = record(c, None, c.state, None, None, false, false);
+            self.obs.conversation(&rec);
+            self.stats.open_at_horizon += 1;
+        }
+    }
+}
+
+const _: () = assert!(std::mem::size_of::<Ev>() == 16);
