@@ -29,7 +29,7 @@ fn root() -> PathBuf {
 fn run_case(scenario: &str, seed: u64, out: &Path) {
     let status = Command::new(env!("CARGO_BIN_EXE_autoclose"))
         .current_dir(root())
-        .args(["run", scenario, "--quiet", "--threads", "2", "--replications", "2"])
+        .args(["run", scenario, "--quiet", "--no-charts", "--threads", "2", "--replications", "2"])
         .args(["--seed", &seed.to_string(), "--set", "scenario.horizon=2d", "--out"])
         .arg(out)
         .status()
