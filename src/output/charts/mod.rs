@@ -173,6 +173,7 @@ impl Chart {
         let mut out = String::new();
         {
             let root = SVGBackend::with_string(&mut out, (WIDTH, HEIGHT)).into_drawing_area();
+            root.fill(&WHITE).map_err(|e| ChartError::Draw { chart: self.file_stem(), message: e.to_string() })?;
             self.draw(&root)?;
         }
         Ok(out)
@@ -483,7 +484,8 @@ pub fn frame<DB: DrawingBackend>(
     title: &str,
     subtitle: &str,
 ) -> Result<Panels<DB>, DrawingAreaErrorKind<DB::ErrorType>> {
-    root.fill(&WHITE)?;
+    // The background is white already: a PNG's buffer starts white, an SVG gets a white
+    // rectangle first (`Chart::svg`); filling 1.6 M pixels again here cost a fifth of drawing.
     let (header, body) = root.split_vertically(100);
     header.draw_text(title, &(FONT, 34).into_font().color(&BLACK), (40, 18))?;
     header.draw_text(subtitle, &(FONT, 22).into_font().color(&GREY), (40, 62))?;
