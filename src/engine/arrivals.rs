@@ -45,6 +45,7 @@ impl<O: Observer> Sim<'_, O> {
     pub(super) fn on_recontact(&mut self, t: SimTime, idx: usize) -> Result<(), SimError> {
         let r = &self.recontacts[idx];
         let (channel, skill, parent, key) = (r.channel, r.skill, r.parent, r.key);
+        self.free_recontacts.push(idx as u32);
         self.create(t, channel, skill, key, Some(parent))
     }
 

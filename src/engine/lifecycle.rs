@@ -137,13 +137,25 @@ impl<O: Observer> Sim<'_, O> {
         // be on its way after an auto-close, or after a wrap-up an auto-close began).
         if let Some(at) = c.pending_reply_at {
             if at < self.horizon {
-                self.recontacts.push(RecontactInfo {
+                let info = RecontactInfo {
                     channel: c.meta.channel,
                     skill: c.meta.skill,
                     parent: c.meta.id,
                     key: (c.key.0, c.key.1 + 1, c.key.2),
-                });
-                self.at(at, Ev::Recontact { idx: (self.recontacts.len() - 1) as u32 })?;
+                };
+                // Entries of recontacts already made are reused, so the table holds only
+                // the recontacts still to come.
+                let idx = match self.free_recontacts.pop() {
+                    Some(i) => {
+                        self.recontacts[i as usize] = info;
+                        i
+                    }
+                    None => {
+                        self.recontacts.push(info);
+                        (self.recontacts.len() - 1) as u32
+                    }
+                };
+                self.at(at, Ev::Recontact { idx })?;
             }
         }
         let rec = record(&c, Some(t), from, Some(reason), eligible, premature, race);

@@ -69,6 +69,8 @@ pub(super) struct Sim<'a, O: Observer> {
     pub(super) routing: Routing,
     pub(super) arrivals: Vec<ArrivalGen>,
     pub(super) recontacts: Vec<RecontactInfo>,
+    /// Entries of `recontacts` whose event has run, free for the next recontact.
+    pub(super) free_recontacts: Vec<u32>,
     pub(super) scheds: Vec<SchedState>,
     /// Open conversations in a state with a rule, per scheduler.
     pub(super) in_scope: Vec<u64>,
@@ -97,6 +99,7 @@ impl<'a, O: Observer> Sim<'a, O> {
             routing: Routing::new(s),
             arrivals: Vec::new(),
             recontacts: Vec::new(),
+            free_recontacts: Vec::new(),
             in_scope: vec![0; s.policy.schedulers.len()],
             has_rule,
             scheds: SchedState::for_policy(s, replication),
