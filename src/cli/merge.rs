@@ -3,6 +3,7 @@
 
 use super::run::overrides;
 use super::sweep::{provenance, table, RunHead};
+use super::FolderOpts;
 use anyhow::Context;
 use autoclose::grid::{self, shard};
 use autoclose::metrics::RepReport;
@@ -19,12 +20,8 @@ pub struct MergeArgs {
     /// Results folder [default: results/<scenario name>-sweep].
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Replace an existing results folder.
-    #[arg(long)]
-    pub force: bool,
-    /// Skip the charts (PNG, SVG) and report.html; `autoclose plot DIR` draws them later.
-    #[arg(long)]
-    pub no_charts: bool,
+    #[command(flatten)]
+    pub folder: FolderOpts,
     /// No table.
     #[arg(long, short)]
     pub quiet: bool,
@@ -37,7 +34,7 @@ pub fn merge(a: MergeArgs) -> anyhow::Result<ExitCode> {
     let ov = overrides(info.args.seed, info.args.replications, &info.args.set)?;
     let target =
         a.out.clone().unwrap_or_else(|| PathBuf::from("results").join(format!("{}-sweep", info.scenario_name)));
-    let folder = ResultsFolder::begin(&target, a.force)?;
+    let folder = ResultsFolder::begin(&target, a.folder.force)?;
     // Copied from the shards, never held whole in memory.
     for file in shard::RowsFile::ALL {
         m.write_rows(file, folder.create(file.name())?)?;
@@ -51,11 +48,11 @@ pub fn merge(a: MergeArgs) -> anyhow::Result<ExitCode> {
         .context("writing comparison.csv")?;
     folder.add("scenario.toml", info.scenario_text.as_bytes())?;
     let head = RunHead { name: &info.scenario_name, seed: info.seed, replications: info.replications };
-    let p = provenance(&info.scenario_file, &head, &ov, &info.args, &target, a.no_charts);
+    let p = provenance(&info.scenario_file, &head, &ov, &info.args, &target, a.folder.no_charts);
     // Everything that could fail runs before the folder is moved into place.
     let configs: Vec<usize> = (0..m.grid.configs.len()).collect();
     let shown = (!a.quiet).then(|| table(&m.grid, &configs, &m.reports, info.baseline_index));
-    let dir = autoclose::output::visuals::finish(folder, &p, !a.no_charts)?;
+    let dir = autoclose::output::visuals::finish(folder, &p, !a.folder.no_charts)?;
     if let Some(shown) = shown {
         println!("{}: merged {} shard(s) of {} configuration(s)", info.scenario_name, info.count, m.grid.configs.len());
         print!("{shown}");

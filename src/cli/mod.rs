@@ -50,30 +50,76 @@ pub struct RunArgs {
     /// Results folder [default: results/<scenario name>].
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Master seed, instead of the scenario's `scenario.seed`.
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Number of replications, instead of the scenario's `scenario.replications`.
-    #[arg(long)]
-    pub replications: Option<u32>,
-    /// Override any scenario key by its dotted path, e.g. --set policy.schedulers.main.interval=5m
-    #[arg(long = "set", value_name = "KEY=VALUE")]
-    pub set: Vec<String>,
+    #[command(flatten)]
+    pub scenario_opts: ScenarioOpts,
     /// Also write conversations.csv, one row per conversation.
     #[arg(long)]
     pub conversations: bool,
-    /// Replace an existing results folder.
-    #[arg(long)]
-    pub force: bool,
-    /// Skip the charts (PNG, SVG) and report.html; `autoclose plot DIR` draws them later.
-    #[arg(long)]
-    pub no_charts: bool,
+    #[command(flatten)]
+    pub folder: FolderOpts,
     /// Worker threads [default: all cores]. Results do not depend on it.
     #[arg(long)]
     pub threads: Option<usize>,
     /// No progress bar and no summary.
     #[arg(long, short)]
     pub quiet: bool,
+}
+
+/// The scenario as run, in every command that simulates: the file's settings with these on top.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ScenarioOpts {
+    /// Master seed, instead of the scenario's `scenario.seed`.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Replications (of each configuration), instead of the scenario's `scenario.replications`.
+    #[arg(long)]
+    pub replications: Option<u32>,
+    /// Override any scenario key by its dotted path (in every configuration), e.g.
+    /// --set policy.schedulers.main.interval=5m
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    pub set: Vec<String>,
+}
+
+impl ScenarioOpts {
+    /// The overrides they make: `--seed` and `--replications` first, then every `--set`.
+    pub fn overrides(&self) -> anyhow::Result<Vec<autoclose::scenario::overrides::Override>> {
+        run::overrides(self.seed, self.replications, &self.set)
+    }
+
+    /// Appends `--seed`, `--replications` and every `--set`, as typed, to a rerun command.
+    pub fn push_words(&self, c: &mut autoclose::output::CommandLine) {
+        if let Some(seed) = self.seed {
+            c.opt("--seed", seed.to_string());
+        }
+        if let Some(r) = self.replications {
+            c.opt("--replications", r.to_string());
+        }
+        for s in &self.set {
+            c.opt("--set", s.clone());
+        }
+    }
+
+    /// What a grid's shards and manifest keep of a `sweep` or `plan` command line.
+    pub fn grid_args(&self, vary: &[String], baseline: Option<String>) -> autoclose::grid::GridArgs {
+        autoclose::grid::GridArgs {
+            vary: vary.to_vec(),
+            set: self.set.clone(),
+            seed: self.seed,
+            replications: self.replications,
+            baseline,
+        }
+    }
+}
+
+/// What becomes of the results folder, in every command that writes one.
+#[derive(Debug, Clone, clap::Args)]
+pub struct FolderOpts {
+    /// Replace an existing results folder (only an empty folder or one autoclose wrote).
+    #[arg(long)]
+    pub force: bool,
+    /// Skip the charts (PNG, SVG) and report.html; `autoclose plot DIR` draws them later.
+    #[arg(long)]
+    pub no_charts: bool,
 }
 
 #[derive(Debug, clap::Args)]

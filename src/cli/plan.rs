@@ -2,9 +2,10 @@
 //! `--target` at the conservative end of its 95% interval; `plan.csv`, `plan_runs.csv`, the
 //! grid and the manifest in one results folder, and a terminal table.
 
-use super::run::{load, overrides};
+use super::run::load;
 use super::set_threads;
-use autoclose::grid::{self, Grid, GridArgs};
+use super::{FolderOpts, ScenarioOpts};
+use autoclose::grid::{self, Grid};
 use autoclose::metrics::HourKind;
 use autoclose::output::plan_csv::{answer, staffing_toml, write_plan, write_plan_runs, PlanRow};
 use autoclose::output::{CommandLine, Provenance, ResultsFolder};
@@ -28,19 +29,13 @@ pub struct PlanArgs {
     /// An axis of the grid of configurations to plan, as for `sweep`. Repeatable.
     #[arg(long = "vary", value_name = "KEY=V1,V2,...")]
     pub vary: Vec<String>,
-    /// Override a scenario key in every configuration, as `run --set` does.
-    #[arg(long = "set", value_name = "KEY=VALUE")]
-    pub set: Vec<String>,
     /// The agent groups whose head counts are planned [default: every group]; the others
     /// keep the scenario's staffing.
     #[arg(long, value_delimiter = ',', value_name = "NAME,...")]
     pub groups: Vec<String>,
-    /// Master seed, instead of the scenario's `scenario.seed`.
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Replications per staffing tried (at least 2), instead of `scenario.replications`.
-    #[arg(long)]
-    pub replications: Option<u32>,
+    /// `--seed`, `--set`, and `--replications`: replications per staffing tried (at least 2).
+    #[command(flatten)]
+    pub scenario_opts: ScenarioOpts,
     /// Plan a staffing profile by hour of day (`hour`) or of week (`week-hour`) for one group
     /// (`--groups NAME`): every target met in every hour; the profile is written as
     /// `staffing_<config>.toml`.
@@ -56,12 +51,8 @@ pub struct PlanArgs {
     /// Results folder [default: results/<scenario name>-plan].
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Replace an existing results folder.
-    #[arg(long)]
-    pub force: bool,
-    /// Skip the charts (PNG, SVG) and report.html; `autoclose plot DIR` draws them later.
-    #[arg(long)]
-    pub no_charts: bool,
+    #[command(flatten)]
+    pub folder: FolderOpts,
     /// Worker threads [default: all cores]. Results do not depend on it.
     #[arg(long)]
     pub threads: Option<usize>,
@@ -101,7 +92,7 @@ pub fn run(a: PlanArgs) -> anyhow::Result<ExitCode> {
     let targets = a.targets.iter().map(|t| Target::parse(t)).collect::<Result<Vec<_>, _>>()?;
     anyhow::ensure!(a.max_agents >= 1, "--max-agents must be at least 1, got {}", a.max_agents);
     let grid = Grid::parse(&a.vary)?;
-    let ov = overrides(a.seed, a.replications, &a.set)?;
+    let ov = a.scenario_opts.overrides()?;
     let base = load(&a.scenario, &ov)?;
     let scenarios = grid::load_configs(&a.scenario, &base, &ov, &grid)?;
     let baseline = a.baseline.as_deref().map(|b| grid.find(b)).transpose()?.unwrap_or(0);
@@ -117,7 +108,7 @@ pub fn run(a: PlanArgs) -> anyhow::Result<ExitCode> {
         t.check_scope(&base)?;
     }
     let target = a.out.clone().unwrap_or_else(|| PathBuf::from("results").join(format!("{}-plan", base.name)));
-    let folder = ResultsFolder::begin(&target, a.force)?;
+    let folder = ResultsFolder::begin(&target, a.folder.force)?;
 
     let started = Instant::now();
     let plans: Vec<Plan> = scenarios
@@ -161,13 +152,7 @@ pub fn run(a: PlanArgs) -> anyhow::Result<ExitCode> {
         folder.add(&format!("staffing_{i}.toml"), &staffing_toml(name, ip.kind, profile, &comment))?;
     }
     folder.add("scenario.toml", base.source_text.as_bytes())?;
-    let args = GridArgs {
-        vary: a.vary.clone(),
-        set: a.set.clone(),
-        seed: a.seed,
-        replications: a.replications,
-        baseline: a.baseline.clone(),
-    };
+    let args = a.scenario_opts.grid_args(&a.vary, a.baseline.clone());
     let mut rerun = CommandLine::new(["autoclose", "plan", &a.scenario.display().to_string()]);
     for t in &a.targets {
         rerun.opt("--target", t.clone());
@@ -182,7 +167,7 @@ pub fn run(a: PlanArgs) -> anyhow::Result<ExitCode> {
         rerun.opt("--by", by.word());
     }
     rerun.opt("--max-agents", a.max_agents.to_string());
-    if a.no_charts {
+    if a.folder.no_charts {
         rerun.arg("--no-charts");
     }
     rerun.opt("--out", target.display().to_string());
@@ -196,7 +181,7 @@ pub fn run(a: PlanArgs) -> anyhow::Result<ExitCode> {
         rerun,
     };
     let shown = (!a.quiet).then(|| table(&rows, &targets));
-    let dir = autoclose::output::visuals::finish(folder, &p, !a.no_charts)?;
+    let dir = autoclose::output::visuals::finish(folder, &p, !a.folder.no_charts)?;
     let unreachable = plans.iter().filter(|p| matches!(p.found, Found::Unreachable { .. })).count();
     if let Some(shown) = shown {
         let runs: usize =

@@ -34,10 +34,10 @@ pub fn load(path: &std::path::Path, overrides: &[Override]) -> anyhow::Result<Sc
 pub fn run(a: RunArgs) -> anyhow::Result<ExitCode> {
     set_threads(a.threads)?;
     super::signals::install()?;
-    let ov = overrides(a.seed, a.replications, &a.set)?;
+    let ov = a.scenario_opts.overrides()?;
     let s = load(&a.scenario, &ov)?;
     let target = a.out.clone().unwrap_or_else(|| PathBuf::from("results").join(&s.name));
-    let folder = ResultsFolder::begin(&target, a.force)?;
+    let folder = ResultsFolder::begin(&target, a.folder.force)?;
     let started = Instant::now();
     let total = s.horizon.ms() * s.replications as u64;
     let outcome = with_progress(total, a.quiet, |counter| {
@@ -70,7 +70,7 @@ pub fn run(a: RunArgs) -> anyhow::Result<ExitCode> {
         overrides: ov.iter().map(|o| format!("{}={}", o.key, o.value)).collect(),
         rerun: rerun(&a, &target),
     };
-    let dir = autoclose::output::visuals::finish(folder, &provenance, !a.no_charts)?;
+    let dir = autoclose::output::visuals::finish(folder, &provenance, !a.folder.no_charts)?;
 
     if !a.quiet {
         let overall = &outcome.aggregate[0];
@@ -94,19 +94,11 @@ pub fn run(a: RunArgs) -> anyhow::Result<ExitCode> {
 fn rerun(a: &RunArgs, target: &Path) -> CommandLine {
     let mut c = CommandLine::new(["autoclose", "run"]);
     c.arg(a.scenario.display().to_string()).opt("--out", target.display().to_string());
-    if let Some(seed) = a.seed {
-        c.opt("--seed", seed.to_string());
-    }
-    if let Some(r) = a.replications {
-        c.opt("--replications", r.to_string());
-    }
-    for s in &a.set {
-        c.opt("--set", s.clone());
-    }
+    a.scenario_opts.push_words(&mut c);
     if a.conversations {
         c.arg("--conversations");
     }
-    if a.no_charts {
+    if a.folder.no_charts {
         c.arg("--no-charts");
     }
     c

@@ -3,8 +3,8 @@
 //! `--shard I/N` one share of the grid for `autoclose merge`.
 
 use super::progress::with_progress;
-use super::run::{load, overrides, show};
-use super::set_threads;
+use super::run::{load, show};
+use super::{set_threads, FolderOpts, ScenarioOpts};
 use anyhow::Context;
 use autoclose::grid::{self, ConfigRows, Grid, GridArgs, ShardInfo, ShardSpec};
 use autoclose::metrics::{aggregate, Metric, RepReport};
@@ -27,15 +27,8 @@ pub struct SweepArgs {
     /// product of the axes, the first varying slowest.
     #[arg(long = "vary", value_name = "KEY=V1,V2,...")]
     pub vary: Vec<String>,
-    /// Override a scenario key in every configuration, as `run --set` does.
-    #[arg(long = "set", value_name = "KEY=VALUE")]
-    pub set: Vec<String>,
-    /// Master seed, instead of the scenario's `scenario.seed`.
-    #[arg(long)]
-    pub seed: Option<u64>,
-    /// Replications of each configuration, instead of the scenario's `scenario.replications`.
-    #[arg(long)]
-    pub replications: Option<u32>,
+    #[command(flatten)]
+    pub scenario_opts: ScenarioOpts,
     /// The configuration the others are compared with, by label (`interval=25m,waiting=2h`)
     /// or 0-based index [default: the first].
     #[arg(long, value_name = "LABEL|INDEX")]
@@ -48,12 +41,8 @@ pub struct SweepArgs {
     /// results/<scenario name>-sweep-shard-I-of-N].
     #[arg(long)]
     pub out: Option<PathBuf>,
-    /// Replace an existing results folder.
-    #[arg(long)]
-    pub force: bool,
-    /// Skip the charts (PNG, SVG) and report.html; `autoclose plot DIR` draws them later.
-    #[arg(long)]
-    pub no_charts: bool,
+    #[command(flatten)]
+    pub folder: FolderOpts,
     /// Worker threads [default: all cores]. Results do not depend on it.
     #[arg(long)]
     pub threads: Option<usize>,
@@ -67,17 +56,11 @@ pub fn sweep(a: SweepArgs) -> anyhow::Result<ExitCode> {
     super::signals::install()?;
     let grid = Grid::parse(&a.vary)?;
     let shard = a.shard.as_deref().map(|s| ShardSpec::parse_for(s, grid.configs.len())).transpose()?;
-    let ov = overrides(a.seed, a.replications, &a.set)?;
+    let ov = a.scenario_opts.overrides()?;
     let base = load(&a.scenario, &ov)?;
     let scenarios = grid::load_configs(&a.scenario, &base, &ov, &grid)?;
     let baseline = a.baseline.as_deref().map(|b| grid.find(b)).transpose()?.unwrap_or(0);
-    let args = GridArgs {
-        vary: a.vary.clone(),
-        set: a.set.clone(),
-        seed: a.seed,
-        replications: a.replications,
-        baseline: a.baseline.clone(),
-    };
+    let args = a.scenario_opts.grid_args(&a.vary, a.baseline.clone());
     let target = a.out.clone().unwrap_or_else(|| {
         let name = match shard {
             None => format!("{}-sweep", base.name),
@@ -85,7 +68,7 @@ pub fn sweep(a: SweepArgs) -> anyhow::Result<ExitCode> {
         };
         PathBuf::from("results").join(name)
     });
-    let folder = ResultsFolder::begin(&target, a.force)?;
+    let folder = ResultsFolder::begin(&target, a.folder.force)?;
 
     let selected: Vec<usize> = (0..grid.configs.len()).filter(|&c| shard.is_none_or(|s| s.owns(c))).collect();
     let total: u64 = selected.iter().map(|&c| scenarios[c].horizon.ms() * scenarios[c].replications as u64).sum();
@@ -110,8 +93,8 @@ pub fn sweep(a: SweepArgs) -> anyhow::Result<ExitCode> {
             let bytes = grid::write_comparison(Vec::new(), &base.name, &grid, baseline, &rows)?;
             folder.add("comparison.csv", &bytes)?;
             let head = RunHead { name: &base.name, seed: base.seed, replications: base.replications };
-            let p = provenance(&a.scenario.display().to_string(), &head, &ov, &args, &target, a.no_charts);
-            autoclose::output::visuals::finish(folder, &p, !a.no_charts)?
+            let p = provenance(&a.scenario.display().to_string(), &head, &ov, &args, &target, a.folder.no_charts);
+            autoclose::output::visuals::finish(folder, &p, !a.folder.no_charts)?
         }
         Some(s) => {
             let info = ShardInfo {
