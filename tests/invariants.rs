@@ -1,9 +1,10 @@
 //! Invariants on randomised scenarios: only seed 002's transitions, Closed is final, time never
 //! goes back, capacity stays within 0 and the agents' total, every conversation is accounted
 //! for exactly once, a conversation's silent capacity never exceeds the capacity it held, and
-//! the closure-latency law of each scheduler.
+//! the closure-latency law of each scheduler; messages come in time order, the agent's only
+//! while Active, one per exchange.
 
-use autoclose::engine::{self, CloseReason, ConvMeta, ConversationRecord, Observer, SweepRecord};
+use autoclose::engine::{self, CloseReason, ConvMeta, ConversationRecord, Observer, Sender, SweepRecord};
 use autoclose::model::state::{seed_002_allows, State};
 use autoclose::policy::SchedulerKind;
 use autoclose::scenario::{parse_str, Scenario};
@@ -29,6 +30,8 @@ struct Checker {
     /// Per conversation: unit-ms of silent capacity reported.
     silent: HashMap<u64, u128>,
     silences: u64,
+    /// Per conversation: agent messages reported.
+    agent_messages: HashMap<u64, u32>,
 }
 
 impl Checker {
@@ -85,7 +88,19 @@ impl Observer for Checker {
         assert!(w.race_closures <= w.closed);
     }
 
+    fn message(&mut self, t: SimTime, c: &ConvMeta, sender: Sender) {
+        self.tick(t);
+        let state = self.state.get(&c.id).copied().expect("a message of a known conversation");
+        assert_ne!(state, State::Closed, "conversation {}: a message after its closure", c.id);
+        if sender == Sender::Agent {
+            assert_eq!(state, State::Active, "conversation {}: the agent wrote while {state}", c.id);
+            *self.agent_messages.entry(c.id).or_default() += 1;
+        }
+    }
+
     fn conversation(&mut self, rec: &ConversationRecord) {
+        let answers = self.agent_messages.get(&rec.meta.id).copied().unwrap_or(0);
+        assert_eq!(answers, rec.exchanges, "conversation {}: agent messages against exchanges", rec.meta.id);
         assert!(self.records.insert(rec.meta.id, rec.clone()).is_none(), "conversation {} reported twice", rec.meta.id);
         // Silent capacity is capacity held during silences: never more than it held in all.
         let end = rec.closed.unwrap_or(self.horizon);

@@ -3,7 +3,7 @@
 
 use super::conversation::Stamp;
 use super::kernel::SimError;
-use super::observer::Observer;
+use super::observer::{Observer, Sender};
 use super::rng::StreamRng;
 use super::world::{Ev, Sim};
 use crate::model::dist::round_ms;
@@ -32,6 +32,7 @@ impl<O: Observer> Sim<'_, O> {
             return self.begin_wrap_up(slot, t);
         }
         let meta = c.meta;
+        self.obs.message(t, &meta, Sender::Agent);
         self.end_episode(slot, t);
         let kind = self.s.channels[meta.channel as usize].kind;
         let b = self.s.behaviour(meta.channel as usize, meta.skill as usize);
@@ -59,6 +60,8 @@ impl<O: Observer> Sim<'_, O> {
 
     pub(super) fn on_customer_reply(&mut self, slot: u32, t: SimTime) -> Result<(), SimError> {
         self.report_silence(slot, t, true);
+        let meta = self.conv(slot).meta;
+        self.obs.message(t, &meta, Sender::Customer);
         let c = self.conv_mut(slot);
         c.touch(t);
         c.last_customer_message = t;

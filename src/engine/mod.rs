@@ -23,4 +23,4 @@ mod sweep;
 mod world;
 
 pub use kernel::{run, run_limited, RunStats, SimError, MAX_EVENTS_PER_INSTANT, MAX_LIVE_CONVERSATIONS};
-pub use observer::{AutoMove, Both, CloseReason, ConvMeta, ConversationRecord, Observer, SweepRecord};
+pub use observer::{AutoMove, Both, CloseReason, ConvMeta, ConversationRecord, Observer, Sender, SweepRecord};

@@ -82,6 +82,22 @@ pub struct ConversationRecord {
     pub auto_wrap_up: bool,
 }
 
+/// Who wrote a message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Sender {
+    Customer,
+    Agent,
+}
+
+impl Sender {
+    pub fn key(self) -> &'static str {
+        match self {
+            Sender::Customer => "customer",
+            Sender::Agent => "agent",
+        }
+    }
+}
+
 /// An auto-close rule's move of an Active conversation to Wrap-up.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AutoMove {
@@ -148,6 +164,10 @@ pub trait Observer {
     /// An agent transferred the conversation (now Open) from `old`'s skill to `new`'s.
     fn transferred(&mut self, t: SimTime, old: &ConvMeta, new: &ConvMeta) {}
     fn reader_joined(&mut self, t: SimTime, c: &ConvMeta) {}
+    /// A message of the dialogue: the agent's answer (not the agent's closing of the dialogue,
+    /// which is a state change to Wrap-up) or the customer's reply. The customer's first
+    /// message is the conversation's creation (`arrival`), not reported here.
+    fn message(&mut self, t: SimTime, c: &ConvMeta, sender: Sender) {}
     /// A conversation closed, or is still open at the horizon (`rec.closed` is `None`).
     fn conversation(&mut self, rec: &ConversationRecord) {}
     fn sweep_run(&mut self, rec: &SweepRecord) {}
@@ -212,6 +232,10 @@ impl<A: Observer, B: Observer> Observer for Both<'_, A, B> {
     fn reader_joined(&mut self, t: SimTime, c: &ConvMeta) {
         self.0.reader_joined(t, c);
         self.1.reader_joined(t, c);
+    }
+    fn message(&mut self, t: SimTime, c: &ConvMeta, s: Sender) {
+        self.0.message(t, c, s);
+        self.1.message(t, c, s);
     }
     fn conversation(&mut self, r: &ConversationRecord) {
         self.0.conversation(r);
