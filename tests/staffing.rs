@@ -341,6 +341,7 @@ fn service_levels_on_known_counts() {
             transfers: 0,
             exchanges: 0,
             auto_wrap_up: false,
+            auto_parks: 0,
         });
     }
     let r = m.finish(Default::default());

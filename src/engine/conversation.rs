@@ -110,6 +110,8 @@ pub(super) struct Conv {
     pub(super) transfers: u32,
     /// An auto-close rule moved it to Wrap-up: (eligible, premature, race) of that move.
     pub(super) auto_moved: Option<(SimTime, bool, bool)>,
+    /// Times an auto-close rule parked it (Active to Waiting).
+    pub(super) auto_parks: u32,
     /// (stream, generation, index): the seed of its random streams.
     pub(super) key: (u32, u32, u64),
 }
@@ -205,6 +207,7 @@ impl<O: Observer> Sim<'_, O> {
             recontact_of,
             transfers: 0,
             auto_moved: None,
+            auto_parks: 0,
             key,
         };
         let slot = match self.free_slots.pop() {
@@ -287,5 +290,6 @@ pub(super) fn record(
         transfers: c.transfers,
         exchanges: c.turn,
         auto_wrap_up: c.auto_moved.is_some(),
+        auto_parks: c.auto_parks,
     }
 }

@@ -104,9 +104,17 @@ impl<O: Observer> Sim<'_, O> {
 
     /// The agent parks a silent customer's conversation (Active to Waiting), freeing capacity.
     pub(super) fn on_park(&mut self, slot: u32, t: SimTime) -> Result<(), SimError> {
+        self.park(slot, t, true)
+    }
+
+    /// Active to Waiting, capacity released at once and the agent refilled: the agent's park
+    /// (`by_agent`, counted in `parked`) or an auto-close rule's (counted by the caller).
+    pub(super) fn park(&mut self, slot: u32, t: SimTime, by_agent: bool) -> Result<(), SimError> {
         self.enter(slot, t, Trigger::Park)?;
         let meta = self.conv(slot).meta;
-        self.obs.parked(t, &meta);
+        if by_agent {
+            self.obs.parked(t, &meta);
+        }
         let agent = self.release(slot, t);
         self.schedule_side_events(slot, t)?;
         self.reindex(slot)?;

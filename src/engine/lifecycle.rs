@@ -228,9 +228,28 @@ impl<O: Observer> Sim<'_, O> {
                 self.enter(slot, t, Trigger::AutoCloseToWrapUp)?;
                 self.begin_wrap_up(slot, t)
             }
+            (Eligibility::Rule(at), CloseAction::Park) if state == State::Active => self.auto_park(slot, t, at, race),
             (Eligibility::Rule(at), _) => {
                 self.close(slot, t, Trigger::AutoClose, CloseReason::AutoClose(state), Some(at), race)
             }
         }
+    }
+
+    /// An auto-close rule with action `park`: the conversation becomes inactive (Active to
+    /// Waiting) and releases its capacity now, as when an agent parks it; its Waiting rule then
+    /// times it, and a customer reply queues it again. The customer's silence goes on (it ends
+    /// when the customer writes or the conversation closes), holding no capacity.
+    fn auto_park(&mut self, slot: u32, t: SimTime, eligible: SimTime, race: bool) -> Result<(), SimError> {
+        let c = self.conv_mut(slot);
+        c.auto_parks += 1;
+        let m = AutoMove {
+            eligible,
+            last_customer_message: c.last_customer_message,
+            premature: c.pending_reply_at.is_some(),
+            race,
+        };
+        let meta = c.meta;
+        self.obs.auto_parked(t, &meta, &m);
+        self.park(slot, t, false)
     }
 }

@@ -80,6 +80,8 @@ pub struct ConversationRecord {
     /// An auto-close rule moved it from Active to Wrap-up (its `eligible_at`, `premature` and
     /// `race` then describe that move; the agent closed the wrap-up).
     pub auto_wrap_up: bool,
+    /// Times an auto-close rule with action `park` made it inactive (Active to Waiting).
+    pub auto_parks: u32,
 }
 
 /// Who wrote a message.
@@ -98,7 +100,7 @@ impl Sender {
     }
 }
 
-/// An auto-close rule's move of an Active conversation to Wrap-up.
+/// An auto-close rule's move of an Active conversation to Wrap-up or to Waiting (park).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct AutoMove {
     pub eligible: SimTime,
@@ -158,6 +160,8 @@ pub trait Observer {
     fn silent_before_eligible(&mut self, c: &ConvMeta, state: State, unit_ms: u64, replied: bool) {}
     /// An auto-close rule moved `c` from Active to Wrap-up (Dynamics voice) at `t`.
     fn auto_wrap_up(&mut self, t: SimTime, c: &ConvMeta, m: &AutoMove) {}
+    /// An auto-close rule with action `park` moved `c` from Active to Waiting at `t`.
+    fn auto_parked(&mut self, t: SimTime, c: &ConvMeta, m: &AutoMove) {}
     /// Side events: an agent parked it, a live-chat customer disconnected.
     fn parked(&mut self, t: SimTime, c: &ConvMeta) {}
     fn disconnected(&mut self, t: SimTime, c: &ConvMeta) {}
@@ -216,6 +220,10 @@ impl<A: Observer, B: Observer> Observer for Both<'_, A, B> {
     fn auto_wrap_up(&mut self, t: SimTime, c: &ConvMeta, m: &AutoMove) {
         self.0.auto_wrap_up(t, c, m);
         self.1.auto_wrap_up(t, c, m);
+    }
+    fn auto_parked(&mut self, t: SimTime, c: &ConvMeta, m: &AutoMove) {
+        self.0.auto_parked(t, c, m);
+        self.1.auto_parked(t, c, m);
     }
     fn parked(&mut self, t: SimTime, c: &ConvMeta) {
         self.0.parked(t, c);

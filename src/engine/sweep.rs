@@ -312,6 +312,12 @@ impl<O: Observer> Sim<'_, O> {
         // closed all the same (a race closure).
         let race = c.last_customer_message > started;
         let moved_on = !as_seen;
+        if moved_on && self.parks_from(slot, &item) {
+            // A park moves an Active conversation only: one that has moved on is left alone
+            // (its state change has indexed it under its new state's rule).
+            self.tally(si, |r| r.rescued += 1);
+            return Ok(());
+        }
         self.tally(si, |r| r.closed += 1);
         if race {
             self.tally(si, |r| r.race_closures += 1);
@@ -345,6 +351,13 @@ impl<O: Observer> Sim<'_, O> {
         }
         self.obs.sweep_run(&rec);
         Ok(())
+    }
+
+    /// Whether the rule that made the item eligible parks (`action = "park"`) rather than closes.
+    pub(super) fn parks_from(&self, slot: u32, item: &BatchItem) -> bool {
+        let m = self.conv(slot).meta;
+        let rule = self.s.policy.rule(m.channel as usize, m.skill as usize, item.state);
+        matches!(item.eligibility, Eligibility::Rule(_)) && rule.action == crate::policy::CloseAction::Park
     }
 
     /// Whether a batch item's conversation is still open in the state the run saw it in.

@@ -5,6 +5,8 @@
 //! Mirrors the tables of `docs/scenario-format.md`. The scenario reader stays the judge: a key
 //! missing here but accepted by the reader (say an element of an intraday profile) is allowed.
 
+use crate::policy::presets;
+use crate::policy::Preset;
 use crate::scenario::diag::edit_distance;
 use toml_edit::{DocumentMut, Item, Value};
 
@@ -19,13 +21,6 @@ const LAYER: [&str; 6] =
 const STATES: [&str; 4] = ["open", "active", "waiting", "wrap_up"];
 const SCHEDULER: [&str; 7] =
     ["kind", "interval", "phase", "jitter", "max_closures_per_run", "closures_per_second", "recheck"];
-const PRESET_SCHEDULERS: [(&str, &str); 4] = [
-    ("dynamics", "dynamics_job"),
-    ("liveperson", "liveperson_sweep"),
-    ("whatsapp4dynamics", "w4d_flow"),
-    ("exact", "exact"),
-];
-
 /// Every key a `--vary` may name in this document, sorted, without repeats.
 pub fn valid_keys(doc: &DocumentMut) -> Vec<String> {
     let mut out = Vec::new();
@@ -83,8 +78,12 @@ pub fn valid_keys(doc: &DocumentMut) -> Vec<String> {
         .map(|t| t.iter().map(|(k, _)| k.to_string()).collect())
         .unwrap_or_default();
     let preset = doc.get("policy").and_then(|p| p.get("preset")).and_then(Item::as_str);
-    if let Some((_, name)) = PRESET_SCHEDULERS.iter().find(|(p, _)| Some(*p) == preset) {
-        schedulers.push(name.to_string());
+    if let Some(p) = preset.and_then(Preset::by_name) {
+        schedulers.extend(presets::schedulers(p).iter().map(|s| s.name().to_string()));
+    }
+    // Every preset's figures: a grid may vary the preset over tables written for several.
+    for (name, p) in presets::NAMES {
+        out.extend(presets::settings(p).iter().map(|s| format!("policy.{name}.{}", s.key)));
     }
     for s in &schedulers {
         out.extend(SCHEDULER.iter().map(|k| format!("policy.schedulers.{s}.{k}")));

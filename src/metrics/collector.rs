@@ -138,6 +138,8 @@ struct Cell {
     hard_cap: [u64; 4],
     /// Active conversations an auto-close rule moved to Wrap-up (Dynamics voice).
     auto_wrap_up: u64,
+    /// Active conversations an auto-close rule parked (Active to Waiting).
+    auto_parked: u64,
     open_at_horizon: u64,
     premature: u64,
     race: u64,
@@ -643,6 +645,7 @@ impl Metrics {
         set(ClosedHardCap, Some(hard));
         set(AutoClosed, Some(auto_total));
         set(AutoMovedToWrapUp, Some(moved).filter(|_| state.is_none_or(|s| s == 1)));
+        set(AutoParked, Some(sum(&|c| c.auto_parked)).filter(|_| state.is_none_or(|s| s == 1)));
         set(LatencyMeanS, mean(&lat));
         set(LatencyP50S, percentile(&lat, 0.5));
         set(LatencyP90S, percentile(&lat, 0.9));
@@ -785,6 +788,18 @@ impl Observer for Metrics {
             cell.auto_wrap_up += 1;
             cell.premature += m.premature as u64;
             cell.race += m.race as u64;
+            let tag = |ms: u64| Sample { ms, cell: i as u32, state: 1 };
+            self.latency.push(tag(t.saturating_since(m.eligible).ms()));
+            self.idle.push(tag(t.saturating_since(m.last_customer_message).ms()));
+        }
+    }
+
+    fn auto_parked(&mut self, t: SimTime, c: &ConvMeta, m: &AutoMove) {
+        // A cohort figure like a closure, with its latency and idle time; never a closure, so
+        // not in premature or race counts (a reply queues the same conversation again).
+        if self.in_cohort(c) {
+            let i = self.cohort_cell(c);
+            self.cells[i].auto_parked += 1;
             let tag = |ms: u64| Sample { ms, cell: i as u32, state: 1 };
             self.latency.push(tag(t.saturating_since(m.eligible).ms()));
             self.idle.push(tag(t.saturating_since(m.last_customer_message).ms()));

@@ -22,6 +22,8 @@ pub enum Metric {
     ClosedHardCap,
     AutoClosed,
     AutoMovedToWrapUp,
+    /// Active conversations an auto-close rule with action `park` made inactive (never closures).
+    AutoParked,
     OpenAtHorizon,
     PrematureClosures,
     PrematureShare,
@@ -84,7 +86,7 @@ pub enum Metric {
 }
 
 /// Column names of `Metric`, in the same order.
-pub const METRICS: [&str; 69] = [
+pub const METRICS: [&str; 70] = [
     "arrived",
     "recontacts",
     "assigned",
@@ -97,6 +99,7 @@ pub const METRICS: [&str; 69] = [
     "closed_hard_cap",
     "auto_closed",
     "auto_moved_to_wrap_up",
+    "auto_parked",
     "open_at_horizon",
     "premature_closures",
     "premature_share",

@@ -194,7 +194,7 @@ pub fn write_sweeps<W: Write>(out: W, clock: Clock, rows: &[(&str, &str, &RepRep
 
 /// Header of `conversations.csv`: the `msdyn_liveconversation` fields of seed 004, then the
 /// simulator's own columns.
-pub const CONVERSATION_HEADER: [&str; 21] = [
+pub const CONVERSATION_HEADER: [&str; 22] = [
     "replication",
     "msdyn_liveconversationid",
     "msdyn_createdon",
@@ -216,6 +216,7 @@ pub const CONVERSATION_HEADER: [&str; 21] = [
     "race_closure",
     "recontact_of",
     "auto_moved_to_wrap_up",
+    "auto_parks",
 ];
 
 /// Streams `conversations.csv` rows as conversations close: an `Observer`. I/O errors are kept
@@ -256,7 +257,7 @@ impl<'a, W: Write> ConversationWriter<'a, W> {
             (Some(c), Some(e)) => c.saturating_since(e).as_secs_f64().to_string(),
             _ => String::new(),
         };
-        let rec: [String; 21] = [
+        let rec: [String; 22] = [
             self.replication.clone(),
             r.meta.id.to_string(),
             ts(Some(r.meta.created)),
@@ -278,6 +279,7 @@ impl<'a, W: Write> ConversationWriter<'a, W> {
             r.race.to_string(),
             r.recontact_of.map(|v| v.to_string()).unwrap_or_default(),
             r.auto_wrap_up.to_string(),
+            r.auto_parks.to_string(),
         ];
         self.w.write_record(&rec)
     }

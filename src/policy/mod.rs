@@ -21,14 +21,23 @@ pub enum Clock {
     LastActivity,
     /// The customer's last message (WhatsApp4Dynamics).
     LastCustomerMessage,
+    /// The last message of either side, the customer's first message at creation; state
+    /// changes and reader joins do not count (Twilio's `timers.*`, Zendesk, Salesforce, Quiq).
+    LastMessage,
+    /// The customer's last message or the entry into the state, whichever is later (Amazon
+    /// Connect: the customer's timers start when the agent joins and reset when the customer
+    /// writes).
+    CustomerIdle,
 }
 
 impl Clock {
-    pub const ALL: [(&'static str, Clock); 4] = [
+    pub const ALL: [(&'static str, Clock); 6] = [
         ("created", Clock::Created),
         ("state_entered", Clock::StateEntered),
         ("last_activity", Clock::LastActivity),
         ("last_customer_message", Clock::LastCustomerMessage),
+        ("last_message", Clock::LastMessage),
+        ("customer_idle", Clock::CustomerIdle),
     ];
     pub fn key(self) -> &'static str {
         Clock::ALL.iter().find(|(_, c)| *c == self).map(|(k, _)| *k).expect("every clock is listed in ALL")
@@ -42,6 +51,17 @@ pub enum CloseAction {
     Close,
     /// Active to Wrap-up (Dynamics voice: "Active 2 h to Wrap-up").
     ToWrapUp,
+    /// Active to Waiting: the conversation becomes inactive and releases its capacity, to be
+    /// closed later by its Waiting rule (the first stage of a two-stage platform).
+    Park,
+}
+
+impl CloseAction {
+    pub const ALL: [(&'static str, CloseAction); 3] =
+        [("close", CloseAction::Close), ("wrap_up", CloseAction::ToWrapUp), ("park", CloseAction::Park)];
+    pub fn key(self) -> &'static str {
+        CloseAction::ALL.iter().find(|(_, a)| *a == self).map(|(k, _)| *k).expect("every action is listed in ALL")
+    }
 }
 
 /// The resolved rule for one (channel, skill, state).
@@ -117,6 +137,13 @@ pub enum Preset {
     LivePerson,
     WhatsApp4Dynamics,
     Exact,
+    /// Dynamics 365 Contact Center's current product page: the `modifiedon` clock.
+    DynamicsCc,
+    Salesforce,
+    Zendesk,
+    Twilio,
+    AmazonConnect,
+    Quiq,
 }
 
 /// A fully resolved auto-close policy: one rule per (channel, skill, open state).
@@ -165,6 +192,14 @@ pub struct Readings {
     pub manual_response_time: bool,
 }
 
+impl Readings {
+    /// The last message of either side: the agent's while the customer is silent (it follows
+    /// the customer's last one), else the customer's.
+    pub fn last_message(&self) -> SimTime {
+        self.pending_consumer_since.map_or(self.last_customer_message, |p| p.max(self.last_customer_message))
+    }
+}
+
 /// Why a conversation is (or will be) auto-closed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Eligibility {
@@ -211,6 +246,8 @@ fn rule_eligible_at(rule: &StateRule, r: &Readings) -> Option<SimTime> {
         Clock::LastActivity if rule.reader_resets_clock => r.last_activity,
         Clock::LastActivity => r.last_activity_excluding_reader,
         Clock::LastCustomerMessage => r.last_customer_message,
+        Clock::LastMessage => r.last_message(),
+        Clock::CustomerIdle => r.last_customer_message.max(r.state_entered),
     };
     // A rule of this state cannot close the conversation before it entered the state.
     let mut at = (anchor + timeout).max(r.state_entered);
@@ -261,6 +298,25 @@ mod tests {
         assert_eq!(at(Clock::StateEntered), Some(SimTime(1_000 + m)));
         assert_eq!(at(Clock::LastActivity), Some(SimTime(5_000 + m)));
         assert_eq!(at(Clock::LastCustomerMessage), Some(SimTime(3_000 + m)));
+        // The agent's message at 5 s follows the customer's at 3 s.
+        assert_eq!(at(Clock::LastMessage), Some(SimTime(5_000 + m)));
+        assert_eq!(at(Clock::CustomerIdle), Some(SimTime(3_000 + m)));
+    }
+
+    #[test]
+    fn customer_idle_starts_no_earlier_than_the_state_and_last_message_skips_state_changes() {
+        let mut r = readings(State::Active);
+        // Assigned at 9 s, long after the customer's message at 3 s: the timer starts then.
+        r.state_entered = SimTime(9_000);
+        r.pending_consumer_since = None;
+        let m = SimDuration::from_mins(1).ms();
+        let at = |c, r: &Readings| eligible_at(&rule(Some(1), c), None, r).map(Eligibility::at);
+        assert_eq!(at(Clock::CustomerIdle, &r), Some(SimTime(9_000 + m)));
+        // The customer's message is the last one; state changes (9 s) are not messages, but a
+        // rule never closes before the state's entry.
+        assert_eq!(r.last_message(), SimTime(3_000));
+        r.state_entered = SimTime(1_000);
+        assert_eq!(at(Clock::LastMessage, &r), Some(SimTime(3_000 + m)));
     }
 
     #[test]

@@ -9,7 +9,7 @@ use super::diag::did_you_mean;
 use super::walk::{join, Ctx, Field, Span, Tbl};
 use super::{Channel, ChannelKind, Skill};
 use crate::model::state::State;
-use crate::policy::presets::{self, PresetLayer};
+use crate::policy::presets::{self, Figures, PresetLayer, PresetScheduler};
 use crate::policy::{Clock, CloseAction, Policy, Preset, Scheduler, SchedulerKind, StateRule, SweepSpec};
 use crate::time::SimDuration;
 
@@ -116,22 +116,7 @@ fn read_layer(ctx: &mut Ctx, tbl: &Tbl<'_>, state: Option<usize>, extra: &[&str]
         }
     }
     if let Some(f) = tbl.get("action") {
-        match ctx.choice(&f, &["close", "wrap_up"]) {
-            Some("wrap_up") if state != Some(ACTIVE) => {
-                let place = match state {
-                    Some(s) => format!("not in state {}", STATE_NAMES[s]),
-                    None => "set it in a states.active table".to_string(),
-                };
-                ctx.error(
-                    &f.span,
-                    &f.path,
-                    format!("action wrap_up (Active to Wrap-up) is allowed only for state active; {place}"),
-                );
-            }
-            Some("wrap_up") => l.action = Some((CloseAction::ToWrapUp, src(&f))),
-            Some(_) => l.action = Some((CloseAction::Close, src(&f))),
-            None => {}
-        }
+        read_action(ctx, &f, state, &mut l);
     }
     match state {
         Some(s) => {
@@ -158,6 +143,27 @@ fn read_layer(ctx: &mut Ctx, tbl: &Tbl<'_>, state: Option<usize>, extra: &[&str]
         }
     }
     l
+}
+
+/// Reads `action`: `close`, or `wrap_up` / `park`, which move an Active conversation and are
+/// allowed only in a `states.active` table.
+fn read_action(ctx: &mut Ctx, f: &Field<'_>, state: Option<usize>, l: &mut Layer) {
+    let names: Vec<&str> = CloseAction::ALL.iter().map(|(n, _)| *n).collect();
+    let Some(name) = ctx.choice(f, &names) else { return };
+    let action = CloseAction::ALL.iter().find(|(n, _)| *n == name).map(|(_, a)| *a).expect("a listed action");
+    if action != CloseAction::Close && state != Some(ACTIVE) {
+        let place = match state {
+            Some(s) => format!("not in state {}", STATE_NAMES[s]),
+            None => "set it in a states.active table".to_string(),
+        };
+        let what = match action {
+            CloseAction::Park => "park (Active to Waiting)",
+            _ => "wrap_up (Active to Wrap-up)",
+        };
+        ctx.error(&f.span, &f.path, format!("action {what} is allowed only for state active; {place}"));
+        return;
+    }
+    l.action = Some((action, src(f)));
 }
 
 /// Reads a layer and its `states.<state>` sub-tables.
@@ -237,7 +243,7 @@ fn read_scheduler(
     if let Some(i) = interval {
         spec.interval = i;
         if let (Some(p), Some(f)) = (preset, &interval_f) {
-            if let Err(e) = presets::check_interval(p, i, &src(f).text) {
+            if let Err(e) = presets::check_interval(p, name, i, &src(f).text) {
                 ctx.error(&f.span, &f.path, e);
                 good = false;
             }
@@ -305,6 +311,91 @@ fn default_rule() -> StateRule {
     }
 }
 
+/// A park rule on a live-chat channel: seed 002 has no Active to Waiting there.
+fn park_on_live_chat(ctx: &mut Ctx, tbl: &Tbl<'_>, channel: &str, preset: Option<Preset>, action: Option<&Src>) {
+    let why = format!(
+        "action park (Active to Waiting) does not apply to live chat channel `{channel}`: seed 002 says that \
+         change \"isn't applicable to Live chat\"; make the channel kind = \"messaging\" or give its active \
+         state another action"
+    );
+    match (action, preset, tbl.get("preset")) {
+        (Some(sr), _, _) => ctx.error(&sr.span, &sr.field, why),
+        (None, Some(p), Some(pf)) => ctx.error(&pf.span, &pf.path, format!("{}: {why}", p.name())),
+        _ => ctx.error(&tbl.span.clone(), tbl.path, why),
+    }
+}
+
+/// Names of the presets that read figures from a `[policy.<preset>]` table.
+fn figure_tables() -> Vec<&'static str> {
+    presets::NAMES.iter().filter(|(_, p)| !presets::settings(*p).is_empty()).map(|(n, _)| *n).collect()
+}
+
+/// Reads every `[policy.<preset>]` table (each is checked, so a study can vary the preset over
+/// tables written for several) and returns the figures of the chosen preset: a figure it sets,
+/// else the documented default; a figure the platform does not publish must be set.
+fn read_figures(ctx: &mut Ctx, tbl: &Tbl<'_>, preset: Option<Preset>) -> Figures {
+    let mut chosen = preset.map(Figures::defaults).unwrap_or_default();
+    for name in figure_tables() {
+        let p = Preset::by_name(name).expect("figure tables are preset names");
+        let given = tbl.get(name).and_then(|f| ctx.table(&f).map(|h| (f, h)));
+        let mut set = vec![false; presets::settings(p).len()];
+        if let Some((_, h)) = &given {
+            let t = h.tbl();
+            let keys: Vec<&str> = presets::settings(p).iter().map(|s| s.key).collect();
+            t.check_keys_with(ctx, &keys, &format!(" for preset {name}"));
+            for (i, st) in presets::settings(p).iter().enumerate() {
+                let Some(f) = t.get(st.key) else { continue };
+                let Some(v) = ctx.duration_or_none(&f) else { continue };
+                set[i] = true;
+                if let Err(e) = presets::check_setting(p, st, v, &src(&f).text) {
+                    ctx.error(&f.span, &f.path, e);
+                } else if preset == Some(p) {
+                    chosen.0[i] = v;
+                }
+            }
+        }
+        if preset != Some(p) {
+            continue;
+        }
+        for (i, st) in presets::settings(p).iter().enumerate() {
+            if st.default.is_none() && !set[i] {
+                let (span, field) = match (&given, tbl.get("preset")) {
+                    (Some((f, _)), _) => (f.span.clone(), f.path.clone()),
+                    (None, Some(pf)) => (pf.span.clone(), pf.path.clone()),
+                    (None, None) => (tbl.span.clone(), tbl.path.to_string()),
+                };
+                ctx.error(&span, &field, presets::missing_setting(p, st));
+            }
+        }
+    }
+    chosen
+}
+
+/// Where each of the preset's schedulers is in `schedulers`: a required one must have been
+/// declared by the scenario.
+fn preset_scheduler_indices(
+    ctx: &mut Ctx,
+    tbl: &Tbl<'_>,
+    preset: Option<Preset>,
+    schedulers: &[Scheduler],
+    span: &Span,
+) -> Vec<usize> {
+    let Some(p) = preset else { return Vec::new() };
+    let mut out = Vec::new();
+    for ps in presets::schedulers(p) {
+        match schedulers.iter().position(|s| s.name == ps.name()) {
+            Some(i) => out.push(i),
+            None => {
+                if let PresetScheduler::Required { name, rule } = ps {
+                    ctx.error(span, &join(tbl.path, "schedulers"), presets::missing_scheduler(p, name, rule));
+                }
+                out.push(0);
+            }
+        }
+    }
+    out
+}
+
 /// Reads the optional `[policy]` table.
 pub fn read_policy(ctx: &mut Ctx, f: Option<Field<'_>>, channels: &[Channel], skills: &[Skill]) -> Policy {
     let (nc, ns) = (channels.len(), skills.len());
@@ -336,8 +427,18 @@ pub fn read_policy(ctx: &mut Ctx, f: Option<Field<'_>>, channels: &[Channel], sk
         }
     }
 
+    let figures = read_figures(ctx, &tbl, preset);
+
     // Schedulers: the preset's first, then the scenario's in file order.
-    let mut schedulers: Vec<Scheduler> = preset.map(presets::scheduler).into_iter().collect();
+    let mut schedulers: Vec<Scheduler> = preset
+        .map(presets::schedulers)
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|ps| match ps {
+            PresetScheduler::Given(s) => Some(s),
+            PresetScheduler::Required { .. } => None,
+        })
+        .collect();
     let mut sched_span = tbl.span.clone();
     if let Some(sf) = tbl.get("schedulers") {
         sched_span = sf.span.clone();
@@ -367,8 +468,12 @@ pub fn read_policy(ctx: &mut Ctx, f: Option<Field<'_>>, channels: &[Channel], sk
         }
     }
 
+    let preset_idx = preset_scheduler_indices(ctx, &tbl, preset, &schedulers, &sched_span);
+
     // Rule layers.
-    let top = read_scoped(ctx, &tbl, &["preset", "hard_cap", "schedulers", "channels", "skills"], &schedulers);
+    let mut top_keys = vec!["preset", "hard_cap", "schedulers", "channels", "skills"];
+    top_keys.extend(figure_tables());
+    let top = read_scoped(ctx, &tbl, &top_keys, &schedulers);
     let names_c: Vec<&str> = channels.iter().map(|c| c.name.as_str()).collect();
     let names_s: Vec<&str> = skills.iter().map(|s| s.name.as_str()).collect();
     let mut by_channel = vec![Scoped::default(); nc];
@@ -391,13 +496,14 @@ pub fn read_policy(ctx: &mut Ctx, f: Option<Field<'_>>, channels: &[Channel], sk
     }
 
     // Resolve every (channel, skill, state).
-    let preset_sched = preset.map(|_| 0usize);
+    let preset_sched = preset_idx.first().copied();
     let default_sched = preset_sched.or((schedulers.len() == 1).then_some(0));
     let mut rules = Vec::with_capacity(nc * ns * 4);
     for (c, channel) in channels.iter().enumerate() {
         let pl = preset.map_or_else(PresetLayer::default, |p| {
-            presets::layer(p, channel.kind == ChannelKind::LiveChat, channel.msdyn_channel)
+            presets::layer(p, channel.kind == ChannelKind::LiveChat, channel.msdyn_channel, &figures)
         });
+        let mut park_reported = false;
         for skill_layer in &by_skill {
             for (st, state) in State::OPEN_STATES.iter().enumerate() {
                 let mut r = default_rule();
@@ -414,7 +520,11 @@ pub fn read_policy(ctx: &mut Ctx, f: Option<Field<'_>>, channels: &[Channel], sk
                 r.exempt_manual_response_time = pl.exempt_manual_response_time.unwrap_or(r.exempt_manual_response_time);
                 r.reader_resets_clock = pl.reader_resets_clock.unwrap_or(r.reader_resets_clock);
                 let mut timeout_src: Option<Src> = None;
+                let mut action_src: Option<Src> = None;
                 let mut sched: Option<usize> = default_sched;
+                if let Some(k) = pl.schedulers[st] {
+                    sched = preset_idx.get(k).copied();
+                }
                 let layers = [
                     &top.all,
                     &top.states[st],
@@ -440,21 +550,28 @@ pub fn read_policy(ctx: &mut Ctx, f: Option<Field<'_>>, channels: &[Channel], sk
                     if let Some((v, _)) = &l.reader {
                         r.reader_resets_clock = *v;
                     }
-                    if let Some((v, _)) = &l.action {
+                    if let Some((v, sr)) = &l.action {
                         r.action = *v;
+                        action_src = Some(sr.clone());
                     }
                     if let Some((v, _)) = &l.scheduler {
                         sched = Some(*v);
                     }
                 }
-                if r.action == CloseAction::ToWrapUp && *state != State::Active {
+                if r.action != CloseAction::Close && *state != State::Active {
                     // Only a preset could get here (layers refuse it); keep the model legal.
                     r.action = CloseAction::Close;
+                }
+                if r.action == CloseAction::Park && r.timeout.is_some() && channel.kind == ChannelKind::LiveChat {
+                    if !park_reported {
+                        park_on_live_chat(ctx, &tbl, &channel.name, preset, action_src.as_ref());
+                    }
+                    park_reported = true;
                 }
                 if let Some(t) = r.timeout {
                     if let Some(sr) = &timeout_src {
                         if let Some(p) = preset {
-                            if let Err(e) = presets::check_timeout(p, t, &sr.text) {
+                            if let Err(e) = presets::check_timeout(p, st, t, &sr.text) {
                                 ctx.error(&sr.span, &sr.field, e);
                             }
                         }
