@@ -197,7 +197,8 @@ fn scenario_text(p: &Params) -> String {
         p.manual,
         p.transfer_per_hour,
     );
-    let clocks = ["created", "state_entered", "last_activity", "last_customer_message"];
+    let clocks =
+        ["created", "state_entered", "last_activity", "last_customer_message", "last_message", "customer_idle"];
     t += &format!(
         "[policy]\nclock = \"{}\"\npending_consumer_only = {}\nexempt_manual_response_time = {}\nreader_resets_clock = {}\n",
         clocks[p.clock], p.pending_only, p.exempt_manual, p.reader_resets
@@ -211,6 +212,13 @@ fn scenario_text(p: &Params) -> String {
         .map(|(s, m)| if *m == 0 { format!("{s} = \"none\"") } else { format!("{s} = \"{m}m\"") })
         .collect();
     t += &format!("timeouts = {{ {} }}\n\n", timeouts.join(", "));
+    // Two-stage inactivity on some messaging channels (picked from the seed, so that the
+    // strategy keeps its shape): the Active rule parks instead of closing.
+    for (i, live) in p.channels.iter().enumerate() {
+        if !*live && (p.seed >> (8 + i)) & 1 == 1 {
+            t += &format!("[policy.channels.c{i}.states.active]\naction = \"park\"\n\n");
+        }
+    }
     if p.exact {
         t += "[policy.schedulers.main]\nkind = \"exact\"\n";
     } else {
@@ -280,7 +288,7 @@ fn params() -> impl Strategy<Value = Params> {
         prop_oneof![Just(0.0), Just(0.2)],
     );
     let policy = (
-        0usize..4,
+        0usize..6,
         any::<bool>(),
         any::<bool>(),
         any::<bool>(),
