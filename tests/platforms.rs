@@ -192,18 +192,21 @@ fn quiq_inactive_after_1_hour_closed_12_hours_later() {
     assert!(parks > 200, "{parks} parks");
     let closed = check_closures(&tl, &c, State::Waiting, &|b| b.entered + SimDuration(12 * HOUR));
     assert!(closed > 200, "{closed} closures");
-    // The example itself: one conversation inactive 1 h after its last message, closed 12 h later.
-    let (id, evs) = tl
-        .events
-        .iter()
-        .find(|(_, e)| e.iter().any(|(_, x)| matches!(x, Ev::AutoPark(_))))
-        .expect("a parked conversation");
-    let i = evs.iter().position(|(_, x)| matches!(x, Ev::AutoPark(_))).unwrap();
-    let lm = before(c[id], evs, i).last_message;
-    let rec = tl.records.iter().find(|r| r.meta.id == *id).unwrap();
-    if rec.reason == Some(CloseReason::AutoClose(State::Waiting)) && evs.len() == i + 4 {
-        assert_eq!(rec.closed, Some(lm + SimDuration(13 * HOUR)));
+    // The example itself: inactive 1 h after the last message, closed 12 h later, for every
+    // conversation whose customer stayed silent from its last park on.
+    let mut examples = 0;
+    for r in tl.records.iter().filter(|r| r.reason == Some(CloseReason::AutoClose(State::Waiting))) {
+        let evs = &tl.events[&r.meta.id];
+        let Some(i) = evs.iter().rposition(|(_, x)| matches!(x, Ev::AutoPark(_))) else { continue };
+        if evs.len() != i + 4 {
+            continue;
+        }
+        let lm = before(c[&r.meta.id], evs, i).last_message;
+        assert_eq!(evs[i].0, lm + SimDuration(HOUR), "conversation {}", r.meta.id);
+        assert_eq!(r.closed, Some(lm + SimDuration(13 * HOUR)), "conversation {}", r.meta.id);
+        examples += 1;
     }
+    assert!(examples > 100, "{examples} conversations parked then closed");
 }
 
 #[test]
@@ -374,6 +377,30 @@ fn dynamics_cc_counts_from_modifiedon_and_closes_at_the_next_5_minute_run() {
     assert!(err.contains("dynamics_cc: msdyn_autocloseliveworkitemafter is in whole minutes, got 90s"), "{err}");
 }
 
+// ---- ServiceNow ------------------------------------------------------------------------------
+
+#[test]
+fn servicenow_cancels_an_unanswered_chat_at_the_first_2_minute_job_after_360_seconds() {
+    let s = load("scenarios/servicenow.toml", &[]);
+    let tl = simulate(&s);
+    let c = created(&tl);
+    let closed = check_closures(&tl, &c, State::Active, &|b| {
+        assert!(b.last_message > b.last_customer, "only when the requester has not answered");
+        whole(b.last_message + SimDuration(360_000), 2 * MIN)
+    });
+    assert!(closed > 1000, "{closed} cancelled");
+    // Queued and parked conversations: abandoned after 7200 s, by the hourly job.
+    for st in [State::Open, State::Waiting] {
+        let r = s.policy.rule(0, 0, st);
+        assert_eq!((r.timeout, r.clock), (Some(SimDuration::from_secs(7200)), Clock::LastMessage));
+        assert_eq!(s.policy.schedulers[r.scheduler].name, "servicenow_abandoned_job");
+    }
+    assert_eq!(s.policy.rule(0, 0, State::WrapUp).timeout, None);
+    let n = check_closures(&tl, &c, State::Waiting, &|b| whole(b.last_message + SimDuration(2 * HOUR), HOUR));
+    let m = check_closures(&tl, &c, State::Open, &|b| whole(b.last_message + SimDuration(2 * HOUR), HOUR));
+    assert_eq!(n + m, 0, "every silent chat is cancelled before it could be abandoned here");
+}
+
 // ---- The park action -------------------------------------------------------------------------
 
 #[test]
@@ -509,12 +536,13 @@ impl Observer for Transitions {
 
 #[test]
 fn two_stage_conversations_move_only_along_seed_002() {
-    for name in ["dynamics_cc", "salesforce", "zendesk", "twilio", "amazon_connect", "quiq"] {
+    for name in ["dynamics_cc", "salesforce", "zendesk", "twilio", "amazon_connect", "quiq", "servicenow"] {
         let s = load(&format!("scenarios/{name}.toml"), &[]);
         let mut tr = Transitions::default();
         engine::run(&s, 1, &mut tr, None).expect("no engine bug");
         assert!(
-            tr.0.contains(&(State::Waiting, State::Open)) || name == "dynamics_cc" || name == "amazon_connect",
+            tr.0.contains(&(State::Waiting, State::Open))
+                || ["dynamics_cc", "amazon_connect", "servicenow"].contains(&name),
             "{name}: a customer revives an inactive conversation"
         );
         for (f, t) in &tr.0 {

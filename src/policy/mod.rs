@@ -144,6 +144,7 @@ pub enum Preset {
     Twilio,
     AmazonConnect,
     Quiq,
+    ServiceNow,
 }
 
 /// A fully resolved auto-close policy: one rule per (channel, skill, open state).

@@ -10,7 +10,7 @@ use super::{Clock, CloseAction, Preset, Scheduler, SchedulerKind, SweepSpec};
 use crate::time::SimDuration;
 
 /// Preset names as written in scenario files.
-pub const NAMES: [(&str, Preset); 10] = [
+pub const NAMES: [(&str, Preset); 11] = [
     ("dynamics", Preset::Dynamics),
     ("liveperson", Preset::LivePerson),
     ("whatsapp4dynamics", Preset::WhatsApp4Dynamics),
@@ -21,6 +21,7 @@ pub const NAMES: [(&str, Preset); 10] = [
     ("twilio", Preset::Twilio),
     ("amazon_connect", Preset::AmazonConnect),
     ("quiq", Preset::Quiq),
+    ("servicenow", Preset::ServiceNow),
 ];
 
 /// `msdyn_channel` option value of Dynamics voice (seed 004), whose defaults differ.
@@ -54,7 +55,8 @@ pub struct PresetLayer {
     pub actions: [Option<CloseAction>; 4],
     /// Index into `schedulers(preset)` of the scheduler each state's rule uses (default 0).
     pub schedulers: [Option<usize>; 4],
-    pub pending_consumer_only: Option<bool>,
+    /// Per open state: close only while the customer has not answered the agent.
+    pub pending_consumer_only: [Option<bool>; 4],
     pub exempt_manual_response_time: Option<bool>,
     pub reader_resets_clock: Option<bool>,
 }
@@ -219,6 +221,27 @@ const QUIQ_SETTINGS: [Setting; 2] = [
     ),
 ];
 
+const SERVICENOW_SETTINGS: [Setting; 2] = [
+    Setting {
+        example: "6m",
+        ..setting(
+            "idle_cancel_after",
+            Some(SimDuration(360_000)),
+            "an agent chat the requester has not answered is cancelled 360 seconds after the last response, \
+             checked by the idle-chat job every 2 minutes (ServiceNow docs, agent-chat ci-idle-chats)",
+        )
+    },
+    Setting {
+        example: "2h",
+        ..setting(
+            "abandoned_close_after",
+            Some(SimDuration(7_200_000)),
+            "an abandoned conversation closes after com.glide.cs.conversation_idle_timeout = 7200 seconds, \
+             checked by the hourly abandoned-conversation job (ServiceNow docs, virtual-agent va-open-conversations)",
+        )
+    },
+];
+
 /// The figures a preset reads from `[policy.<preset>]`.
 pub fn settings(preset: Preset) -> &'static [Setting] {
     match preset {
@@ -228,6 +251,7 @@ pub fn settings(preset: Preset) -> &'static [Setting] {
         Preset::Twilio => &TWILIO_SETTINGS,
         Preset::AmazonConnect => &AMAZON_CONNECT_SETTINGS,
         Preset::Quiq => &QUIQ_SETTINGS,
+        Preset::ServiceNow => &SERVICENOW_SETTINGS,
         Preset::Dynamics | Preset::LivePerson | Preset::WhatsApp4Dynamics | Preset::Exact => &[],
     }
 }
@@ -298,7 +322,7 @@ pub fn layer(preset: Preset, live_chat: bool, msdyn_channel: Option<u32>, figs: 
         Preset::LivePerson => {
             l.clock = [Some(Clock::LastActivity); 4];
             l.reader_resets_clock = Some(true);
-            l.pending_consumer_only = Some(true);
+            l.pending_consumer_only = [Some(true); 4];
             l.exempt_manual_response_time = Some(true);
             let d90 = Some(Some(days(LIVEPERSON_MAX_DAYS)));
             l.timeouts = [Some(None), d90, d90, Some(None)];
@@ -318,7 +342,7 @@ pub fn layer(preset: Preset, live_chat: bool, msdyn_channel: Option<u32>, figs: 
             two_stage(&mut l, first, second);
             // Salesforce and Zendesk time the first stage from the agent's reply the customer
             // has not answered; Quiq from the last message of either side.
-            l.pending_consumer_only = Some(preset != Preset::Quiq);
+            l.pending_consumer_only[1] = Some(preset != Preset::Quiq);
             if preset == Preset::Zendesk {
                 l.schedulers[2] = Some(1);
             }
@@ -333,6 +357,17 @@ pub fn layer(preset: Preset, live_chat: bool, msdyn_channel: Option<u32>, figs: 
             l.actions[1] = Some(CloseAction::ToWrapUp);
             l.timeouts = [chat, Some(disconnect.map(|d| SimDuration(idle.ms() + d.ms()))), chat, Some(None)];
             l.reader_resets_clock = Some(false);
+        }
+        Preset::ServiceNow => {
+            // Active: cancelled once the requester has not answered the last response for the
+            // idle limit; Open and Waiting: abandoned, closed after the idle timeout. The
+            // 180-second reminder changes no state.
+            l.clock = [Some(Clock::LastMessage); 4];
+            l.reader_resets_clock = Some(false);
+            l.pending_consumer_only[1] = Some(true);
+            let abandoned = Some(get("abandoned_close_after"));
+            l.timeouts = [abandoned, Some(get("idle_cancel_after")), abandoned, Some(None)];
+            l.schedulers = [Some(1), Some(0), Some(1), None];
         }
         Preset::Exact => {}
     }
@@ -427,6 +462,7 @@ pub fn schedulers(preset: Preset) -> Vec<PresetScheduler> {
         Preset::Zendesk => vec![exact("zendesk_messaging"), sweep("zendesk_automations", hours(1))],
         Preset::Twilio => vec![exact("twilio_timers")],
         Preset::AmazonConnect => vec![exact("connect_timers")],
+        Preset::ServiceNow => vec![sweep("servicenow_idle_job", min(2)), sweep("servicenow_abandoned_job", hours(1))],
         Preset::Quiq => vec![PresetScheduler::Required {
             name: "quiq_timer",
             rule: "Quiq does not document when its inactivity rules run (knowledge.quiq.com, \

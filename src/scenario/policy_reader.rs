@@ -516,7 +516,7 @@ pub fn read_policy(ctx: &mut Ctx, f: Option<Field<'_>>, channels: &[Channel], sk
                 if let Some(x) = pl.actions[st] {
                     r.action = x;
                 }
-                r.pending_consumer_only = pl.pending_consumer_only.unwrap_or(r.pending_consumer_only);
+                r.pending_consumer_only = pl.pending_consumer_only[st].unwrap_or(r.pending_consumer_only);
                 r.exempt_manual_response_time = pl.exempt_manual_response_time.unwrap_or(r.exempt_manual_response_time);
                 r.reader_resets_clock = pl.reader_resets_clock.unwrap_or(r.reader_resets_clock);
                 let mut timeout_src: Option<Src> = None;
