@@ -55,6 +55,10 @@ pub struct RunArgs {
     /// Also write conversations.csv, one row per conversation.
     #[arg(long)]
     pub conversations: bool,
+    /// Also write messages.csv, the message log (every message, assignment, park, reader
+    /// join and transfer, with its sender): with --conversations, a full synthetic export.
+    #[arg(long)]
+    pub messages: bool,
     #[command(flatten)]
     pub folder: FolderOpts,
     /// Worker threads [default: all cores]. Results do not depend on it.
