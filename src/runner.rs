@@ -4,8 +4,8 @@
 use crate::engine::{self, Both, ConvMeta, SimError};
 use crate::metrics::{aggregate, AggregateRow, HourKind, Metrics, RepReport};
 use crate::output::{ConversationWriter, MessageWriter};
-use crate::time::SimTime;
 use crate::scenario::Scenario;
+use crate::time::SimTime;
 use rayon::prelude::*;
 use std::io::{self, Write};
 use std::sync::atomic::AtomicU64;

@@ -2,6 +2,7 @@
 //! every command calls the library.
 
 mod check;
+mod fit;
 mod merge;
 mod plan;
 mod plot;
@@ -41,6 +42,9 @@ pub enum Command {
     Check(check::CheckArgs),
     /// Redraw every chart (PNG and SVG) and report.html of a results folder from its CSVs.
     Plot(plot::PlotArgs),
+    /// Fit a scenario to an export (conversations, and a message log): arrival profiles,
+    /// patience, response times with the never-answer share, exchanges, wrap-up.
+    Fit(fit::FitArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -145,6 +149,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check(a) => check::check(a),
         Command::Plan(a) => plan::run(a),
         Command::Plot(a) => plot::plot(a),
+        Command::Fit(a) => fit::run(a),
     }
 }
 

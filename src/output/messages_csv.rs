@@ -111,7 +111,13 @@ mod tests {
 
     #[test]
     fn event_keys_parse_back() {
-        for e in [MessageEvent::Message, MessageEvent::Assign, MessageEvent::Park, MessageEvent::ReaderJoin, MessageEvent::Transfer] {
+        for e in [
+            MessageEvent::Message,
+            MessageEvent::Assign,
+            MessageEvent::Park,
+            MessageEvent::ReaderJoin,
+            MessageEvent::Transfer,
+        ] {
             assert_eq!(MessageEvent::parse(e.key()), Some(e));
         }
         assert_eq!(MessageEvent::parse("typing"), None);

@@ -12,6 +12,6 @@ pub mod results;
 pub mod visuals;
 
 pub use csv_out::{write_sweeps, write_timeseries, Clock, ConversationWriter, SummaryWriter};
-pub use messages_csv::MessageWriter;
 pub use export::{replace_files, sha256_hex, shell_quote, CommandLine, Provenance, ResultsFolder};
+pub use messages_csv::MessageWriter;
 pub use results::{abandon_in_progress, Manifest, OutputError};
