@@ -142,9 +142,13 @@ pub fn fit_count(obs: &[CountObs]) -> Option<CountFit> {
         pmf.push((k as u32, before - s));
         before = s;
     }
-    // Mass beyond the last event (counts censored past it) is put on the last count.
-    if let Some(last) = pmf.last_mut() {
-        last.1 += before;
+    // Mass beyond the last event (counts censored past it) goes to the largest count seen,
+    // the least the censored ones are known to reach.
+    let top = obs.iter().map(|o| o.k).max().unwrap_or(0);
+    match pmf.last_mut() {
+        Some(last) if last.0 >= top => last.1 += before,
+        Some(_) if before > 0.0 => pmf.push((top, before)),
+        _ => {}
     }
     let (&(lo, _), &(hi, _)) = (pmf.first()?, pmf.last()?);
     if lo == hi {
