@@ -147,7 +147,7 @@ fn overall(path: &Path, figures: &[&str]) -> Vec<(f64, f64)> {
     let col = |n: &str| h.iter().position(|x| x == n).unwrap_or_else(|| panic!("no column {n}"));
     let (stat, rep, brk) = (col("stat"), col("replication"), col("breakdown"));
     let rows: Vec<csv::StringRecord> =
-        r.records().map(|x| x.expect("a row")).filter(|x| &x[rep] == "" && &x[brk] == "overall").collect();
+        r.records().map(|x| x.expect("a row")).filter(|x| x[rep].is_empty() && &x[brk] == "overall").collect();
     let row = |s: &str| rows.iter().find(|x| &x[stat] == s).expect("an aggregate row").clone();
     let (mean, lo, hi) = (row("mean"), row("ci95_low"), row("ci95_high"));
     figures
