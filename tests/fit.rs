@@ -109,6 +109,21 @@ fn a_hand_written_export_gives_its_known_answers() {
     assert!(t.get("policy").is_none(), "the policy is a commented placeholder");
     let v = autoclose(&["validate", &out.display().to_string()]);
     ok(&v);
+    // A second fit to the same file is refused without --force, and leaves it as it was.
+    let before = std::fs::read(&out).expect("the scenario");
+    let again = autoclose(&["fit", &fixture("conversations.csv"), "--out", &out.display().to_string()]);
+    assert_eq!(again.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&again.stderr).trim(),
+        format!("Error: {} exists: add --force to replace it, or choose another --out", out.display())
+    );
+    assert_eq!(std::fs::read(&out).expect("the scenario"), before);
+    // With --force and no message log: the behaviour the log gives is left to the defaults.
+    ok(&autoclose(&["fit", &fixture("conversations.csv"), "--out", &out.display().to_string(), "--force", "--quiet"]));
+    let t = table(&out);
+    assert!(get(&t, "behaviour.channels.whatsapp").get("customer_response").is_none());
+    assert_eq!(get(&t, "behaviour.channels.livechat.patience").as_str(), Some("2m"));
+    assert_eq!(std::fs::read_dir(dir.path()).expect("the folder").count(), 1, "only the scenario, no temporary folder");
 }
 
 fn fit_error(name: &str) -> String {

@@ -80,21 +80,15 @@ pub fn run(a: FitArgs) -> anyhow::Result<ExitCode> {
     };
     let out = fit::fit(&convs, log.as_ref(), &opts);
     let dir = a.out.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new(".")).to_path_buf();
-    for (rel, text) in &out.data_files {
-        let p = dir.join(rel);
-        if let Some(parent) = p.parent() {
-            fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
-        }
-        fs::write(&p, text).with_context(|| format!("cannot write {}", p.display()))?;
+    // Everything is written into a temporary folder beside the target, checked, then moved
+    // into place: a failure leaves neither a half-written scenario nor stray samples.
+    let tmp = dir.join(format!(".{stem}.fit-tmp-{}", std::process::id()));
+    let staged = stage(&tmp, &stem, &out);
+    if let Err(e) = staged.and_then(|()| place(&tmp, &dir, &stem, &a.out, &opts.data_dir, a.force)) {
+        let _ = fs::remove_dir_all(&tmp);
+        return Err(e);
     }
-    // Written beside the target, checked, then moved into place: never a half-written file.
-    let tmp = dir.join(format!(".{stem}.toml.tmp-{}", std::process::id()));
-    fs::write(&tmp, &out.toml).with_context(|| format!("cannot write {}", tmp.display()))?;
-    if let Err(d) = autoclose::scenario::load_file(&tmp, &[]) {
-        let _ = fs::remove_file(&tmp);
-        bail!("the fitted scenario does not validate (a bug of fit, or a --policy-from/--staffing-from table that does not match the export's channels and queues):\n{d}");
-    }
-    fs::rename(&tmp, &a.out).with_context(|| format!("cannot move {} to {}", tmp.display(), a.out.display()))?;
+    let _ = fs::remove_dir_all(&tmp);
     if !a.quiet {
         print_table(&out.summary);
         println!(
@@ -105,6 +99,41 @@ pub fn run(a: FitArgs) -> anyhow::Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Writes the scenario and its sample files into `tmp` and checks that the scenario validates.
+fn stage(tmp: &Path, stem: &str, out: &fit::FitOutput) -> anyhow::Result<()> {
+    fs::create_dir_all(tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
+    for (rel, text) in &out.data_files {
+        let p = tmp.join(rel);
+        if let Some(parent) = p.parent() {
+            fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
+        }
+        fs::write(&p, text).with_context(|| format!("cannot write {}", p.display()))?;
+    }
+    let file = tmp.join(format!("{stem}.toml"));
+    fs::write(&file, &out.toml).with_context(|| format!("cannot write {}", file.display()))?;
+    if let Err(d) = autoclose::scenario::load_file(&file, &[]) {
+        bail!("the fitted scenario does not validate (a bug of fit, or a --policy-from/--staffing-from table that does not match the export's channels and queues):\n{d}");
+    }
+    Ok(())
+}
+
+/// Moves the staged samples folder and scenario into place.
+fn place(tmp: &Path, dir: &Path, stem: &str, target: &Path, data_dir: &str, force: bool) -> anyhow::Result<()> {
+    let staged_data = tmp.join(data_dir);
+    if staged_data.exists() {
+        let data = dir.join(data_dir);
+        if data.exists() {
+            if !force {
+                bail!("{} exists: add --force to replace it, or choose another --out", data.display());
+            }
+            fs::remove_dir_all(&data).with_context(|| format!("cannot replace {}", data.display()))?;
+        }
+        fs::rename(&staged_data, &data).with_context(|| format!("cannot move the samples to {}", data.display()))?;
+    }
+    let file = tmp.join(format!("{stem}.toml"));
+    fs::rename(&file, target).with_context(|| format!("cannot move {} to {}", file.display(), target.display()))
 }
 
 fn print_table(rows: &[fit::FitSummary]) {
