@@ -237,3 +237,61 @@ fn round_trip_simulate_fit_simulate_gives_the_same_figures() {
     assert!((never - 0.15).abs() <= 0.02, "fitted never share {never}");
     ok(&autoclose(&["validate", &fitted]));
 }
+
+#[test]
+fn messages_csv_is_the_same_at_any_thread_count_and_opens_each_conversation_with_its_customer() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let quickstart = Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/quickstart.toml").display().to_string();
+    let run = |threads: &str| -> PathBuf {
+        let out = dir.path().join(format!("t{threads}"));
+        let o = autoclose(&[
+            "run",
+            &quickstart,
+            "--set",
+            "scenario.horizon=1d",
+            "--replications",
+            "3",
+            "--conversations",
+            "--messages",
+            "--no-charts",
+            "--quiet",
+            "--threads",
+            threads,
+            "--out",
+            &out.display().to_string(),
+        ]);
+        ok(&o);
+        out
+    };
+    let (one, two) = (run("1"), run("2"));
+    let bytes = std::fs::read(one.join("messages.csv")).expect("messages.csv");
+    assert_eq!(bytes, std::fs::read(two.join("messages.csv")).expect("messages.csv"));
+    let mut r = csv::Reader::from_reader(bytes.as_slice());
+    assert_eq!(
+        r.headers().expect("a header").iter().collect::<Vec<_>>(),
+        ["replication", "conversation_id", "time", "sent_by", "event"]
+    );
+    let mut first: std::collections::HashMap<(String, String), (String, String, String)> = Default::default();
+    let mut rows = 0;
+    for rec in r.records() {
+        let rec = rec.expect("a row");
+        assert!(["customer", "agent"].contains(&&rec[3]), "{rec:?}");
+        assert!(["message", "assign", "park", "reader_join", "transfer"].contains(&&rec[4]), "{rec:?}");
+        first.entry((rec[0].to_string(), rec[1].to_string())).or_insert((
+            rec[2].to_string(),
+            rec[3].to_string(),
+            rec[4].to_string(),
+        ));
+        rows += 1;
+    }
+    let mut c = csv::Reader::from_path(one.join("conversations.csv")).expect("conversations.csv");
+    let mut n = 0;
+    for rec in c.records() {
+        let rec = rec.expect("a row");
+        let f = &first[&(rec[0].to_string(), rec[1].to_string())];
+        assert_eq!(f, &(rec[2].to_string(), "customer".to_string(), "message".to_string()), "{rec:?}");
+        n += 1;
+    }
+    assert_eq!(n, first.len(), "every conversation of the log is in the export and back");
+    assert!(rows > 4 * n, "a dialogue has several messages: {rows} rows for {n} conversations");
+}

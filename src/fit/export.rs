@@ -170,90 +170,120 @@ fn record_at(file: &str, r: Result<csv::StringRecord, csv::Error>) -> Result<(cs
     }
 }
 
+/// Where each field of a conversation is in the export's columns.
+struct ConvColumns {
+    id: usize,
+    created: usize,
+    assigned: usize,
+    wrap: usize,
+    closed: usize,
+    queue: usize,
+    code: Option<usize>,
+    name: Option<usize>,
+    rep: Option<usize>,
+    reason: Option<usize>,
+    recontact: Option<usize>,
+    auto: Option<usize>,
+}
+
+impl ConvColumns {
+    fn find(t: &Table) -> Result<ConvColumns, ExportError> {
+        let c = ConvColumns {
+            id: t.require(&["msdyn_liveconversationid", "conversation_id"], "each conversation's id")?,
+            created: t.require(&["msdyn_createdon"], "when the customer wrote first: arrivals")?,
+            assigned: t.require(&["first_assigned_on", "msdyn_activeagentassignedon"], "queue waits and patience")?,
+            wrap: t.require(&["msdyn_wrapupinitiatedon"], "wrap-up durations")?,
+            closed: t.require(&["msdyn_closedon"], "closures: patience, wrap-up")?,
+            queue: t.require(&["msdyn_queueid", "msdyn_cdsqueueid"], "arrival rates per queue")?,
+            code: t.find(&["msdyn_channel"]),
+            name: t.find(&["channel"]),
+            rep: t.find(&["replication"]),
+            reason: t.find(&["close_reason"]),
+            recontact: t.find(&["recontact_of"]),
+            auto: t.find(&["auto_moved_to_wrap_up"]),
+        };
+        if c.code.is_none() && c.name.is_none() {
+            t.require(&["msdyn_channel"], "arrival rates per channel")?;
+        }
+        Ok(c)
+    }
+}
+
 /// Reads the conversations of an export named `file` (for messages) from its text.
 pub fn read_conversations(file: &str, text: &str) -> Result<Vec<Conversation>, ExportError> {
     let mut rdr = reader(text);
     let t = header(file, &mut rdr)?;
-    let id_c = t.require(&["msdyn_liveconversationid", "conversation_id"], "each conversation's id")?;
-    let created_c = t.require(&["msdyn_createdon"], "when the customer wrote first: arrivals")?;
-    let assigned_c = t.require(&["first_assigned_on", "msdyn_activeagentassignedon"], "queue waits and patience")?;
-    let wrap_c = t.require(&["msdyn_wrapupinitiatedon"], "wrap-up durations")?;
-    let closed_c = t.require(&["msdyn_closedon"], "closures: patience, wrap-up")?;
-    let queue_c = t.require(&["msdyn_queueid", "msdyn_cdsqueueid"], "arrival rates per queue")?;
-    let code_c = t.find(&["msdyn_channel"]);
-    let name_c = t.find(&["channel"]);
-    if code_c.is_none() && name_c.is_none() {
-        t.require(&["msdyn_channel"], "arrival rates per channel")?;
-    }
-    let rep_c = t.find(&["replication"]);
-    let reason_c = t.find(&["close_reason"]);
-    let recontact_c = t.find(&["recontact_of"]);
-    let auto_c = t.find(&["auto_moved_to_wrap_up"]);
+    let cols = ConvColumns::find(&t)?;
     let mut out = Vec::new();
     for r in rdr.records() {
         let (rec, line) = record_at(file, r)?;
-        let cell = |c: usize| rec.get(c).unwrap_or("").trim();
-        let opt = |c: Option<usize>| c.map(cell).filter(|v| !v.is_empty()).map(str::to_string);
-        let value_err = |c: usize, msg: String| ExportError::Value {
-            file: file.into(),
-            line,
-            col: c + 1,
-            field: t.names[c].clone(),
-            msg,
-        };
-        let replication = match rep_c {
-            Some(c) if !cell(c).is_empty() => cell(c)
-                .parse::<u32>()
-                .map_err(|_| value_err(c, format!("expected a replication number, got {:?}", cell(c))))?,
-            _ => 0,
-        };
-        let created_ms = time_cell(&t, &rec, line, created_c)?
-            .ok_or_else(|| value_err(created_c, "every conversation needs its creation time".into()))?;
-        let closed_ms = time_cell(&t, &rec, line, closed_c)?;
-        if closed_ms.is_some_and(|c| c < created_ms) {
-            return Err(ExportError::ClosedBeforeCreated {
-                at: format!("{file}:{line}:{}: {}", closed_c + 1, t.names[closed_c]),
-                id: cell(id_c).to_string(),
-                closed: cell(closed_c).to_string(),
-                created: cell(created_c).to_string(),
-            });
-        }
-        let channel_code = match code_c.map(cell).filter(|v| !v.is_empty()) {
-            None => None,
-            Some(v) => {
-                let first = v.split([';', ',']).next().unwrap_or("").trim();
-                let c = code_c.expect("a value should come from a column");
-                Some(first.parse::<u64>().map_err(|_| {
-                    value_err(c, format!("expected an option value such as 192300000 (WhatsApp), got {v:?}"))
-                })?)
-            }
-        };
-        let channel = match (opt(name_c), channel_code) {
-            (Some(n), _) => safe_name(&n),
-            (None, Some(code)) => channel_name(code),
-            (None, None) => "unknown".into(),
-        };
-        out.push(Conversation {
-            line,
-            replication,
-            id: cell(id_c).to_string(),
-            created_ms,
-            assigned_ms: time_cell(&t, &rec, line, assigned_c)?,
-            wrap_up_ms: time_cell(&t, &rec, line, wrap_c)?,
-            closed_ms,
-            channel,
-            channel_code,
-            queue: safe_name(cell(queue_c)),
-            reason: opt(reason_c),
-            recontact_of: opt(recontact_c),
-            auto_wrap_up: auto_c.map(cell) == Some("true"),
-            links: recontact_c.is_some(),
-        });
+        out.push(conversation(&t, &cols, &rec, line)?);
     }
     if out.is_empty() {
         return Err(ExportError::Empty { file: file.into() });
     }
     Ok(out)
+}
+
+/// One row of the conversations export.
+fn conversation(t: &Table, k: &ConvColumns, rec: &csv::StringRecord, line: usize) -> Result<Conversation, ExportError> {
+    let file = t.file;
+    let cell = |c: usize| rec.get(c).unwrap_or("").trim();
+    let opt = |c: Option<usize>| c.map(cell).filter(|v| !v.is_empty()).map(str::to_string);
+    let value_err = |c: usize, msg: String| ExportError::Value {
+        file: file.into(),
+        line,
+        col: c + 1,
+        field: t.names[c].clone(),
+        msg,
+    };
+    let replication = match k.rep {
+        Some(c) if !cell(c).is_empty() => cell(c)
+            .parse::<u32>()
+            .map_err(|_| value_err(c, format!("expected a replication number, got {:?}", cell(c))))?,
+        _ => 0,
+    };
+    let created_ms = time_cell(t, rec, line, k.created)?
+        .ok_or_else(|| value_err(k.created, "every conversation needs its creation time".into()))?;
+    let closed_ms = time_cell(t, rec, line, k.closed)?;
+    if closed_ms.is_some_and(|c| c < created_ms) {
+        return Err(ExportError::ClosedBeforeCreated {
+            at: format!("{file}:{line}:{}: {}", k.closed + 1, t.names[k.closed]),
+            id: cell(k.id).to_string(),
+            closed: cell(k.closed).to_string(),
+            created: cell(k.created).to_string(),
+        });
+    }
+    let channel_code = match k.code.map(|c| (c, cell(c))).filter(|(_, v)| !v.is_empty()) {
+        None => None,
+        Some((c, v)) => {
+            let first = v.split([';', ',']).next().unwrap_or("").trim();
+            Some(first.parse::<u64>().map_err(|_| {
+                value_err(c, format!("expected an option value such as 192300000 (WhatsApp), got {v:?}"))
+            })?)
+        }
+    };
+    let channel = match (opt(k.name), channel_code) {
+        (Some(n), _) => safe_name(&n),
+        (None, Some(code)) => channel_name(code),
+        (None, None) => "unknown".into(),
+    };
+    Ok(Conversation {
+        line,
+        replication,
+        id: cell(k.id).to_string(),
+        created_ms,
+        assigned_ms: time_cell(t, rec, line, k.assigned)?,
+        wrap_up_ms: time_cell(t, rec, line, k.wrap)?,
+        closed_ms,
+        channel,
+        channel_code,
+        queue: safe_name(cell(k.queue)),
+        reason: opt(k.reason),
+        recontact_of: opt(k.recontact),
+        auto_wrap_up: k.auto.map(cell) == Some("true"),
+        links: k.recontact.is_some(),
+    })
 }
 
 /// Messages of each conversation, keyed by (replication, conversation id), in time order

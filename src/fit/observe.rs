@@ -149,66 +149,80 @@ fn patience(c: &Conversation, end: i64) -> Obs {
     }
 }
 
+/// Who waits for whom while a conversation's messages are walked.
+#[derive(Default)]
+struct Walk {
+    assigned: bool,
+    /// The customer wrote (or an agent took it) and awaits the agent since then.
+    agent_since: Option<i64>,
+    /// The agent wrote and awaits the customer since then.
+    silence: Option<i64>,
+    /// A messaging silence the agent may still park.
+    park_since: Option<i64>,
+    agent_msgs: u32,
+}
+
 /// Walks one conversation's messages: who waits for whom, and for how long.
 fn dialogue(c: &Conversation, msgs: &[Message], child: Option<i64>, end: i64, ch: &mut ChannelObs) {
     let live_chat = is_live_chat(c.channel_code);
-    let mut assigned = false;
-    let mut agent_since: Option<i64> = None;
-    let mut silence: Option<i64> = None;
-    let mut park_since: Option<i64> = None;
-    let mut agent_msgs = 0u32;
+    let mut w = Walk::default();
     for m in msgs {
         let t = m.time_ms;
         match (m.event, m.sender) {
             (MessageEvent::Message, Sender::Customer) => {
-                if let Some(s) = silence.take() {
+                if let Some(s) = w.silence.take() {
                     ch.customer_response.push(Obs::event(secs(t - s)));
                 }
-                if let Some(p) = park_since.take() {
+                if let Some(p) = w.park_since.take() {
                     ch.park.push(Obs::censored(secs(t - p)));
                 }
-                if assigned && agent_since.is_none() {
-                    agent_since = Some(t);
+                if w.assigned && w.agent_since.is_none() {
+                    w.agent_since = Some(t);
                 }
             }
             (MessageEvent::Message, Sender::Agent) => {
-                if let Some(a) = agent_since.take() {
+                if let Some(a) = w.agent_since.take() {
                     ch.agent_response.push(Obs::event(secs(t - a)));
                 }
-                agent_msgs += 1;
-                silence = Some(t);
-                park_since = (!live_chat).then_some(t);
+                w.agent_msgs += 1;
+                w.silence = Some(t);
+                w.park_since = (!live_chat).then_some(t);
             }
             (MessageEvent::Assign, _) => {
-                assigned = true;
-                if silence.is_none() && agent_since.is_none() {
-                    agent_since = Some(t);
+                w.assigned = true;
+                if w.silence.is_none() && w.agent_since.is_none() {
+                    w.agent_since = Some(t);
                 }
             }
             (MessageEvent::Park, _) => {
-                assigned = false;
-                if let Some(p) = park_since.take() {
+                w.assigned = false;
+                if let Some(p) = w.park_since.take() {
                     ch.park.push(Obs::event(secs(t - p)));
                 }
             }
             (MessageEvent::Transfer, _) => {
-                assigned = false;
-                if let Some(a) = agent_since.take() {
+                w.assigned = false;
+                if let Some(a) = w.agent_since.take() {
                     ch.agent_response.push(Obs::censored(secs(t - a)));
                 }
             }
             (MessageEvent::ReaderJoin, _) => {}
         }
     }
+    dialogue_end(c, &w, child, end, live_chat, ch);
+}
+
+/// What is still waiting when the dialogue ends (wrap-up, closure or the window's end).
+fn dialogue_end(c: &Conversation, w: &Walk, child: Option<i64>, end: i64, live_chat: bool, ch: &mut ChannelObs) {
     let stop = c.wrap_up_ms.or(c.closed_ms).unwrap_or(end);
-    if let Some(p) = park_since {
+    if let Some(p) = w.park_since {
         ch.park.push(Obs::censored(secs(stop - p)));
     }
-    let ended_by_agent = c.wrap_up_ms.is_some() && !c.auto_wrap_up && agent_since.is_some() && silence.is_none();
-    if let Some(a) = agent_since {
+    let ended_by_agent = c.wrap_up_ms.is_some() && !c.auto_wrap_up && w.agent_since.is_some() && w.silence.is_none();
+    if let Some(a) = w.agent_since {
         ch.agent_response.push(Obs { t_s: secs(stop - a), event: ended_by_agent });
     }
-    if let Some(s) = silence {
+    if let Some(s) = w.silence {
         match (c.wrap_up_ms, child) {
             (None, Some(reply)) => {
                 ch.customer_response.push(Obs::event(secs(reply - s)));
@@ -223,8 +237,8 @@ fn dialogue(c: &Conversation, msgs: &[Message], child: Option<i64>, end: i64, ch
             _ => ch.customer_response.push(Obs::censored(secs(stop - s))),
         }
     }
-    if agent_msgs > 0 {
-        ch.exchanges.push(CountObs { k: agent_msgs, event: ended_by_agent });
+    if w.agent_msgs > 0 {
+        ch.exchanges.push(CountObs { k: w.agent_msgs, event: ended_by_agent });
     }
 }
 
@@ -254,4 +268,72 @@ fn peak_assigned(convs: &[Conversation], end: i64) -> usize {
         }
     }
     peak.max(1) as usize
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIN: i64 = 60_000;
+
+    fn conv(id: &str, created: i64, closed: Option<i64>, recontact_of: Option<&str>) -> Conversation {
+        Conversation {
+            line: 2,
+            replication: 0,
+            id: id.into(),
+            created_ms: created,
+            assigned_ms: Some(created),
+            wrap_up_ms: None,
+            closed_ms: closed,
+            channel: "whatsapp".into(),
+            channel_code: Some(192300000),
+            queue: "q".into(),
+            reason: closed.map(|_| "auto_close_waiting".into()),
+            recontact_of: recontact_of.map(Into::into),
+            auto_wrap_up: false,
+            links: true,
+        }
+    }
+
+    fn msg(line: usize, t: i64, sender: Sender, event: MessageEvent) -> Message {
+        Message { line, time_ms: t, sender, event }
+    }
+
+    #[test]
+    fn a_reply_after_an_auto_close_is_timed_by_its_recontact_and_an_unanswered_one_runs_to_the_end() {
+        // a: agent writes at 1m, parked at 11m, auto-closed at 5h; the customer writes again
+        // at 6h (conversation b). c: agent writes at 1m, never answered, closed at 5h.
+        let day = 86_400_000;
+        let convs = [
+            conv("a", 0, Some(300 * MIN), None),
+            conv("b", 360 * MIN, None, Some("a")),
+            conv("c", 0, Some(300 * MIN), None),
+        ];
+        let mut log: MessageLog = HashMap::new();
+        for id in ["a", "c"] {
+            log.insert(
+                (0, id.into()),
+                vec![
+                    msg(1, 0, Sender::Customer, MessageEvent::Message),
+                    msg(2, 0, Sender::Agent, MessageEvent::Assign),
+                    msg(3, MIN, Sender::Agent, MessageEvent::Message),
+                ],
+            );
+        }
+        log.get_mut(&(0, "a".into())).expect("a").push(msg(4, 11 * MIN, Sender::Agent, MessageEvent::Park));
+        let o = observe(&convs, Some(&log));
+        assert_eq!((o.window.days, o.recontacts), (1, 1));
+        let ch = &o.channels["whatsapp"];
+        let secs_of = |m: i64| m as f64 / 1000.0;
+        assert_eq!(
+            ch.customer_response,
+            vec![Obs::event(secs_of(359 * MIN)), Obs::censored(secs_of(day - MIN))],
+            "a's silence ends at b's creation; c's is censored at the window's end"
+        );
+        assert_eq!(ch.park, vec![Obs::event(secs_of(10 * MIN)), Obs::censored(secs_of(299 * MIN))]);
+        assert_eq!(ch.agent_response, vec![Obs::event(60.0), Obs::event(60.0)]);
+        assert_eq!(ch.exchanges, vec![CountObs { k: 1, event: false }, CountObs { k: 1, event: false }]);
+        // Arrivals leave the re-contact out.
+        assert_eq!(o.arrivals[&("whatsapp".to_string(), "q".to_string())], vec![(0, 0), (0, 0)]);
+    }
 }
