@@ -2,6 +2,7 @@
 //! conversations. The library does all the work; `main.rs` only parses arguments.
 
 pub mod engine;
+pub mod fit;
 pub mod grid;
 pub mod metrics;
 pub mod model;

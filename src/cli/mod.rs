@@ -2,6 +2,7 @@
 //! every command calls the library.
 
 mod check;
+mod fit;
 mod merge;
 mod plan;
 mod plot;
@@ -41,6 +42,9 @@ pub enum Command {
     Check(check::CheckArgs),
     /// Redraw every chart (PNG and SVG) and report.html of a results folder from its CSVs.
     Plot(plot::PlotArgs),
+    /// Fit a scenario to an export (conversations, and a message log): arrival profiles,
+    /// patience, response times with the never-answer share, exchanges, wrap-up.
+    Fit(fit::FitArgs),
 }
 
 #[derive(Debug, clap::Args)]
@@ -55,6 +59,10 @@ pub struct RunArgs {
     /// Also write conversations.csv, one row per conversation.
     #[arg(long)]
     pub conversations: bool,
+    /// Also write messages.csv, the message log (every message, assignment, park, reader
+    /// join and transfer, with its sender): with --conversations, a full synthetic export.
+    #[arg(long)]
+    pub messages: bool,
     #[command(flatten)]
     pub folder: FolderOpts,
     /// Worker threads [default: all cores]. Results do not depend on it.
@@ -141,6 +149,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check(a) => check::check(a),
         Command::Plan(a) => plan::run(a),
         Command::Plot(a) => plot::plot(a),
+        Command::Fit(a) => fit::run(a),
     }
 }
 

@@ -4,7 +4,7 @@ use super::{progress::with_progress, set_threads, RunArgs};
 use anyhow::Context;
 use autoclose::metrics::{AggregateRow, Metric};
 use autoclose::output::{write_sweeps, write_timeseries, Clock, CommandLine, Provenance, ResultsFolder, SummaryWriter};
-use autoclose::runner::run_all;
+use autoclose::runner::{run_all_export, Sinks};
 use autoclose::scenario::{self, overrides::Override, Scenario};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -41,10 +41,16 @@ pub fn run(a: RunArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
     let total = s.horizon.ms() * s.replications as u64;
     let outcome = with_progress(total, a.quiet, |counter| {
-        let sink = a.conversations.then_some(|r: u32| {
-            folder.create_part(&format!("conversations.part{r}")).map_err(|e| std::io::Error::other(e.to_string()))
-        });
-        run_all(&s, sink, Some(counter))
+        let part = |name: &str, r: u32| {
+            folder.create_part(&format!("{name}.part{r}")).map_err(|e| std::io::Error::other(e.to_string()))
+        };
+        let sinks = |r: u32| -> std::io::Result<Sinks<_>> {
+            Ok(Sinks {
+                conversations: a.conversations.then(|| part("conversations", r)).transpose()?,
+                messages: a.messages.then(|| part("messages", r)).transpose()?,
+            })
+        };
+        run_all_export(&s, sinks, Some(counter))
     })?;
     let wall = started.elapsed();
 
@@ -59,6 +65,10 @@ pub fn run(a: RunArgs) -> anyhow::Result<ExitCode> {
     if a.conversations {
         let parts: Vec<String> = (0..s.replications).map(|r| format!("conversations.part{r}")).collect();
         folder.concat("conversations.csv", &parts)?;
+    }
+    if a.messages {
+        let parts: Vec<String> = (0..s.replications).map(|r| format!("messages.part{r}")).collect();
+        folder.concat("messages.csv", &parts)?;
     }
     folder.add("scenario.toml", s.source_text.as_bytes())?;
     let provenance = Provenance {
@@ -97,6 +107,9 @@ fn rerun(a: &RunArgs, target: &Path) -> CommandLine {
     a.scenario_opts.push_words(&mut c);
     if a.conversations {
         c.arg("--conversations");
+    }
+    if a.messages {
+        c.arg("--messages");
     }
     if a.folder.no_charts {
         c.arg("--no-charts");

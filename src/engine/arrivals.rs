@@ -54,6 +54,13 @@ impl<O: Observer> Sim<'_, O> {
     pub(super) fn schedule_next_arrival(&mut self, i: usize) -> Result<(), SimError> {
         let a = &self.s.arrivals[i];
         let g = &mut self.arrivals[i];
+        if let Some(times) = &a.replay {
+            // Replayed: the next instant of the file (sorted, within the horizon).
+            if let Some(&t) = times.get(g.count as usize) {
+                self.at(t, Ev::Arrival { stream: i as u32 })?;
+            }
+            return Ok(());
+        }
         if g.max_rate_per_ms <= 0.0 {
             return Ok(());
         }

@@ -14,7 +14,7 @@ use crate::scenario::reader::SCENARIO_KEYS as SCENARIO;
 const CHANNEL: [&str; 2] = ["kind", "msdyn_channel"];
 const SKILL: [&str; 2] = ["capacity_units", "wrap_up"];
 const AGENTS: [&str; 4] = ["count", "skills", "capacity", "shift_end"];
-const ARRIVAL: [&str; 5] = ["channel", "skill", "rate_per_hour", "intraday", "weekly"];
+const ARRIVAL: [&str; 6] = ["channel", "skill", "rate_per_hour", "intraday", "weekly", "replay"];
 use crate::scenario::behaviour::KEYS as BEHAVIOUR;
 const LAYER: [&str; 6] =
     ["clock", "pending_consumer_only", "exempt_manual_response_time", "reader_resets_clock", "scheduler", "action"];

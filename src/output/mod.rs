@@ -5,6 +5,7 @@ pub mod charts;
 pub mod csv_out;
 pub mod export;
 pub mod load;
+pub mod messages_csv;
 pub mod plan_csv;
 pub mod report;
 pub mod results;
@@ -12,4 +13,5 @@ pub mod visuals;
 
 pub use csv_out::{write_sweeps, write_timeseries, Clock, ConversationWriter, SummaryWriter};
 pub use export::{replace_files, sha256_hex, shell_quote, CommandLine, Provenance, ResultsFolder};
+pub use messages_csv::MessageWriter;
 pub use results::{abandon_in_progress, Manifest, OutputError};

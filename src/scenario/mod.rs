@@ -11,11 +11,12 @@ pub mod dists;
 pub mod overrides;
 pub mod policy_reader;
 pub mod reader;
+pub mod replay;
 pub mod walk;
 
 use crate::model::dist::Dist;
 use crate::policy::Policy;
-use crate::time::SimDuration;
+use crate::time::{SimDuration, SimTime};
 use chrono::NaiveDate;
 
 pub use diag::{Diagnostic, Diagnostics};
@@ -179,6 +180,9 @@ pub struct ArrivalStream {
     pub intraday: [f64; 24],
     /// Multiplier by weekday, 0 = Monday.
     pub weekly: [f64; 7],
+    /// `replay = "file.csv"`: these arrival instants (sorted, within the horizon) instead of
+    /// drawn ones; `rate_per_hour` is then their mean rate, for information.
+    pub replay: Option<std::sync::Arc<[SimTime]>>,
 }
 
 /// How customers and agents behave in one (channel, skill). Durations in milliseconds.

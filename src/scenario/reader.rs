@@ -319,7 +319,8 @@ fn read(ctx: &mut Ctx, root: &Item, file_label: &str, source_text: &str) -> Opti
     let groups = read_named(ctx, &doc, "agents", "agent group", MAX_GROUPS, |ctx, name, tbl| {
         read_group(ctx, name, tbl, &skills, head.as_ref().map_or(ShiftEnd::Finish, |h| h.shift_end))
     });
-    let arrivals = read_arrivals(ctx, &doc, &channels, &skills, &groups);
+    let window = head.as_ref().map(|h| (h.start_date, h.horizon));
+    let arrivals = read_arrivals(ctx, &doc, &channels, &skills, &groups, window);
     if channels.is_empty() || skills.is_empty() {
         // Behaviour and policy name channels and skills: without any, every name would look
         // unknown. The missing table has been reported.
@@ -688,6 +689,7 @@ fn read_arrivals(
     channels: &[Channel],
     skills: &[Skill],
     groups: &[AgentGroup],
+    window: Option<(NaiveDate, SimDuration)>,
 ) -> Vec<ArrivalStream> {
     let Some(f) = doc.require(ctx, "arrivals") else { return Vec::new() };
     let mut tables: Vec<(Item, String)> = Vec::new();
@@ -719,7 +721,7 @@ fn read_arrivals(
     for (item, path) in &tables {
         let span = item.span().unwrap_or_else(|| f.span.clone());
         let af = Field { item, path: path.clone(), span: span.clone(), key_span: span.clone() };
-        if let Some(a) = read_arrival(ctx, &af, channels, skills, groups) {
+        if let Some(a) = read_arrival(ctx, &af, channels, skills, groups, window) {
             let peak = peak_rate_per_hour(&a);
             if peak > MAX_RATE_PER_HOUR {
                 ctx.error(
@@ -768,10 +770,11 @@ fn read_arrival(
     channels: &[Channel],
     skills: &[Skill],
     groups: &[AgentGroup],
+    window: Option<(NaiveDate, SimDuration)>,
 ) -> Option<ArrivalStream> {
     let h = ctx.table(f)?;
     let t = h.tbl();
-    t.check_keys(ctx, &["channel", "skill", "rate_per_hour", "intraday", "weekly"]);
+    t.check_keys(ctx, &["channel", "skill", "rate_per_hour", "intraday", "weekly", "replay"]);
     let reference = |ctx: &mut Ctx, key: &str, names: &[&str], what: &str| -> Option<usize> {
         let rf = t.require(ctx, key)?;
         let name = ctx.string(&rf)?;
@@ -804,6 +807,29 @@ fn read_arrival(
             }
         }
     }
+    if let Some(rf) = t.get("replay") {
+        for k in ["rate_per_hour", "intraday", "weekly"] {
+            if let Some(kf) = t.get(k) {
+                ctx.error(
+                    &kf.span,
+                    &kf.path,
+                    "a replayed stream takes its arrivals from its `replay` file: remove this key, or `replay`",
+                );
+            }
+        }
+        let file = ctx.string(&rf)?;
+        let (start, horizon) = window?;
+        let times = super::replay::read_replay(ctx, &rf, file, start, horizon.ms())?;
+        let rate = times.len() as f64 / (horizon.ms() as f64 / crate::time::MS_PER_HOUR as f64);
+        return Some(ArrivalStream {
+            channel: channel?,
+            skill: skill?,
+            rate_per_hour: rate,
+            intraday: [1.0; 24],
+            weekly: [1.0; 7],
+            replay: Some(times.into()),
+        });
+    }
     // The upper bound keeps a typo (an extra zero or five) from running out of memory.
     let rate = t.require(ctx, "rate_per_hour").and_then(|rf| {
         ctx.number_where(&rf, "must be a rate > 0 and at most 1000000 per hour", |x| x > 0.0 && x <= 1e6)
@@ -822,5 +848,12 @@ fn read_arrival(
     day.copy_from_slice(&intraday?);
     let mut week = [1.0; 7];
     week.copy_from_slice(&weekly?);
-    Some(ArrivalStream { channel: channel?, skill: skill?, rate_per_hour: rate?, intraday: day, weekly: week })
+    Some(ArrivalStream {
+        channel: channel?,
+        skill: skill?,
+        rate_per_hour: rate?,
+        intraday: day,
+        weekly: week,
+        replay: None,
+    })
 }
