@@ -3,7 +3,7 @@
 
 use crate::engine::{self, Both, SimError};
 use crate::metrics::{aggregate, AggregateRow, HourKind, Metrics, RepReport};
-use crate::output::ConversationWriter;
+use crate::output::{ConversationWriter, SweepWriter};
 use crate::scenario::Scenario;
 use rayon::prelude::*;
 use std::io::{self, Write};
@@ -21,6 +21,8 @@ pub enum RunError {
     Stalled { replication: u32, error: SimError },
     #[error("writing conversations of replication {replication}: {error}")]
     Io { replication: u32, error: io::Error },
+    #[error("writing sweep runs of replication {replication}: {error}")]
+    SweepsIo { replication: u32, error: io::Error },
 }
 
 /// All replications of one configuration.
@@ -48,13 +50,16 @@ pub fn replicate_limited<W: Write>(
     progress: Option<&AtomicU64>,
     max_events_per_instant: u64,
 ) -> Result<RepReport, RunError> {
-    replicate_with(s, replication, sink, progress, max_events_per_instant, None)
+    replicate_with(s, replication, sink, None::<io::Sink>, progress, max_events_per_instant, None)
 }
 
-fn replicate_with<W: Write>(
+/// Runs one replication with the given observers beside the metrics: the conversation rows
+/// into `sink` and, if `sweeps` is given, the sweep rows into it (then the report keeps none).
+fn replicate_with<W: Write, V: Write>(
     s: &Scenario,
     replication: u32,
     sink: Option<W>,
+    sweeps: Option<V>,
     progress: Option<&AtomicU64>,
     max_events_per_instant: u64,
     hours: Option<HourKind>,
@@ -63,30 +68,48 @@ fn replicate_with<W: Write>(
     if let Some(kind) = hours {
         metrics = metrics.with_hours(s, kind);
     }
-    let limit = max_events_per_instant;
-    let stats = match sink {
-        None => engine::run_limited(s, replication, &mut metrics, progress, limit),
-        Some(w) => {
-            let mut writer = ConversationWriter::new(w, s, replication, replication == 0);
-            let stats = engine::run_limited(s, replication, &mut Both(&mut metrics, &mut writer), progress, limit);
-            writer.finish().and_then(|mut w| w.flush()).map_err(|error| RunError::Io { replication, error })?;
-            stats
-        }
+    if sweeps.is_some() {
+        metrics = metrics.streaming_sweeps();
+    }
+    let header = replication == 0;
+    let mut conv = sink.map(|w| ConversationWriter::new(w, s, replication, header));
+    let mut runs = sweeps.map(|w| SweepWriter::new(w, s, "base", replication, header));
+    let (r, limit) = (replication, max_events_per_instant);
+    let stats = match (conv.as_mut(), runs.as_mut()) {
+        (None, None) => engine::run_limited(s, r, &mut metrics, progress, limit),
+        (Some(c), None) => engine::run_limited(s, r, &mut Both(&mut metrics, c), progress, limit),
+        (None, Some(w)) => engine::run_limited(s, r, &mut Both(&mut metrics, w), progress, limit),
+        (Some(c), Some(w)) => engine::run_limited(s, r, &mut Both(&mut Both(&mut metrics, c), w), progress, limit),
     }
     .map_err(|error| match error {
         SimError::Stalled { .. } | SimError::Overloaded { .. } => RunError::Stalled { replication, error },
         _ => RunError::Sim { replication, error },
     })?;
+    if let Some(c) = conv {
+        c.finish().and_then(|mut w| w.flush()).map_err(|error| RunError::Io { replication, error })?;
+    }
+    if let Some(w) = runs {
+        w.finish().and_then(|mut w| w.flush()).map_err(|error| RunError::SweepsIo { replication, error })?;
+    }
     Ok(metrics.finish(stats))
 }
 
 /// Runs every replication of `s` in parallel. `sink(r)` gives replication r's conversation
-/// output, if conversations are wanted.
-pub fn run_all<W, F>(s: &Scenario, sink: Option<F>, progress: Option<&AtomicU64>) -> Result<Outcome, RunError>
+/// output, if conversations are wanted; `sweeps(r)`, if given, its `sweeps.csv` rows (the
+/// header in replication 0's), which the reports then do not keep.
+pub fn run_all<W, F, V, G>(
+    s: &Scenario,
+    sink: Option<F>,
+    sweeps: Option<G>,
+    progress: Option<&AtomicU64>,
+) -> Result<Outcome, RunError>
 where
     W: Write,
     F: Fn(u32) -> io::Result<W> + Sync,
+    V: Write,
+    G: Fn(u32) -> io::Result<V> + Sync,
 {
+    let limit = engine::MAX_EVENTS_PER_INSTANT;
     let reports: Vec<RepReport> = (0..s.replications)
         .into_par_iter()
         .map(|r| {
@@ -94,7 +117,11 @@ where
                 Some(f) => Some(f(r).map_err(|error| RunError::Io { replication: r, error })?),
                 None => None,
             };
-            replicate(s, r, w, progress)
+            let v = match &sweeps {
+                Some(f) => Some(f(r).map_err(|error| RunError::SweepsIo { replication: r, error })?),
+                None => None,
+            };
+            replicate_with(s, r, w, v, progress, limit, None)
         })
         .collect::<Result<_, _>>()?;
     let aggregate = aggregate(&reports, 0.95);
@@ -106,7 +133,9 @@ where
 pub fn run_all_by_hour(s: &Scenario, kind: HourKind) -> Result<Outcome, RunError> {
     let reports: Vec<RepReport> = (0..s.replications)
         .into_par_iter()
-        .map(|r| replicate_with(s, r, None::<io::Sink>, None, engine::MAX_EVENTS_PER_INSTANT, Some(kind)))
+        .map(|r| {
+            replicate_with(s, r, None::<io::Sink>, None::<io::Sink>, None, engine::MAX_EVENTS_PER_INSTANT, Some(kind))
+        })
         .collect::<Result<_, _>>()?;
     let aggregate = aggregate(&reports, 0.95);
     Ok(Outcome { reports, aggregate })

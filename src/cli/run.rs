@@ -3,7 +3,7 @@
 use super::{progress::with_progress, set_threads, RunArgs};
 use anyhow::Context;
 use autoclose::metrics::{AggregateRow, Metric};
-use autoclose::output::{write_sweeps, write_timeseries, Clock, CommandLine, Provenance, ResultsFolder, SummaryWriter};
+use autoclose::output::{write_timeseries, Clock, CommandLine, Provenance, ResultsFolder, SummaryWriter};
 use autoclose::runner::run_all;
 use autoclose::scenario::{self, overrides::Override, Scenario};
 use std::io::Write;
@@ -44,7 +44,10 @@ pub fn run(a: RunArgs) -> anyhow::Result<ExitCode> {
         let sink = a.conversations.then_some(|r: u32| {
             folder.create_part(&format!("conversations.part{r}")).map_err(|e| std::io::Error::other(e.to_string()))
         });
-        run_all(&s, sink, Some(counter))
+        // Sweep runs are streamed too: a 1-second sweep makes 86,400 rows a day.
+        let sweeps =
+            |r: u32| folder.create_part(&format!("sweeps.part{r}")).map_err(|e| std::io::Error::other(e.to_string()));
+        run_all(&s, sink, Some(sweeps), Some(counter))
     })?;
     let wall = started.elapsed();
 
@@ -55,7 +58,8 @@ pub fn run(a: RunArgs) -> anyhow::Result<ExitCode> {
     let clock = Clock::new(s.start_date);
     let rows: Vec<_> = outcome.reports.iter().map(|r| (s.name.as_str(), "base", r)).collect();
     write_timeseries(folder.create("timeseries.csv")?, clock, &rows)?.flush()?;
-    write_sweeps(folder.create("sweeps.csv")?, clock, &rows)?.flush()?;
+    let sweep_parts: Vec<String> = (0..s.replications).map(|r| format!("sweeps.part{r}")).collect();
+    folder.concat("sweeps.csv", &sweep_parts)?;
     if a.conversations {
         let parts: Vec<String> = (0..s.replications).map(|r| format!("conversations.part{r}")).collect();
         folder.concat("conversations.csv", &parts)?;
