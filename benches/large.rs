@@ -1,11 +1,13 @@
-//! The large-scenario benchmark: runs `scenarios/bench_large.toml` (about one million
-//! conversations over 14 days) several times in this process and prints events per second
-//! (an event is one pop from the event queue), conversations per second, wall time and peak
-//! memory. `cargo bench --bench large [-- --runs N] [-- --set KEY=VALUE ...]`.
+//! The benchmarks: runs `scenarios/bench_large.toml` (about one million conversations over
+//! 14 days) and `scenarios/bench_small.toml` (about 40,000 over 28 days) several times each in
+//! this process and prints, per benchmark, wall time, events per second (an event is one pop
+//! from the event queue), conversations per second and peak memory.
+//! `cargo bench --bench large [-- --runs N] [-- --scenario FILE ...] [-- --set KEY=VALUE ...]`
+//! (`--scenario`, repeatable, replaces the two; `--set` applies to each).
 //!
 //! Figures are medians over the runs; the machine may be shared, so compare medians and
-//! ratios, not single runs. Peak memory is the process's high-water mark (VmHWM), so it covers
-//! the largest single run.
+//! ratios, not single runs. Peak memory is the process's high-water mark (VmHWM), reset before
+//! each benchmark (`/proc/self/clear_refs`), so it covers that benchmark's largest run.
 
 use autoclose::metrics::Metrics;
 use autoclose::scenario::{load_file, overrides::Override};
@@ -24,28 +26,45 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
+/// Resets the process's high-water mark so that the next benchmark's peak is its own.
+fn reset_peak_rss() {
+    // "5" resets VmHWM (Linux 4.0 and later); elsewhere the peak stays the process's.
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut runs = 5;
     let mut overrides = Vec::new();
-    let mut file = "scenarios/bench_large.toml".to_string();
+    let mut files = Vec::new();
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "--runs" => runs = it.next().and_then(|v| v.parse().ok()).expect("--runs takes a number"),
             "--set" => overrides.push(Override::parse(it.next().expect("--set takes KEY=VALUE")).expect("KEY=VALUE")),
-            "--scenario" => file = it.next().expect("--scenario takes a path").clone(),
+            "--scenario" => files.push(it.next().expect("--scenario takes a path").clone()),
             "--bench" => {}
             _ => {}
         }
     }
-    let scenario = match load_file(Path::new(&file), &overrides) {
+    if files.is_empty() {
+        files = vec!["scenarios/bench_large.toml".to_string(), "scenarios/bench_small.toml".to_string()];
+    }
+    for file in &files {
+        bench(file, &overrides, runs);
+    }
+}
+
+/// Runs one benchmark `runs` times and prints its medians and peak memory.
+fn bench(file: &str, overrides: &[Override], runs: usize) {
+    let scenario = match load_file(Path::new(file), overrides) {
         Ok(s) => s,
         Err(d) => {
             eprintln!("{d}");
             std::process::exit(1);
         }
     };
+    reset_peak_rss();
     println!("benchmark: {file} ({} of simulated time, replication 0, {runs} runs)", scenario.horizon);
     let (mut walls, mut eps, mut cps) = (Vec::new(), Vec::new(), Vec::new());
     for run in 0..runs {
@@ -66,11 +85,11 @@ fn main() {
         eps.push(stats.events as f64 / wall);
         cps.push(stats.arrived as f64 / wall);
     }
-    println!("median wall time:      {:.3} s", median(walls));
-    println!("median events/s:       {:.2} M", median(eps) / 1e6);
-    println!("median conversations/s: {:.0} k", median(cps) / 1e3);
+    println!("  median wall time:       {:.3} s", median(walls));
+    println!("  median events/s:        {:.2} M", median(eps) / 1e6);
+    println!("  median conversations/s: {:.0} k", median(cps) / 1e3);
     match peak_rss_mb() {
-        Some(mb) => println!("peak memory (VmHWM):   {mb:.1} MB"),
-        None => println!("peak memory:           unavailable (no /proc/self/status)"),
+        Some(mb) => println!("  peak memory (VmHWM):    {mb:.1} MB"),
+        None => println!("  peak memory:            unavailable (no /proc/self/status)"),
     }
 }

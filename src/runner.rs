@@ -3,7 +3,7 @@
 
 use crate::engine::{self, Both, ConvMeta, SimError};
 use crate::metrics::{aggregate, AggregateRow, HourKind, Metrics, RepReport};
-use crate::output::{ConversationWriter, MessageWriter};
+use crate::output::{ConversationWriter, MessageWriter, SweepWriter};
 use crate::scenario::Scenario;
 use crate::time::SimTime;
 use rayon::prelude::*;
@@ -22,6 +22,8 @@ pub enum RunError {
     Stalled { replication: u32, error: SimError },
     #[error("writing conversations of replication {replication}: {error}")]
     Io { replication: u32, error: io::Error },
+    #[error("writing sweep runs of replication {replication}: {error}")]
+    SweepsIo { replication: u32, error: io::Error },
 }
 
 /// All replications of one configuration.
@@ -49,40 +51,46 @@ pub fn replicate_limited<W: Write>(
     progress: Option<&AtomicU64>,
     max_events_per_instant: u64,
 ) -> Result<RepReport, RunError> {
-    replicate_with(s, replication, sink, progress, max_events_per_instant, None)
+    replicate_export(s, replication, Sinks::conversations(sink), progress, max_events_per_instant, None)
 }
 
-fn replicate_with<W: Write>(
-    s: &Scenario,
-    replication: u32,
-    sink: Option<W>,
-    progress: Option<&AtomicU64>,
-    max_events_per_instant: u64,
-    hours: Option<HourKind>,
-) -> Result<RepReport, RunError> {
-    let sinks = Sinks { conversations: sink, messages: None };
-    replicate_export(s, replication, sinks, progress, max_events_per_instant, hours)
-}
-
-/// Where one replication streams its exports: `conversations.csv` and `messages.csv` rows.
+/// Where one replication streams its exports: `conversations.csv`, `messages.csv` and
+/// `sweeps.csv` rows. With `sweeps` the report keeps no sweep runs of its own.
 pub struct Sinks<W: Write> {
     pub conversations: Option<W>,
     pub messages: Option<W>,
+    pub sweeps: Option<W>,
+}
+
+impl<W: Write> Sinks<W> {
+    /// Conversation rows only, if any.
+    pub fn conversations(conversations: Option<W>) -> Self {
+        Sinks { conversations, messages: None, sweeps: None }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.conversations.is_none() && self.messages.is_none() && self.sweeps.is_none()
+    }
 }
 
 /// The export writers of one replication, as one observer.
 struct Exports<'a, W: Write> {
     conversations: Option<ConversationWriter<'a, W>>,
     messages: Option<MessageWriter<W>>,
+    sweeps: Option<SweepWriter<'a, W>>,
 }
 
 impl<W: Write> Exports<'_, W> {
-    fn finish(self) -> io::Result<()> {
+    fn finish(self, replication: u32) -> Result<(), RunError> {
+        let io = |error| RunError::Io { replication, error };
         if let Some(c) = self.conversations {
-            c.finish()?.flush()?;
+            c.finish().and_then(|mut w| w.flush()).map_err(io)?;
         }
         if let Some(m) = self.messages {
-            m.finish()?.flush()?;
+            m.finish().and_then(|mut w| w.flush()).map_err(io)?;
+        }
+        if let Some(w) = self.sweeps {
+            w.finish().and_then(|mut w| w.flush()).map_err(|error| RunError::SweepsIo { replication, error })?;
         }
         Ok(())
     }
@@ -124,6 +132,11 @@ impl<W: Write> engine::Observer for Exports<'_, W> {
             c.conversation(rec);
         }
     }
+    fn sweep_run(&mut self, rec: &engine::SweepRecord) {
+        if let Some(w) = &mut self.sweeps {
+            w.sweep_run(rec);
+        }
+    }
 }
 
 fn replicate_export<W: Write>(
@@ -138,17 +151,23 @@ fn replicate_export<W: Write>(
     if let Some(kind) = hours {
         metrics = metrics.with_hours(s, kind);
     }
+    if sinks.sweeps.is_some() {
+        metrics = metrics.streaming_sweeps();
+    }
     let limit = max_events_per_instant;
-    let stats = if sinks.conversations.is_none() && sinks.messages.is_none() {
+    let stats = if sinks.is_empty() {
         engine::run_limited(s, replication, &mut metrics, progress, limit)
     } else {
         let header = replication == 0;
         let mut ex = Exports {
             conversations: sinks.conversations.map(|w| ConversationWriter::new(w, s, replication, header)),
             messages: sinks.messages.map(|w| MessageWriter::new(w, s, replication, header)),
+            sweeps: sinks.sweeps.map(|w| SweepWriter::new(w, s, "base", replication, header)),
         };
         let stats = engine::run_limited(s, replication, &mut Both(&mut metrics, &mut ex), progress, limit);
-        ex.finish().map_err(|error| RunError::Io { replication, error })?;
+        if stats.is_ok() {
+            ex.finish(replication)?;
+        }
         stats
     }
     .map_err(|error| match error {
@@ -159,51 +178,54 @@ fn replicate_export<W: Write>(
 }
 
 /// Runs every replication of `s` in parallel; `sinks(r)` gives replication r's export
-/// outputs (conversations, messages), either or both.
+/// outputs (conversations, messages, sweep runs), any or none.
 pub fn run_all_export<W, F>(s: &Scenario, sinks: F, progress: Option<&AtomicU64>) -> Result<Outcome, RunError>
 where
     W: Write,
     F: Fn(u32) -> io::Result<Sinks<W>> + Sync,
 {
-    let reports: Vec<RepReport> = (0..s.replications)
-        .into_par_iter()
-        .map(|r| {
-            let sk = sinks(r).map_err(|error| RunError::Io { replication: r, error })?;
-            replicate_export(s, r, sk, progress, engine::MAX_EVENTS_PER_INSTANT, None)
-        })
-        .collect::<Result<_, _>>()?;
-    let aggregate = aggregate(&reports, 0.95);
-    Ok(Outcome { reports, aggregate })
+    run_each(s, |r| {
+        let sk = sinks(r).map_err(|error| RunError::Io { replication: r, error })?;
+        replicate_export(s, r, sk, progress, engine::MAX_EVENTS_PER_INSTANT, None)
+    })
 }
 
 /// Runs every replication of `s` in parallel. `sink(r)` gives replication r's conversation
-/// output, if conversations are wanted.
-pub fn run_all<W, F>(s: &Scenario, sink: Option<F>, progress: Option<&AtomicU64>) -> Result<Outcome, RunError>
+/// output, if conversations are wanted; `sweeps(r)`, if given, its `sweeps.csv` rows (the
+/// header in replication 0's), which the reports then do not keep.
+pub fn run_all<W, F, G>(
+    s: &Scenario,
+    sink: Option<F>,
+    sweeps: Option<G>,
+    progress: Option<&AtomicU64>,
+) -> Result<Outcome, RunError>
 where
     W: Write,
     F: Fn(u32) -> io::Result<W> + Sync,
+    G: Fn(u32) -> io::Result<W> + Sync,
 {
-    let reports: Vec<RepReport> = (0..s.replications)
-        .into_par_iter()
-        .map(|r| {
-            let w = match &sink {
-                Some(f) => Some(f(r).map_err(|error| RunError::Io { replication: r, error })?),
-                None => None,
-            };
-            replicate(s, r, w, progress)
-        })
-        .collect::<Result<_, _>>()?;
-    let aggregate = aggregate(&reports, 0.95);
-    Ok(Outcome { reports, aggregate })
+    run_each(s, |r| {
+        let conversations =
+            sink.as_ref().map(|f| f(r)).transpose().map_err(|error| RunError::Io { replication: r, error })?;
+        let sweeps =
+            sweeps.as_ref().map(|f| f(r)).transpose().map_err(|error| RunError::SweepsIo { replication: r, error })?;
+        let sk = Sinks { conversations, messages: None, sweeps };
+        replicate_export(s, r, sk, progress, engine::MAX_EVENTS_PER_INSTANT, None)
+    })
 }
 
 /// Runs every replication of `s` in parallel without conversation output, collecting the
 /// figures by hour of day or of week as well (`RepReport::by_hour`), for intraday plans.
 pub fn run_all_by_hour(s: &Scenario, kind: HourKind) -> Result<Outcome, RunError> {
-    let reports: Vec<RepReport> = (0..s.replications)
-        .into_par_iter()
-        .map(|r| replicate_with(s, r, None::<io::Sink>, None, engine::MAX_EVENTS_PER_INSTANT, Some(kind)))
-        .collect::<Result<_, _>>()?;
+    run_each(s, |r| {
+        let none = Sinks::<io::Sink>::conversations(None);
+        replicate_export(s, r, none, None, engine::MAX_EVENTS_PER_INSTANT, Some(kind))
+    })
+}
+
+/// Every replication of `s` through `one`, in parallel, then their aggregate.
+fn run_each(s: &Scenario, one: impl Fn(u32) -> Result<RepReport, RunError> + Sync + Send) -> Result<Outcome, RunError> {
+    let reports: Vec<RepReport> = (0..s.replications).into_par_iter().map(&one).collect::<Result<_, _>>()?;
     let aggregate = aggregate(&reports, 0.95);
     Ok(Outcome { reports, aggregate })
 }

@@ -291,3 +291,44 @@ fn too_few_agents_make_a_saturated_run_with_a_warning_and_a_mark() {
     assert!(line("count=8").ends_with('-'), "{table}");
     assert!(table.contains("! saturated in that many replications"), "{table}");
 }
+
+/// `run` streams `sweeps.csv` (`SweepWriter` as an observer, one part per replication): the
+/// same bytes as the rows written from reports that kept every run, while the streamed reports
+/// keep none and their summary figures are unchanged.
+#[test]
+fn streamed_sweep_rows_are_the_kept_rows_and_the_reports_hold_none() {
+    use autoclose::output::{write_sweeps, Clock};
+    use autoclose::runner::run_all;
+    use std::sync::Mutex;
+    type NoSink = fn(u32) -> std::io::Result<std::io::Sink>;
+    let s =
+        load("scenarios/quickstart.toml", &[("scenario.replications", "3"), ("policy.schedulers.main.interval", "1m")]);
+    let kept = run_all::<std::io::Sink, NoSink, NoSink>(&s, None, None, None).expect("runs");
+    let rows: Vec<_> = kept.reports.iter().map(|r| (s.name.as_str(), "base", r)).collect();
+    let want = write_sweeps(Vec::new(), Clock::new(s.start_date), &rows).expect("in memory");
+    assert!(kept.reports.iter().all(|r| r.sweeps.len() == 4320), "a 1-minute sweep over 3 days");
+
+    let parts: Vec<Mutex<Vec<u8>>> = (0..3).map(|_| Mutex::new(Vec::new())).collect();
+    struct Part<'a>(&'a Mutex<Vec<u8>>);
+    impl std::io::Write for Part<'_> {
+        fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+            self.0.lock().expect("not poisoned").extend_from_slice(b);
+            Ok(b.len())
+        }
+        fn flush(&mut self) -> std::io::Result<()> {
+            Ok(())
+        }
+    }
+    let sweeps = |r: u32| Ok(Part(&parts[r as usize]));
+    // No conversation rows: `None` of the sweeps' own writer type (every sink writes one type).
+    let no_conversations = Some(sweeps).filter(|_| false);
+    let streamed = run_all(&s, no_conversations, Some(sweeps), None).expect("runs");
+    let got: Vec<u8> = parts.iter().flat_map(|p| p.lock().expect("not poisoned").clone()).collect();
+    assert_eq!(String::from_utf8(got).expect("utf-8"), String::from_utf8(want).expect("utf-8"));
+    assert!(streamed.reports.iter().all(|r| r.sweeps.is_empty()), "nothing held");
+    for (a, b) in kept.reports.iter().zip(&streamed.reports) {
+        for m in [Metric::SweepRuns, Metric::SweepInScopeMean, Metric::SweepClosuresPeakPerRun, Metric::SweepDeferred] {
+            assert_eq!(a.overall().get(m), b.overall().get(m), "{}", m.name());
+        }
+    }
+}

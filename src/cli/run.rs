@@ -3,7 +3,7 @@
 use super::{progress::with_progress, set_threads, RunArgs};
 use anyhow::Context;
 use autoclose::metrics::{AggregateRow, Metric};
-use autoclose::output::{write_sweeps, write_timeseries, Clock, CommandLine, Provenance, ResultsFolder, SummaryWriter};
+use autoclose::output::{write_timeseries, Clock, CommandLine, Provenance, ResultsFolder, SummaryWriter};
 use autoclose::runner::{run_all_export, Sinks};
 use autoclose::scenario::{self, overrides::Override, Scenario};
 use std::io::Write;
@@ -44,10 +44,12 @@ pub fn run(a: RunArgs) -> anyhow::Result<ExitCode> {
         let part = |name: &str, r: u32| {
             folder.create_part(&format!("{name}.part{r}")).map_err(|e| std::io::Error::other(e.to_string()))
         };
+        // Sweep runs are streamed too: a 1-second sweep makes 86,400 rows a day.
         let sinks = |r: u32| -> std::io::Result<Sinks<_>> {
             Ok(Sinks {
                 conversations: a.conversations.then(|| part("conversations", r)).transpose()?,
                 messages: a.messages.then(|| part("messages", r)).transpose()?,
+                sweeps: Some(part("sweeps", r)?),
             })
         };
         run_all_export(&s, sinks, Some(counter))
@@ -61,7 +63,8 @@ pub fn run(a: RunArgs) -> anyhow::Result<ExitCode> {
     let clock = Clock::new(s.start_date);
     let rows: Vec<_> = outcome.reports.iter().map(|r| (s.name.as_str(), "base", r)).collect();
     write_timeseries(folder.create("timeseries.csv")?, clock, &rows)?.flush()?;
-    write_sweeps(folder.create("sweeps.csv")?, clock, &rows)?.flush()?;
+    let sweep_parts: Vec<String> = (0..s.replications).map(|r| format!("sweeps.part{r}")).collect();
+    folder.concat("sweeps.csv", &sweep_parts)?;
     if a.conversations {
         let parts: Vec<String> = (0..s.replications).map(|r| format!("conversations.part{r}")).collect();
         folder.concat("conversations.csv", &parts)?;

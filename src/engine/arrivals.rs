@@ -5,9 +5,9 @@ use super::kernel::SimError;
 use super::observer::Observer;
 use super::rng::{self, Purpose, StreamRng};
 use super::world::{Ev, Sim};
+use crate::model::ziggurat::exp1;
 use crate::time::{SimTime, MS_PER_HOUR};
 use rand::Rng;
-use rand_distr::Exp1;
 
 pub(super) struct ArrivalGen {
     pub(super) rng: StreamRng,
@@ -65,7 +65,7 @@ impl<O: Observer> Sim<'_, O> {
             return Ok(());
         }
         loop {
-            g.next_ms += g.rng.sample::<f64, _>(Exp1) / g.max_rate_per_ms;
+            g.next_ms += exp1(&mut g.rng) / g.max_rate_per_ms;
             if g.next_ms >= self.horizon.0 as f64 {
                 return Ok(());
             }

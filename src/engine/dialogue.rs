@@ -8,10 +8,10 @@ use super::rng::StreamRng;
 use super::world::{Ev, Sim};
 use crate::model::dist::round_ms;
 use crate::model::state::{State, Trigger};
+use crate::model::ziggurat::exp1;
 use crate::scenario::{ChannelKind, WrapUpBlock};
 use crate::time::{SimDuration, SimTime, MS_PER_HOUR};
 use rand::Rng;
-use rand_distr::Exp1;
 
 impl<O: Observer> Sim<'_, O> {
     pub(super) fn schedule_agent_message(&mut self, slot: u32, t: SimTime) -> Result<(), SimError> {
@@ -249,5 +249,5 @@ impl<O: Observer> Sim<'_, O> {
 /// An exponential delay for a Poisson process of `per_hour` events an hour.
 /// At least 1 ms, so that a side event never repeats at the instant it happened.
 pub(super) fn exp_ms(rng: &mut StreamRng, per_hour: f64) -> SimDuration {
-    SimDuration(round_ms(rng.sample::<f64, _>(Exp1) / per_hour * MS_PER_HOUR as f64).max(1))
+    SimDuration(round_ms(exp1(rng) / per_hour * MS_PER_HOUR as f64).max(1))
 }

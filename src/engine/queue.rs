@@ -11,7 +11,8 @@
 //! simulated time is an integer that never goes back. Keys are `time * 2 + class`. Bucket
 //! `i > 0` holds the events whose key differs from the last popped key `last` first in bit
 //! `i - 1`, bucket 0 those due at `last`. A push appends to one bucket; a pop that finds bucket 0 empty moves the first
-//! non-empty bucket's events down, relative to its earliest time. Every event of a given time
+//! non-empty bucket's events down, relative to its earliest time (each bucket's earliest key is kept
+//! on push, so the move is the only pass over it). Every event of a given time
 //! sits in one bucket (its bucket depends only on its time and `last`), buckets are appended to
 //! and redistributed in order, and bucket 0 is drained from the front, so equal times keep
 //! their insertion order. Profiling the large benchmark showed a binary heap's pops costing a
@@ -36,6 +37,9 @@ pub struct EventQueue<E> {
     buckets: Vec<Vec<(u64, E)>>,
     /// Bit `i - 1` set when bucket `i` holds events: finding the first is one instruction.
     nonempty: u64,
+    /// `mins[i - 1]`: the smallest key in bucket `i` (kept on push, so that a pop need not
+    /// scan the bucket before moving it down); meaningless for an empty bucket.
+    mins: [u64; 64],
     /// An empty vector swapped with the bucket being redistributed, so that no allocation is
     /// freed or made on the way.
     spare: Vec<(u64, E)>,
@@ -60,6 +64,7 @@ impl<E> EventQueue<E> {
             due: VecDeque::new(),
             buckets: (0..64).map(|_| Vec::new()).collect(),
             nonempty: 0,
+            mins: [u64::MAX; 64],
             spare: Vec::new(),
             last: 0,
             len: 0,
@@ -105,13 +110,19 @@ impl<E> EventQueue<E> {
         let key = ((at.0 << 1) | class).max(self.last);
         match bucket(self.last, key) {
             0 => self.due.push_back(event),
-            b => {
-                self.buckets[b - 1].push((key, event));
-                self.nonempty |= 1 << (b - 1);
-            }
+            b => self.push_bucket(b - 1, key, event),
         }
         self.len += 1;
         Ok(())
+    }
+
+    /// Appends to radix bucket `i + 1`, keeping its minimum.
+    #[inline]
+    fn push_bucket(&mut self, i: usize, key: u64, event: E) {
+        let bit = 1u64 << i;
+        self.mins[i] = if self.nonempty & bit == 0 { key } else { self.mins[i].min(key) };
+        self.buckets[i].push((key, event));
+        self.nonempty |= bit;
     }
 
     /// Pops the earliest event if it is due no later than `until`, advancing the clock.
@@ -121,23 +132,21 @@ impl<E> EventQueue<E> {
                 return None;
             }
             let b = self.nonempty.trailing_zeros() as usize;
-            let min = self.buckets[b].iter().map(|(t, _)| *t).min().expect("the bucket is not empty");
+            let min = self.mins[b];
             if min >> 1 > until.0 {
                 return None;
             }
             self.last = min;
-            std::mem::swap(&mut self.spare, &mut self.buckets[b]);
+            let mut moving = std::mem::replace(&mut self.buckets[b], std::mem::take(&mut self.spare));
             self.nonempty &= !(1 << b);
-            for (t, e) in self.spare.drain(..) {
+            for (t, e) in moving.drain(..) {
                 // Every moved event lands in a lower bucket than `b`, never in `b` itself.
                 match bucket(min, t) {
                     0 => self.due.push_back(e),
-                    nb => {
-                        self.buckets[nb - 1].push((t, e));
-                        self.nonempty |= 1 << (nb - 1);
-                    }
+                    nb => self.push_bucket(nb - 1, t, e),
                 }
             }
+            self.spare = moving;
         } else if self.last >> 1 > until.0 {
             return None;
         }

@@ -179,6 +179,18 @@ struct Sample {
     state: u8,
 }
 
+/// The sweep figures of the window (runs started in it), kept as the runs are reported: the
+/// count, the sum of `in_scope` (summed in run order, as a mean over the list was), the peak
+/// closures, the deferrals and the longest duration.
+#[derive(Debug, Clone, Default)]
+struct SweepLoad {
+    runs: u64,
+    in_scope_sum: f64,
+    closed_peak: u64,
+    deferred: u64,
+    duration_max_s: f64,
+}
+
 /// One replication's measurements; implements `Observer`.
 pub struct Metrics {
     replication: u32,
@@ -203,7 +215,11 @@ pub struct Metrics {
     ts_agent_end: Vec<u64>,
     ts_abandoned: Vec<u64>,
     auto_closures_per_minute: Vec<u32>,
+    /// Every sweep run, unless they are streamed elsewhere (`streaming_sweeps`).
     sweeps: Vec<SweepRecord>,
+    keep_sweeps: bool,
+    /// The window's sweep figures, accumulated run by run.
+    sweep_load: SweepLoad,
     scheduler_names: Vec<String>,
     channel_names: Vec<String>,
     skill_names: Vec<String>,
@@ -271,6 +287,13 @@ impl HourFigures {
 impl Metrics {
     /// Also collects the figures a plan judges by hour (`RepReport::by_hour`): queue figures
     /// by the hour of day (or of week) of queue entry, occupancy by the hour it was in.
+    /// Keeps no sweep run in the report (`RepReport::sweeps` stays empty): for a caller that
+    /// streams them (`output::SweepWriter`). The summary's sweep figures are the same.
+    pub fn streaming_sweeps(mut self) -> Metrics {
+        self.keep_sweeps = false;
+        self
+    }
+
     pub fn with_hours(mut self, s: &Scenario, kind: HourKind) -> Metrics {
         use chrono::Datelike;
         let n_hours = s.horizon.ms().div_ceil(MS_PER_HOUR) as usize;
@@ -315,6 +338,8 @@ impl Metrics {
             ts_abandoned: vec![0; n_buckets],
             auto_closures_per_minute: vec![0; horizon.div_ceil(MS_PER_MIN) as usize],
             sweeps: Vec::new(),
+            keep_sweeps: true,
+            sweep_load: SweepLoad::default(),
             scheduler_names: s.policy.schedulers.iter().map(|x| x.name.clone()).collect(),
             channel_names: s.channels.iter().map(|c| c.name.clone()).collect(),
             skill_names: s.skills.iter().map(|k| k.name.clone()).collect(),
@@ -627,13 +652,12 @@ impl Metrics {
             set(Occupancy, ratio(cap_area, self.available.area as f64));
             set(QueueLengthMean, Some(self.queue.area as f64 / window_ms));
             set(QueueLengthPeak, Some(self.queue_peak as f64));
-            let runs: Vec<&SweepRecord> = self.sweeps.iter().filter(|r| self.in_window(r.started.ms())).collect();
-            set(SweepRuns, Some(runs.len() as f64));
-            let in_scope: Vec<f64> = runs.iter().map(|r| r.in_scope as f64).collect();
-            set(SweepInScopeMean, mean(&in_scope));
-            set(SweepClosuresPeakPerRun, Some(runs.iter().map(|r| r.closed).max().unwrap_or(0) as f64));
-            set(SweepDeferred, Some(runs.iter().map(|r| r.deferred).sum::<u64>() as f64));
-            set(SweepDurationMaxS, Some(runs.iter().map(|r| r.duration.as_secs_f64()).fold(0.0, f64::max)));
+            let load = &self.sweep_load;
+            set(SweepRuns, Some(load.runs as f64));
+            set(SweepInScopeMean, (load.runs > 0).then(|| load.in_scope_sum / load.runs as f64));
+            set(SweepClosuresPeakPerRun, Some(load.closed_peak as f64));
+            set(SweepDeferred, Some(load.deferred as f64));
+            set(SweepDurationMaxS, Some(load.duration_max_s));
             let first_min = self.window.0.div_ceil(MS_PER_MIN) as usize;
             let peak = self.auto_closures_per_minute.iter().skip(first_min).max().copied().unwrap_or(0);
             set(AutoClosuresPeakPerMinute, Some(peak as f64));
@@ -905,7 +929,17 @@ impl Observer for Metrics {
     }
 
     fn sweep_run(&mut self, rec: &SweepRecord) {
-        self.sweeps.push(rec.clone());
+        if self.in_window(rec.started.ms()) {
+            let load = &mut self.sweep_load;
+            load.runs += 1;
+            load.in_scope_sum += rec.in_scope as f64;
+            load.closed_peak = load.closed_peak.max(rec.closed);
+            load.deferred += rec.deferred;
+            load.duration_max_s = load.duration_max_s.max(rec.duration.as_secs_f64());
+        }
+        if self.keep_sweeps {
+            self.sweeps.push(rec.clone());
+        }
     }
 }
 

@@ -19,11 +19,53 @@ pub fn mean(values: &[f64]) -> Option<f64> {
 }
 
 /// Two-sided Student-t critical value for confidence `level` (e.g. 0.95) with `df` degrees
-/// of freedom.
+/// of freedom. The 95% values for 1 to 100 degrees of freedom (up to 101 replications) come
+/// from a table, so that every interval of the results is the same on every machine; the table
+/// holds statrs' values as computed when it was made (`T95` bits), others are computed.
 pub fn t_critical(level: f64, df: u64) -> f64 {
+    if level == 0.95 {
+        if let Some(bits) = (df as usize).checked_sub(1).and_then(|i| T95.get(i)) {
+            return f64::from_bits(*bits);
+        }
+    }
+    t_critical_computed(level, df)
+}
+
+/// `t_critical` by statrs' inverse CDF (the platform's maths library underneath).
+fn t_critical_computed(level: f64, df: u64) -> f64 {
     let t = StudentsT::new(0.0, 1.0, df as f64).expect("df >= 1 should give a valid Student t");
     t.inverse_cdf(0.5 + level / 2.0)
 }
+
+/// Bits of the two-sided 95% Student-t critical values for 1 to 100 degrees of freedom.
+#[rustfmt::skip]
+const T95: [u64; 100] = [
+    0x40296993aacc4d1c, 0x401135ea98e146bf, 0x400975a66893c1a0, 0x40063628d9efb5e2,
+    0x4004908d359dff39, 0x400393468546e64a, 0x4002eac01e9f5b1c, 0x400272b24bc92433,
+    0x400218e5dac50b20, 0x4001d33a7661d303, 0x40019b9e1b8c9961, 0x40016e356bbc34f9,
+    0x4001486f5cb67d64, 0x40012885ec4c0647, 0x40010d356b5a0664, 0x4000f590e8d62db7,
+    0x4000e0e6fd5b14fc, 0x4000ceb036f23e79, 0x4000be83653b65d5, 0x4000b00d9a95439a,
+    0x4000a30c955b4f19, 0x4000974ac3559e63, 0x40008c9c5c7af76b, 0x400082dd3fc39ff3,
+    0x400079ef59476849, 0x400071b96b177bca, 0x40006a261e29bbf6, 0x40006323489738ee,
+    0x40005ca15bce25af, 0x40005692f10aad7f, 0x400050ec6d0030ac, 0x40004ba3b57255fb,
+    0x400046aff4ce0ad6, 0x4000420968c7f380, 0x40003da939b97a11, 0x4000398958fb636d,
+    0x400035a464e0e1f5, 0x400031f59141b660, 0x40002e7893bbc78d, 0x40002b299300ea7f,
+    0x4000280518a7cfb6, 0x40002508051213dc, 0x4000222f850e3e65, 0x40001f7908ed39a8,
+    0x40001ce23cd009e6, 0x40001a6901fcf520, 0x4000180b69140be0, 0x400015c7ad0190c3,
+    0x4000139c2e928e72, 0x4000118770946f22, 0x40000f88146be1cd, 0x40000d9cd712e3b9,
+    0x40000bc48e6fc5a2, 0x400009fe26f98d8e, 0x40000848a19f8e2e, 0x400006a311ebb908,
+    0x4000050c9c582e85, 0x4000038474d1de84, 0x40000209dd62acf6, 0x4000009c24fe79dc,
+    0x3ffffe754cddc9fa, 0x3ffffbc98eb4ad34, 0x3ffff933eec652e6, 0x3ffff6b35eb8acb5,
+    0x3ffff446e1224e21, 0x3ffff1ed883c15fa, 0x3fffefa674b14749, 0x3fffed70d48ac3b3,
+    0x3fffeb4be2330644, 0x3fffe936e38fbff4, 0x3fffe731292f8a42, 0x3fffe53a0d894101,
+    0x3fffe350f44b784b, 0x3fffe17549ba8740, 0x3fffdfa6821ba8e2, 0x3fffdde4192c2cb0,
+    0x3fffdc2d91a352af, 0x3fffda8274be1b2e, 0x3fffd8e251d40be0, 0x3fffd74cbdf40645,
+    0x3fffd5c15388b41d, 0x3fffd43fb2039c7e, 0x3fffd2c77d8e8f49, 0x3fffd1585ec2af5d,
+    0x3fffcff20264cabf, 0x3fffce9419264f61, 0x3fffcd3e576ae723, 0x3fffcbf07511ed6f,
+    0x3fffcaaa2d439e44, 0x3fffc96b3e41dd48, 0x3fffc833693bf481, 0x3fffc70272256295,
+    0x3fffc5d81f8f35e3, 0x3fffc4b43a841ac3, 0x3fffc3968e667c1c, 0x3fffc27ee8d0f589,
+    0x3fffc16d1978a820, 0x3fffc060f2116b6f, 0x3fffbf5a4633af49, 0x3fffbe58eb440727,
+];
 
 /// Mean and half-width of its confidence interval at `level`; the half-width is `None` with
 /// fewer than two values.
@@ -82,6 +124,18 @@ mod tests {
         assert!((t_critical(0.95, 4) - 2.776).abs() < 1e-3);
         assert!((t_critical(0.95, 29) - 2.045).abs() < 1e-3);
         assert!((t_critical(0.99, 10) - 3.169).abs() < 1e-3);
+    }
+
+    /// The table is what statrs computes (bit for bit where it was made; to 1e-12 on a machine
+    /// whose maths library differs, where the table is what keeps the results the same).
+    #[test]
+    fn the_95_percent_table_is_statrs_values() {
+        for df in 1..=100 {
+            let (table, computed) = (t_critical(0.95, df), t_critical_computed(0.95, df));
+            assert!((table - computed).abs() <= 1e-12 * computed, "df {df}: {table} vs {computed}");
+        }
+        assert_eq!(t_critical(0.95, 101), t_critical_computed(0.95, 101));
+        assert!((t_critical(0.95, 100) - 1.984).abs() < 1e-3);
     }
 
     #[test]

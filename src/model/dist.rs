@@ -2,11 +2,12 @@
 //!
 //! Values are in base units: milliseconds for durations, plain numbers for counts. `Never`
 //! (alone or as a mixture component) means the event does not happen. Pure: the caller owns
-//! the random number generator.
+//! the random number generator. Every logarithm and exponential is `libm`'s (see `ziggurat`),
+//! so draws are the same on every machine.
 
+use super::ziggurat::{exp1, Gamma, LogNormal, Weibull};
 use crate::time::SimDuration;
 use rand::Rng;
-use rand_distr::{Distribution, Exp1, Gamma, LogNormal, Weibull};
 use std::sync::Arc;
 
 /// The 90th percentile of the standard normal distribution, for lognormal by median and p90.
@@ -35,17 +36,17 @@ pub enum Dist {
     LogNormal {
         mu: f64,
         sigma: f64,
-        inner: LogNormal<f64>,
+        inner: LogNormal,
     },
     Gamma {
         shape: f64,
         scale: f64,
-        inner: Gamma<f64>,
+        inner: Gamma,
     },
     Weibull {
         shape: f64,
         scale: f64,
-        inner: Weibull<f64>,
+        inner: Weibull,
     },
     Uniform {
         min: f64,
@@ -109,7 +110,7 @@ impl Dist {
             return Err(DistError::NotPositive("mu", mu));
         }
         let sigma = positive("sigma", sigma)?;
-        let inner = LogNormal::new(mu, sigma).expect("finite mu and positive sigma should be accepted");
+        let inner = LogNormal { mu, sigma };
         Ok(Dist::LogNormal { mu, sigma, inner })
     }
 
@@ -120,22 +121,21 @@ impl Dist {
         if p90 <= median {
             return Err(DistError::P90NotAboveMedian { median, p90 });
         }
-        let mu = median.ln();
-        Dist::lognormal(mu, (p90.ln() - mu) / Z_P90)
+        let mu = libm::log(median);
+        Dist::lognormal(mu, (libm::log(p90) - mu) / Z_P90)
     }
 
     pub fn gamma(shape: f64, scale: f64) -> Result<Dist, DistError> {
         let shape = positive("shape", shape)?;
         let scale = positive("scale", scale)?;
-        let inner = Gamma::new(shape, scale).expect("positive shape and scale should be accepted");
+        let inner = Gamma::new(shape, scale);
         Ok(Dist::Gamma { shape, scale, inner })
     }
 
     pub fn weibull(shape: f64, scale: f64) -> Result<Dist, DistError> {
         let shape = positive("shape", shape)?;
         let scale = positive("scale", scale)?;
-        // rand_distr's Weibull::new takes (scale, shape).
-        let inner = Weibull::new(scale, shape).expect("positive shape and scale should be accepted");
+        let inner = Weibull { inv_shape: 1.0 / shape, scale };
         Ok(Dist::Weibull { shape, scale, inner })
     }
 
@@ -184,7 +184,7 @@ impl Dist {
             Dist::Never => None,
             Dist::Constant(v) => Some(*v),
             // The ziggurat method: a logarithm only on the rare tail draws.
-            Dist::Exponential { mean } => Some(mean * rng.sample::<f64, _>(Exp1)),
+            Dist::Exponential { mean } => Some(mean * exp1(rng)),
             Dist::LogNormal { inner, .. } => Some(inner.sample(rng)),
             Dist::Gamma { inner, .. } => Some(inner.sample(rng)),
             Dist::Weibull { inner, .. } => Some(inner.sample(rng)),
@@ -232,7 +232,7 @@ impl Dist {
             Dist::Never => None,
             Dist::Constant(v) => Some(*v),
             Dist::Exponential { mean } => Some(*mean),
-            Dist::LogNormal { mu, sigma, .. } => Some((mu + sigma * sigma / 2.0).exp()),
+            Dist::LogNormal { mu, sigma, .. } => Some(libm::exp(mu + sigma * sigma / 2.0)),
             Dist::Gamma { shape, scale, .. } => Some(shape * scale),
             Dist::Weibull { shape, scale, .. } => Some(scale * statrs::function::gamma::gamma(1.0 + 1.0 / shape)),
             Dist::Uniform { min, max } => Some((min + max) / 2.0),

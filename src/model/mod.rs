@@ -3,3 +3,4 @@
 
 pub mod dist;
 pub mod state;
+pub mod ziggurat;

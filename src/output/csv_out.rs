@@ -1,7 +1,7 @@
 //! CSV writers. Each turns results into bytes on any `impl Write`; none opens a file.
 //! Tidy layout: one observation per row, one column per variable, units in column names.
 
-use crate::engine::{ConversationRecord, Observer};
+use crate::engine::{ConversationRecord, Observer, SweepRecord};
 use crate::metrics::{AggregateRow, RepReport, METRICS};
 use crate::scenario::Scenario;
 use crate::time::SimTime;
@@ -148,48 +148,109 @@ pub fn write_timeseries<W: Write>(out: W, clock: Clock, rows: &[(&str, &str, &Re
     w.into_inner().map_err(|e| io::Error::other(e.to_string()))
 }
 
-/// Writes `sweeps.csv`: a row per run of each sweep scheduler.
+/// Header of `sweeps.csv`.
+pub const SWEEP_HEADER: [&str; 14] = [
+    "scenario",
+    "config",
+    "replication",
+    "scheduler",
+    "run",
+    "started_at",
+    "started_s",
+    "in_scope",
+    "eligible",
+    "closed",
+    "deferred",
+    "race_closures",
+    "rescued",
+    "duration_s",
+];
+
+/// One row of `sweeps.csv`.
+fn sweep_row(
+    scenario: &str,
+    config: &str,
+    replication: &str,
+    scheduler: &str,
+    clock: Clock,
+    s: &SweepRecord,
+) -> [String; 14] {
+    [
+        scenario.to_string(),
+        config.to_string(),
+        replication.to_string(),
+        scheduler.to_string(),
+        s.run.to_string(),
+        clock.iso(s.started),
+        s.started.as_secs_f64().to_string(),
+        s.in_scope.to_string(),
+        s.eligible.to_string(),
+        s.closed.to_string(),
+        s.deferred.to_string(),
+        s.race_closures.to_string(),
+        s.rescued.to_string(),
+        s.duration.as_secs_f64().to_string(),
+    ]
+}
+
+/// Writes `sweeps.csv` from reports that kept their runs (`sweep` and `plan`; `run` streams
+/// them with `SweepWriter`): a row per run of each sweep scheduler.
 pub fn write_sweeps<W: Write>(out: W, clock: Clock, rows: &[(&str, &str, &RepReport)]) -> io::Result<W> {
     let mut w = csv::Writer::from_writer(out);
-    w.write_record([
-        "scenario",
-        "config",
-        "replication",
-        "scheduler",
-        "run",
-        "started_at",
-        "started_s",
-        "in_scope",
-        "eligible",
-        "closed",
-        "deferred",
-        "race_closures",
-        "rescued",
-        "duration_s",
-    ])
-    .map_err(csv_err)?;
+    w.write_record(SWEEP_HEADER).map_err(csv_err)?;
     for (scenario, config, r) in rows {
+        let rep = r.replication.to_string();
         for s in &r.sweeps {
-            let rec: [String; 14] = [
-                scenario.to_string(),
-                config.to_string(),
-                r.replication.to_string(),
-                r.scheduler_names[s.scheduler].clone(),
-                s.run.to_string(),
-                clock.iso(s.started),
-                s.started.as_secs_f64().to_string(),
-                s.in_scope.to_string(),
-                s.eligible.to_string(),
-                s.closed.to_string(),
-                s.deferred.to_string(),
-                s.race_closures.to_string(),
-                s.rescued.to_string(),
-                s.duration.as_secs_f64().to_string(),
-            ];
+            let rec = sweep_row(scenario, config, &rep, &r.scheduler_names[s.scheduler], clock, s);
             w.write_record(&rec).map_err(csv_err)?;
         }
     }
     w.into_inner().map_err(|e| io::Error::other(e.to_string()))
+}
+
+/// Streams `sweeps.csv` rows as sweep runs end: an `Observer`, so that a replication's runs
+/// are never held in memory (a 1-second sweep over 20 days makes 1.7 million). I/O errors are
+/// kept and returned by `finish`.
+pub struct SweepWriter<'a, W: Write> {
+    w: csv::Writer<W>,
+    s: &'a Scenario,
+    config: String,
+    clock: Clock,
+    replication: String,
+    error: Option<io::Error>,
+}
+
+impl<'a, W: Write> SweepWriter<'a, W> {
+    /// A writer of configuration `config`'s rows that writes the header only if `header` is
+    /// true (parts are concatenated).
+    pub fn new(out: W, s: &'a Scenario, config: &str, replication: u32, header: bool) -> Self {
+        let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(out);
+        let mut error = None;
+        if header {
+            error = w.write_record(SWEEP_HEADER).err().map(csv_err);
+        }
+        let (config, clock, replication) = (config.to_string(), Clock::new(s.start_date), replication.to_string());
+        SweepWriter { w, s, config, clock, replication, error }
+    }
+
+    pub fn finish(self) -> io::Result<W> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        self.w.into_inner().map_err(|e| io::Error::other(e.to_string()))
+    }
+}
+
+impl<W: Write> Observer for SweepWriter<'_, W> {
+    fn sweep_run(&mut self, rec: &SweepRecord) {
+        if self.error.is_none() {
+            let name = &self.s.policy.schedulers[rec.scheduler].name;
+            let row = sweep_row(&self.s.name, &self.config, &self.replication, name, self.clock, rec);
+            if let Err(e) = self.w.write_record(&row) {
+                self.error = Some(csv_err(e));
+            }
+        }
+    }
 }
 
 /// Header of `conversations.csv`: the `msdyn_liveconversation` fields of seed 004, then the

@@ -11,7 +11,7 @@ pub mod report;
 pub mod results;
 pub mod visuals;
 
-pub use csv_out::{write_sweeps, write_timeseries, Clock, ConversationWriter, SummaryWriter};
+pub use csv_out::{write_sweeps, write_timeseries, Clock, ConversationWriter, SummaryWriter, SweepWriter};
 pub use export::{replace_files, sha256_hex, shell_quote, CommandLine, Provenance, ResultsFolder};
 pub use messages_csv::MessageWriter;
 pub use results::{abandon_in_progress, Manifest, OutputError};

@@ -167,7 +167,8 @@ pub fn plan(s: &Scenario, groups: &[usize], targets: &[Target], max_agents: u32)
     let mut evaluations: Vec<Evaluation> = Vec::new();
     let mut oracle = |counts: &[u32]| -> Result<Judged, PlanError> {
         let sc = staffed(s, groups, counts, targets)?;
-        let out = run_all::<io::Sink, fn(u32) -> io::Result<io::Sink>>(&sc, None, None)?;
+        type NoSink = fn(u32) -> io::Result<io::Sink>;
+        let out = run_all::<io::Sink, NoSink, NoSink>(&sc, None, None, None)?;
         let verdicts: Vec<Verdict> = targets.iter().map(|t| t.judge(&out.aggregate)).collect();
         let worst = verdicts.iter().map(|v| v.slack).fold(f64::INFINITY, f64::min);
         let judged = Judged { holds: verdicts.iter().all(|v| v.holds), worst_slack: worst };

@@ -62,7 +62,7 @@ fn count_scale(d: &Dist) -> Option<f64> {
         Dist::Never => None,
         Dist::Constant(v) => Some(*v),
         Dist::Exponential { mean } => Some(*mean),
-        Dist::LogNormal { mu, .. } => Some(mu.exp()),
+        Dist::LogNormal { mu, .. } => Some(libm::exp(*mu)),
         Dist::Gamma { shape, scale, .. } => Some(shape * scale),
         Dist::Weibull { scale, .. } => Some(*scale),
         Dist::Uniform { max, .. } => Some(*max),
@@ -161,7 +161,7 @@ fn read(ctx: &mut Ctx, f: &Field<'_>, q: Quantity, component: bool) -> Option<(D
                 tbl.check_keys_with(ctx, &allowed, " for dist = \"lognormal\" by mu and sigma");
                 let mu = plain(ctx, &tbl, "mu");
                 let sigma = plain(ctx, &tbl, "sigma");
-                let shift = if dur { unit(ctx, &tbl)?.ln() } else { 0.0 };
+                let shift = if dur { libm::log(unit(ctx, &tbl)?) } else { 0.0 };
                 match (mu, sigma) {
                     (Some(mu), Some(sigma)) => build(ctx, f, Dist::lognormal(mu + shift, sigma)),
                     _ => None,
