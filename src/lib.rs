@@ -3,6 +3,7 @@
 
 pub mod engine;
 pub mod grid;
+pub mod loadtest;
 pub mod metrics;
 pub mod model;
 pub mod output;

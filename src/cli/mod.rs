@@ -2,6 +2,7 @@
 //! every command calls the library.
 
 mod check;
+mod loadtest;
 mod merge;
 mod plan;
 mod plot;
@@ -39,6 +40,8 @@ pub enum Command {
     Plan(plan::PlanArgs),
     /// Run the validation scenarios against queueing theory and print theory against simulation.
     Check(check::CheckArgs),
+    /// Run the sweep job against a real database (SQLite or PostgreSQL), driven by the simulation.
+    Loadtest(loadtest::LoadtestArgs),
     /// Redraw every chart (PNG and SVG) and report.html of a results folder from its CSVs.
     Plot(plot::PlotArgs),
 }
@@ -141,6 +144,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Check(a) => check::check(a),
         Command::Plan(a) => plan::run(a),
         Command::Plot(a) => plot::plot(a),
+        Command::Loadtest(a) => loadtest::loadtest(a),
     }
 }
 
