@@ -34,6 +34,10 @@ pub struct LoadtestArgs {
     /// progress (customers keep writing); 0: the job takes no time.
     #[arg(long, default_value_t = 1.0)]
     pub speed: f64,
+    /// Close one row at a time at the scheduler's closures_per_second (simulated time, so
+    /// --speed times faster on the wall clock), as the platform's API paces the job.
+    #[arg(long)]
+    pub pace: bool,
     /// Writer connections that apply the traffic.
     #[arg(long, default_value_t = 4)]
     pub writers: usize,
@@ -112,7 +116,7 @@ pub fn loadtest(a: LoadtestArgs) -> anyhow::Result<ExitCode> {
     let opts = LoadtestOptions {
         history: a.history,
         replication: a.replication,
-        replay: ReplayOptions { writers: a.writers, speed: a.speed, page_size: a.page_size },
+        replay: ReplayOptions { writers: a.writers, speed: a.speed, page_size: a.page_size, pace: a.pace },
     };
     let mut results = Vec::new();
     for s in &scenarios {
@@ -186,6 +190,9 @@ fn rerun(a: &LoadtestArgs, target: &std::path::Path) -> CommandLine {
         .opt("--writers", a.writers.to_string())
         .opt("--page-size", a.page_size.to_string())
         .opt("--replication", a.replication.to_string());
+    if a.pace {
+        c.arg("--pace");
+    }
     a.scenario_opts.push_words(&mut c);
     if a.folder.no_charts {
         c.arg("--no-charts");

@@ -5,7 +5,7 @@ use super::ConfigResult;
 use crate::output::Clock;
 use std::io::{self, Write};
 
-pub const HEADER: [&str; 27] = [
+pub const HEADER: [&str; 28] = [
     "interval_s",
     "index",
     "recheck",
@@ -22,6 +22,7 @@ pub const HEADER: [&str; 27] = [
     "query_s",
     "update_s",
     "duration_s",
+    "platform_duration_s",
     "rows_scanned",
     "vm_steps",
     "writes_during_run",
@@ -62,6 +63,7 @@ pub fn write<W: Write>(w: W, clock: Clock, store: &str, results: &[ConfigResult]
                 format!("{:.6}", m.query_s),
                 format!("{:.6}", m.update_s),
                 format!("{:.6}", m.duration_s),
+                format!("{:.6}", m.platform_s),
                 opt(m.rows_scanned),
                 opt(m.vm_steps),
                 m.writes_during.to_string(),

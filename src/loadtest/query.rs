@@ -137,6 +137,8 @@ pub struct JobQuery {
     pub max_closures_per_run: Option<u32>,
     pub recheck: bool,
     pub interval_ms: u64,
+    /// The platform's pace of closures (the simulator's `closures_per_second`).
+    pub closures_per_second: Option<f64>,
 }
 
 impl JobQuery {
@@ -262,6 +264,7 @@ pub fn jobs(s: &Scenario) -> Result<Vec<JobQuery>, LoadtestError> {
             max_closures_per_run: spec.max_closures_per_run,
             recheck: spec.recheck,
             interval_ms: spec.interval.ms(),
+            closures_per_second: spec.closures_per_second,
         });
     }
     if jobs.is_empty() {

@@ -25,6 +25,9 @@ pub struct ReplayOptions {
     /// Simulated seconds per wall second while a run is in progress; 0: the job takes no time.
     pub speed: f64,
     pub page_size: u64,
+    /// Close one row at a time at the scheduler's `closures_per_second` (in simulated time,
+    /// so `speed` times faster on the wall clock), as the platform's API paces the job.
+    pub pace: bool,
 }
 
 /// What one run of the job did and cost.
@@ -42,6 +45,9 @@ pub struct RunMeasure {
     pub query_s: f64,
     pub update_s: f64,
     pub duration_s: f64,
+    /// The run's duration on the platform's clock: `duration_s`, or with `--pace` the paced
+    /// wall seconds × speed (the closures spread at closures_per_second).
+    pub platform_s: f64,
     pub rows_scanned: Option<u64>,
     pub vm_steps: Option<u64>,
     /// Until the next run of the same scheduler was due (simulated seconds).
@@ -55,7 +61,7 @@ pub struct RunMeasure {
 
 impl RunMeasure {
     pub fn kept_up(&self) -> bool {
-        self.duration_s < self.next_due_s
+        self.platform_s < self.next_due_s
     }
 }
 
@@ -207,7 +213,9 @@ fn drive(
         let done = std::sync::atomic::AtomicBool::new(false);
         let (m, during) = std::thread::scope(|scope| {
             let handle = scope.spawn(|| {
-                let r = run_job(conn, job, ctx.ms(started), opts.page_size);
+                let gap_s =
+                    job.closures_per_second.filter(|_| opts.pace && opts.speed > 0.0).map(|r| 1.0 / (r * opts.speed));
+                let r = run_job(conn, job, ctx.ms(started), opts.page_size, gap_s);
                 done.store(true, Ordering::SeqCst);
                 r
             });
@@ -225,6 +233,9 @@ fn drive(
             (handle.join().expect("the job thread should not panic"), during - tr.boundary)
         });
         let mut m = m?;
+        if opts.pace && job.closures_per_second.is_some() {
+            m.platform_s = m.duration_s * opts.speed;
+        }
         if m.rows_scanned.is_none() {
             // Measured after the run, outside its timing: the first page's query again.
             let first = job.select(conn.dialect(), ctx.ms(started), job_page(job, opts.page_size), &[]);
@@ -256,7 +267,15 @@ fn job_page(job: &JobQuery, page_size: u64) -> u64 {
 }
 
 /// One run of the job at `now_ms`: list a page, close it, until the limit or no more.
-fn run_job(conn: &mut dyn Conn, job: &JobQuery, now_ms: i64, page_size: u64) -> Result<RunMeasure, LoadtestError> {
+/// With `gap_s`, the k-th listed row is closed on its own `k × gap_s` wall seconds after the
+/// start.
+fn run_job(
+    conn: &mut dyn Conn,
+    job: &JobQuery,
+    now_ms: i64,
+    page_size: u64,
+    gap_s: Option<f64>,
+) -> Result<RunMeasure, LoadtestError> {
     let t0 = Instant::now();
     let mut m = RunMeasure {
         scheduler: job.name.clone(),
@@ -271,6 +290,7 @@ fn run_job(conn: &mut dyn Conn, job: &JobQuery, now_ms: i64, page_size: u64) -> 
         query_s: 0.0,
         update_s: 0.0,
         duration_s: 0.0,
+        platform_s: 0.0,
         rows_scanned: None,
         vm_steps: None,
         next_due_s: 0.0,
@@ -299,7 +319,10 @@ fn run_job(conn: &mut dyn Conn, job: &JobQuery, now_ms: i64, page_size: u64) -> 
             break;
         }
         let u0 = Instant::now();
-        let (closed, races, rescued) = close_page(conn, job, &rows, now_ms)?;
+        let (closed, races, rescued) = match gap_s {
+            None => close_page(conn, job, &rows, now_ms)?,
+            Some(gap) => close_paced(conn, job, &rows, now_ms, t0, gap, m.listed)?,
+        };
         m.update_s += u0.elapsed().as_secs_f64();
         m.listed += rows.len() as u64;
         m.closed += closed;
@@ -312,7 +335,33 @@ fn run_job(conn: &mut dyn Conn, job: &JobQuery, now_ms: i64, page_size: u64) -> 
         }
     }
     m.duration_s = t0.elapsed().as_secs_f64();
+    m.platform_s = m.duration_s;
     Ok(m)
+}
+
+/// Closes the rows one at a time, the k-th (counted over the run from `first`) at
+/// `t0 + k × gap_s`.
+fn close_paced(
+    conn: &mut dyn Conn,
+    job: &JobQuery,
+    rows: &[Listed],
+    now_ms: i64,
+    t0: Instant,
+    gap_s: f64,
+    first: u64,
+) -> Result<(u64, u64, Vec<i64>), LoadtestError> {
+    let (mut closed, mut races, mut rescued) = (0, 0, Vec::new());
+    for (k, row) in rows.iter().enumerate() {
+        let due = Duration::from_secs_f64((first + k as u64) as f64 * gap_s);
+        if let Some(wait) = due.checked_sub(t0.elapsed()) {
+            std::thread::sleep(wait);
+        }
+        let (c, r, mut s) = close_page(conn, job, std::slice::from_ref(row), now_ms)?;
+        closed += c;
+        races += r;
+        rescued.append(&mut s);
+    }
+    Ok((closed, races, rescued))
 }
 
 /// Closes one page: the updates grouped by the state each row was listed in. Returns the

@@ -18,7 +18,7 @@ pub struct View<'a> {
 }
 
 fn longest(r: &ConfigResult) -> Option<&RunMeasure> {
-    r.runs.iter().max_by(|a, b| a.duration_s.total_cmp(&b.duration_s))
+    r.runs.iter().max_by(|a, b| a.platform_s.total_cmp(&b.platform_s))
 }
 
 /// One line saying plainly whether the job keeps up.
@@ -32,7 +32,7 @@ pub fn verdict(r: &ConfigResult) -> String {
             "{}: KEEPS UP: every one of {} runs finished before the next was due (longest {:.1} ms, at {} open rows)",
             r.label(),
             r.runs.len(),
-            worst.duration_s * 1000.0,
+            worst.platform_s * 1000.0,
             worst.open_rows
         )
     } else {
@@ -40,7 +40,7 @@ pub fn verdict(r: &ConfigResult) -> String {
             "{}: DOES NOT KEEP UP: {late} of {} runs were still running when the next was due (longest {:.3} s against {} between runs)",
             r.label(),
             r.runs.len(),
-            worst.duration_s,
+            worst.platform_s,
             SimDuration((worst.next_due_s * 1000.0) as u64)
         )
     }
