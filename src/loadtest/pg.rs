@@ -39,7 +39,11 @@ pub fn redact(url: &str) -> String {
 }
 
 fn pe(what: &str, e: postgres::Error) -> LoadtestError {
-    LoadtestError::Store { what: what.to_string(), message: format!("{e:#}") }
+    let message = match e.as_db_error() {
+        Some(db) => format!("{} (SQLSTATE {})", db.message(), db.code().code()),
+        None => e.to_string(),
+    };
+    LoadtestError::Store { what: what.to_string(), message }
 }
 
 impl Store for PgStore {

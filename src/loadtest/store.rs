@@ -88,8 +88,8 @@ pub fn write_sql(d: Dialect, change: &Change) -> String {
         Change::State(_) => format!(
             "UPDATE {TABLE} SET statecode = {s}, statuscode = {}, modifiedon = {t}, sim_lastactivityon = {t}, \
              sim_stateenteredon = {t}, sim_statemodifiedon = {t}, \
-             wrapupinitiatedon = CASE WHEN {s} = 4 THEN {t} ELSE wrapupinitiatedon END, \
-             closedon = CASE WHEN {s} = {} THEN {t} ELSE closedon END {guard}",
+             wrapupinitiatedon = CASE WHEN CAST({s} AS BIGINT) = 4 THEN {t} ELSE wrapupinitiatedon END, \
+             closedon = CASE WHEN CAST({s} AS BIGINT) = {} THEN {t} ELSE closedon END {guard}",
             p(3),
             query::CLOSED_CODE,
             s = p(2),
