@@ -124,7 +124,7 @@ impl Term {
     }
 
     fn matches(&self) -> String {
-        format!("statecode = {} {}", self.state.msdyn_statecode(), self.filter)
+        format!("statecode = {} {}", self.state.msdyn_statecode(), self.filter).trim_end().to_string()
     }
 }
 
@@ -360,4 +360,36 @@ fn filter_of(s: &Scenario, pairs: &[(usize, usize)], n_ch: usize, n_sk: usize) -
         .map(|(ch, sk)| format!("(msdyn_channel = {} AND msdyn_queueid = {sk})", channel_code(s, *ch)))
         .collect();
     format!("AND ({}) ", ors.join(" OR "))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn quickstart() -> Scenario {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("scenarios/quickstart.toml");
+        crate::scenario::load_file(&path, &[]).expect("the bundled scenario loads")
+    }
+
+    #[test]
+    fn the_eligibility_query_has_a_term_per_rule_group_in_eligibility_order() {
+        let jobs = jobs(&quickstart()).expect("quickstart's policy is SQL");
+        assert_eq!(jobs.len(), 1);
+        let sql = jobs[0].select(Dialect::Sqlite, 10_000_000, 50, &[4, 5]);
+        assert_eq!(
+            sql,
+            "SELECT activityid, statecode FROM msdyn_liveconversation WHERE ((statecode = 0 AND msdyn_channel IN (192360000) \
+             AND modifiedon <= 8800000) OR (statecode = 1 AND msdyn_channel IN (192300000) AND modifiedon <= 2800000) OR \
+             (statecode = 2 AND msdyn_channel IN (192300000) AND modifiedon <= -4400000)) AND activityid NOT IN (4, 5) \
+             ORDER BY CASE WHEN statecode = 0 AND msdyn_channel IN (192360000) THEN MAX(modifiedon + 1200000, sim_stateenteredon) \
+             WHEN statecode = 1 AND msdyn_channel IN (192300000) THEN MAX(modifiedon + 7200000, sim_stateenteredon) \
+             WHEN statecode = 2 AND msdyn_channel IN (192300000) THEN MAX(modifiedon + 14400000, sim_stateenteredon) END, \
+             createdon, activityid LIMIT 50"
+        );
+        assert_eq!(
+            create_indexes(&jobs, IndexChoice::StateClock),
+            ["CREATE INDEX ix_state_modifiedon ON msdyn_liveconversation (statecode, modifiedon)"]
+        );
+        assert!(create_indexes(&jobs, IndexChoice::None).is_empty());
+    }
 }

@@ -391,3 +391,63 @@ fn close_page(
     let rescued = rows.iter().map(|r| r.id).filter(|id| !updated.iter().any(|(u, _)| u == id)).collect();
     Ok((closed, races, rescued))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::loadtest::query::{self, JobQuery, Term};
+    use crate::loadtest::store::SqliteStore;
+    use crate::loadtest::trace::Change;
+    use crate::model::state::State;
+
+    fn job(recheck: bool) -> JobQuery {
+        let term = Term {
+            state: State::Waiting,
+            filter: String::new(),
+            clock: "msdyn_lastcustomermessageon",
+            timeout_ms: 60_000,
+            action: CloseAction::Close,
+        };
+        JobQuery {
+            scheduler: 0,
+            name: "job".into(),
+            terms: vec![term],
+            max_closures_per_run: None,
+            recheck,
+            interval_ms: 300_000,
+            closures_per_second: None,
+        }
+    }
+
+    /// Two Waiting conversations silent since 0; the job lists both at 120 s, then the
+    /// customer of #1 writes at 121 s before the closing update.
+    fn listed_then_reply(recheck: bool) -> (u64, u64, Vec<i64>) {
+        let dir = tempfile::tempdir().expect("a temp dir");
+        let store = SqliteStore { path: dir.path().join("s.sqlite") };
+        let mut c = store.connect().expect("SQLite opens");
+        c.batch(&[query::create_table()]).expect("the table");
+        let ctx = RowContext { epoch_ms: 0, channel_codes: vec![7] };
+        let w = |t: u64, id: u64, change| Write { t: SimTime(t), id, change };
+        let setup: Vec<Write> = (1..=2)
+            .flat_map(|id| [w(0, id, Change::Insert { channel: 0, skill: 0 }), w(0, id, Change::State(State::Waiting))])
+            .collect();
+        assert_eq!(c.apply(&setup, &ctx).expect("writes apply"), 2, "two open rows");
+        let j = job(recheck);
+        let (rows, _) = c.list(&j.select(Dialect::Sqlite, 120_000, 10, &[])).expect("the query runs");
+        assert_eq!(rows.iter().map(|r| r.id).collect::<Vec<_>>(), [1, 2]);
+        c.apply(&[w(121_000, 1, Change::CustomerMessage)], &ctx).expect("the reply applies");
+        close_page(&mut *c, &j, &rows, 120_000).expect("the updates run")
+    }
+
+    use crate::loadtest::query::Dialect;
+
+    #[test]
+    fn without_recheck_a_reply_between_listing_and_update_is_a_race_closure() {
+        assert_eq!(listed_then_reply(false), (2, 1, vec![]));
+    }
+
+    #[test]
+    fn with_recheck_the_update_rescues_the_conversation_that_replied() {
+        assert_eq!(listed_then_reply(true), (1, 0, vec![1]));
+    }
+}

@@ -195,10 +195,6 @@ pub fn render(v: &View) -> Result<Vec<(String, Vec<u8>)>, crate::output::charts:
         .iter()
         .map(|r| headline(r.label(), if r.kept_up() { "keeps up" } else { "does not keep up" }.into()))
         .collect();
-    let plans = v
-        .results
-        .iter()
-        .flat_map(|r| r.plans.iter().map(move |(j, _, p)| vec![format!("{} ({j})", r.label()), p.clone()]));
     let ctx = ReportContext {
         title: format!("Load test: {}", v.scenario.name),
         description: format!(
@@ -211,7 +207,9 @@ pub fn render(v: &View) -> Result<Vec<(String, Vec<u8>)>, crate::output::charts:
         warnings,
         charts: inlined,
         comparison: Some(table(v.results)),
-        plan: Some(Table { headers: vec!["configuration".into(), "query plan".into()], rows: plans.collect() }),
+        // The query plans are in query_plans.txt and the terminal: the page's plan section is
+        // the staffing plan's.
+        plan: None,
         scenario_text: Some(v.scenario.source_text.clone()),
     };
     files.push(("report.html".into(), report::render(&ctx).into_bytes()));
