@@ -59,32 +59,31 @@ pub fn draw_races<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &RaceDat
     let (plot, legend) = frame(root, &d.title, &d.subtitle)?;
     let all = || d.series.iter().flat_map(|s| s.points.iter());
     let (lo, hi) = all().fold((f64::INFINITY, 0.0f64), |(a, b), p| (a.min(p.0), b.max(p.0)));
-    let xs = if hi / lo.max(1e-9) > 30.0 {
-        Scale::log_duration(lo, hi)
-    } else {
-        let mut s = Scale::linear(0.0, hi * 1.1, 60.0);
-        s.ticks = s
-            .ticks
-            .into_iter()
-            .map(|(p, _)| (p, crate::time::SimDuration::from_secs((p * 60.0) as u64).to_string()))
-            .collect();
-        s
-    };
+    // Sweep intervals span minutes to a day: a log axis ticked at human durations.
+    let xs = Scale::log_duration(lo.max(1.0) / 1.6, hi.max(1.0) * 1.6);
     let max_y = all().map(|p| p.1).fold(0.0, f64::max);
     let ys = Scale::from_zero(max_y.max(0.1), 1.0);
     let mut chart = build(&plot, "", &xs, &ys)?;
     mesh(&mut chart, &xs, &ys, "sweep interval", "race closures per run (mean over runs)")?;
     let mut entries = Vec::new();
-    for (i, s) in d.series.iter().enumerate() {
+    // The simulator's line first and wide, as rings, so that the store's lines and dots on top
+    // of it stay visible where they agree.
+    let order = d
+        .series
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.dashed)
+        .chain(d.series.iter().enumerate().filter(|(_, s)| !s.dashed));
+    for (i, s) in order {
         let c = if s.dashed { GREY } else { colour(i) };
         let xy: Vec<(f64, f64)> = s.points.iter().map(|&(x, y)| (xs.pos(x), ys.pos(y))).collect();
-        let style = c.stroke_width(3);
         if s.dashed {
-            chart.draw_series(DashedLineSeries::new(xy.clone(), 12, 8, style))?;
+            chart.draw_series(DashedLineSeries::new(xy.clone(), 12, 8, c.stroke_width(6)))?;
+            chart.draw_series(xy.iter().map(|&p| Circle::new(p, 16, c.stroke_width(3))))?;
         } else {
-            chart.draw_series(LineSeries::new(xy.clone(), style))?;
+            chart.draw_series(LineSeries::new(xy.clone(), c.stroke_width(2)))?;
+            chart.draw_series(xy.iter().map(|&p| Circle::new(p, 7, c.filled())))?;
         }
-        chart.draw_series(xy.iter().map(|&p| Circle::new(p, 8, c.filled())))?;
         entries.push(LegendEntry::new(s.label.clone(), c, if s.dashed { Mark::Dashed } else { Mark::Line }));
     }
     draw_legend(&legend, "", &entries)
