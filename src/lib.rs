@@ -4,6 +4,7 @@
 pub mod engine;
 pub mod fit;
 pub mod grid;
+pub mod loadtest;
 pub mod metrics;
 pub mod model;
 pub mod output;

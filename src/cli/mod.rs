@@ -3,6 +3,7 @@
 
 mod check;
 mod fit;
+mod loadtest;
 mod merge;
 mod plan;
 mod plot;
@@ -40,6 +41,8 @@ pub enum Command {
     Plan(plan::PlanArgs),
     /// Run the validation scenarios against queueing theory and print theory against simulation.
     Check(check::CheckArgs),
+    /// Run the sweep job against a real database (SQLite or PostgreSQL), driven by the simulation.
+    Loadtest(loadtest::LoadtestArgs),
     /// Redraw every chart (PNG and SVG) and report.html of a results folder from its CSVs.
     Plot(plot::PlotArgs),
     /// Fit a scenario to an export (conversations, and a message log): arrival profiles,
@@ -150,6 +153,7 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Plan(a) => plan::run(a),
         Command::Plot(a) => plot::plot(a),
         Command::Fit(a) => fit::run(a),
+        Command::Loadtest(a) => loadtest::loadtest(a),
     }
 }
 

@@ -8,6 +8,7 @@
 
 pub mod grid;
 pub mod latency;
+pub mod loadtest;
 pub mod plan;
 pub mod states;
 pub mod sweep_load;
@@ -93,6 +94,8 @@ pub enum Chart {
     States(states::StatesData),
     SweepLoad(sweep_load::SweepLoadData),
     Plan(plan::PlanData),
+    LoadtestDuration(loadtest::DurationData),
+    LoadtestRaces(loadtest::RaceData),
 }
 
 impl Chart {
@@ -105,6 +108,8 @@ impl Chart {
             Chart::States(_) => "states_over_time",
             Chart::SweepLoad(_) => "sweep_load",
             Chart::Plan(_) => "agents_needed",
+            Chart::LoadtestDuration(_) => "loadtest_duration",
+            Chart::LoadtestRaces(_) => "loadtest_races",
         }
     }
 
@@ -117,6 +122,8 @@ impl Chart {
             Chart::States(d) => &d.title,
             Chart::SweepLoad(d) => &d.title,
             Chart::Plan(d) => &d.title,
+            Chart::LoadtestDuration(d) => &d.title,
+            Chart::LoadtestRaces(d) => &d.title,
         }
     }
 
@@ -129,6 +136,8 @@ impl Chart {
             Chart::States(d) => states::draw(root, d),
             Chart::SweepLoad(d) => sweep_load::draw(root, d),
             Chart::Plan(d) => plan::draw(root, d),
+            Chart::LoadtestDuration(d) => loadtest::draw_duration(root, d),
+            Chart::LoadtestRaces(d) => loadtest::draw_races(root, d),
         };
         r.and_then(|()| root.present())
             .map_err(|e| ChartError::Draw { chart: self.file_stem(), message: e.to_string() })

@@ -1,0 +1,90 @@
+//! The two charts of `loadtest`: the job's run duration against the open conversations in the
+//! table, one colour per (index choice, sweep interval); and race closures per run against the
+//! sweep interval, the store's beside the simulator's, one line per index choice. Data come
+//! prepared from the load test's measures (`loadtest::summary`), never from files.
+
+use super::{build, colour, draw_legend, frame, mesh, DrawResult, LegendEntry, Mark, Scale, GREY};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+
+/// One configuration's runs: (open rows at the run's start, wall duration in seconds).
+#[derive(Debug, Clone, PartialEq)]
+pub struct DurationSeries {
+    pub label: String,
+    pub points: Vec<(f64, f64)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct DurationData {
+    pub title: String,
+    pub subtitle: String,
+    pub series: Vec<DurationSeries>,
+}
+
+/// Per sweep interval (seconds): race closures per run, mean over the runs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RaceSeries {
+    pub label: String,
+    pub dashed: bool,
+    pub points: Vec<(f64, f64)>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct RaceData {
+    pub title: String,
+    pub subtitle: String,
+    pub series: Vec<RaceSeries>,
+}
+
+pub fn draw_duration<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &DurationData) -> DrawResult<DB> {
+    let (plot, legend) = frame(root, &d.title, &d.subtitle)?;
+    let all = || d.series.iter().flat_map(|s| s.points.iter());
+    let max_x = all().map(|p| p.0).fold(0.0, f64::max);
+    let max_ms = all().map(|p| p.1 * 1000.0).fold(0.0, f64::max);
+    let xs = Scale::from_zero(max_x.max(1.0), 1.0);
+    let ys = Scale::from_zero(max_ms.max(0.001), 1.0);
+    let mut chart = build(&plot, "", &xs, &ys)?;
+    mesh(&mut chart, &xs, &ys, "open conversations in the table at the run's start", "run duration (ms, wall clock)")?;
+    for (i, s) in d.series.iter().enumerate() {
+        let c = colour(i);
+        let pts = s.points.iter().map(|&(x, y)| Circle::new((xs.pos(x), ys.pos(y * 1000.0)), 4, c.mix(0.6).filled()));
+        chart.draw_series(pts)?;
+    }
+    let entries: Vec<LegendEntry> =
+        d.series.iter().enumerate().map(|(i, s)| LegendEntry::new(s.label.clone(), colour(i), Mark::Point)).collect();
+    draw_legend(&legend, "index / sweep interval", &entries)
+}
+
+pub fn draw_races<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &RaceData) -> DrawResult<DB> {
+    let (plot, legend) = frame(root, &d.title, &d.subtitle)?;
+    let all = || d.series.iter().flat_map(|s| s.points.iter());
+    let (lo, hi) = all().fold((f64::INFINITY, 0.0f64), |(a, b), p| (a.min(p.0), b.max(p.0)));
+    // Sweep intervals span minutes to a day: a log axis ticked at human durations.
+    let xs = Scale::log_duration(lo.max(1.0) / 1.6, hi.max(1.0) * 1.6);
+    let max_y = all().map(|p| p.1).fold(0.0, f64::max);
+    let ys = Scale::from_zero(max_y.max(0.1), 1.0);
+    let mut chart = build(&plot, "", &xs, &ys)?;
+    mesh(&mut chart, &xs, &ys, "sweep interval", "race closures per run (mean over runs)")?;
+    let mut entries = Vec::new();
+    // The simulator's line first and wide, as rings, so that the store's lines and dots on top
+    // of it stay visible where they agree.
+    let order = d
+        .series
+        .iter()
+        .enumerate()
+        .filter(|(_, s)| s.dashed)
+        .chain(d.series.iter().enumerate().filter(|(_, s)| !s.dashed));
+    for (i, s) in order {
+        let c = if s.dashed { GREY } else { colour(i) };
+        let xy: Vec<(f64, f64)> = s.points.iter().map(|&(x, y)| (xs.pos(x), ys.pos(y))).collect();
+        if s.dashed {
+            chart.draw_series(DashedLineSeries::new(xy.clone(), 12, 8, c.stroke_width(6)))?;
+            chart.draw_series(xy.iter().map(|&p| Circle::new(p, 16, c.stroke_width(3))))?;
+        } else {
+            chart.draw_series(LineSeries::new(xy.clone(), c.stroke_width(2)))?;
+            chart.draw_series(xy.iter().map(|&p| Circle::new(p, 7, c.filled())))?;
+        }
+        entries.push(LegendEntry::new(s.label.clone(), c, if s.dashed { Mark::Dashed } else { Mark::Line }));
+    }
+    draw_legend(&legend, "", &entries)
+}
