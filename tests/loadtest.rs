@@ -206,6 +206,12 @@ fn policies_the_sql_cannot_express_and_bad_options_are_refused_with_the_fix() {
     let o = out.to_str().expect("UTF-8");
     let e = fails(&["loadtest", &scenario("liveperson.toml"), "--out", o]);
     assert!(e.contains("policy.hard_cap = 90d") && e.contains("remove hard_cap"), "{e}");
+    let short = ["--set", "scenario.horizon=1d", "--set", "scenario.warmup=0s"];
+    let e = fails(&[&["loadtest", &scenario("servicenow.toml"), "--out", o][..], &short].concat());
+    assert!(e.contains("counts from clock last_message: the store has no column for it"), "{e}");
+    let park = ["--set", "policy.channels.whatsapp.states.active.action=park"];
+    let e = fails(&[&["loadtest", &scenario("quickstart.toml"), "--out", o][..], &short, &park].concat());
+    assert!(e.contains("state active parks (action = \"park\", a two-stage platform)"), "{e}");
     let e = fails(&["loadtest", &scenario("exact.toml"), "--out", o]);
     assert!(e.contains("no sweep scheduler has a rule with a timeout"), "{e}");
     let e = fails(&["loadtest", &scenario("quickstart.toml"), "--out", o, "--index", "btree"]);

@@ -277,8 +277,10 @@ pub fn jobs(s: &Scenario) -> Result<Vec<JobQuery>, LoadtestError> {
     Ok(jobs)
 }
 
-fn clock_column(rule: &crate::policy::StateRule, state: State) -> &'static str {
-    match rule.clock {
+/// The store's column of a rule's clock; `None` for the clocks it has no column for
+/// (`last_message`, `customer_idle` of the two-stage presets).
+fn clock_column(rule: &crate::policy::StateRule, state: State) -> Option<&'static str> {
+    Some(match rule.clock {
         Clock::Created if state == State::WrapUp => "wrapupinitiatedon",
         Clock::Created => "createdon",
         Clock::StateEntered if rule.reader_resets_clock => "sim_statemodifiedon",
@@ -286,7 +288,8 @@ fn clock_column(rule: &crate::policy::StateRule, state: State) -> &'static str {
         Clock::LastActivity if rule.reader_resets_clock => "modifiedon",
         Clock::LastActivity => "sim_lastactivityon",
         Clock::LastCustomerMessage => "msdyn_lastcustomermessageon",
-    }
+        Clock::LastMessage | Clock::CustomerIdle => return None,
+    })
 }
 
 /// Rules that read alike: (state, clock column, timeout, action) and their (channel, skill)
@@ -321,10 +324,23 @@ fn terms_of(s: &Scenario, si: usize) -> Result<Vec<Term>, LoadtestError> {
                          response time are not columns of the store (set both to false)"
                     )));
                 }
+                if rule.action == CloseAction::Park {
+                    return Err(LoadtestError::Unsupported(format!(
+                        "{at} parks (action = \"park\", a two-stage platform): the store's job only closes or moves to \
+                         wrap-up (use action = \"close\" to load-test the closing stage)"
+                    )));
+                }
+                let Some(column) = clock_column(rule, state) else {
+                    return Err(LoadtestError::Unsupported(format!(
+                        "{at} counts from clock {}: the store has no column for it (use created, state_entered, \
+                         last_activity or last_customer_message)",
+                        rule.clock.key()
+                    )));
+                };
                 if rule.scheduler != si {
                     continue;
                 }
-                let key = (state, clock_column(rule, state), timeout.ms(), rule.action);
+                let key = (state, column, timeout.ms(), rule.action);
                 match groups.iter_mut().find(|g| (g.0, g.1, g.2, g.3) == key) {
                     Some(g) => g.4.push((ch, sk)),
                     None => groups.push((key.0, key.1, key.2, key.3, vec![(ch, sk)])),
