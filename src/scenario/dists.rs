@@ -340,21 +340,27 @@ fn components(ctx: &mut Ctx, f: &Field<'_>, q: Quantity) -> Option<Vec<(f64, Dis
     good.then_some(parts)
 }
 
+/// Opens a CSV file named by field `f`, relative to the scenario's folder, with its label for
+/// messages; a file that cannot be read is an error at `f`.
+pub(super) fn open_csv(ctx: &mut Ctx, f: &Field<'_>, file: &str) -> Option<(csv::Reader<std::fs::File>, String)> {
+    let path = ctx.base_dir.join(file);
+    let label = path.display().to_string();
+    match csv::ReaderBuilder::new().has_headers(true).flexible(true).from_path(&path) {
+        Ok(r) => Some((r, label)),
+        Err(e) => {
+            ctx.error(&f.span, &f.path, format!("cannot read {label}: {e}"));
+            None
+        }
+    }
+}
+
 /// The samples of an empirical distribution's CSV column.
 fn empirical(ctx: &mut Ctx, tbl: &Tbl<'_>) -> Option<Vec<f64>> {
     let file_f = tbl.require(ctx, "file")?;
     let col_f = tbl.require(ctx, "column")?;
     let file = ctx.string(&file_f)?;
     let column = ctx.string(&col_f)?;
-    let path = ctx.base_dir.join(file);
-    let label = path.display().to_string();
-    let mut rdr = match csv::ReaderBuilder::new().has_headers(true).flexible(true).from_path(&path) {
-        Ok(r) => r,
-        Err(e) => {
-            ctx.error(&file_f.span, &file_f.path, format!("cannot read {label}: {e}"));
-            return None;
-        }
-    };
+    let (mut rdr, label) = open_csv(ctx, &file_f, file)?;
     let headers = match rdr.headers() {
         Ok(h) => h.clone(),
         Err(e) => {

@@ -18,15 +18,7 @@ pub fn read_replay(
     start: NaiveDate,
     horizon_ms: u64,
 ) -> Option<Vec<SimTime>> {
-    let path = ctx.base_dir.join(file);
-    let label = path.display().to_string();
-    let mut rdr = match csv::ReaderBuilder::new().has_headers(true).flexible(true).from_path(&path) {
-        Ok(r) => r,
-        Err(e) => {
-            ctx.error(&f.span, &f.path, format!("cannot read {label}: {e}"));
-            return None;
-        }
-    };
+    let (mut rdr, label) = super::dists::open_csv(ctx, f, file)?;
     let names: Vec<String> = match rdr.headers() {
         Ok(h) => h.iter().map(|s| s.trim().to_string()).collect(),
         Err(e) => {
