@@ -84,7 +84,12 @@ impl Observer for Checker {
     }
 
     fn sweep_run(&mut self, w: &SweepRecord) {
-        assert_eq!(w.closed + w.rescued + w.deferred, w.eligible, "run {}: every candidate accounted for once", w.run);
+        assert_eq!(
+            w.closed + w.parked + w.rescued + w.deferred,
+            w.eligible,
+            "run {}: every candidate accounted for once",
+            w.run
+        );
         assert!(w.race_closures <= w.closed);
     }
 

@@ -328,7 +328,12 @@ fn every_sweep_run_is_reported_and_accounts_for_its_candidates() {
     by_run.sort();
     assert_eq!(by_run, (0..runs).collect::<Vec<_>>());
     for w in &rec.sweeps[..rec.sweeps.len() - 1] {
-        assert_eq!(w.closed + w.rescued + w.deferred, w.eligible, "run {}: every candidate accounted for", w.run);
+        assert_eq!(
+            w.closed + w.parked + w.rescued + w.deferred,
+            w.eligible,
+            "run {}: every candidate accounted for",
+            w.run
+        );
     }
 }
 
@@ -485,8 +490,8 @@ fn closures_are_spread_exactly_at_the_closure_rate() {
         let s = quickstart(&[("policy.schedulers.main.closures_per_second", &rate.to_string())]);
         let (rec, _) = simulate(&s);
         let mut seen = 0;
-        for w in rec.sweeps.iter().filter(|w| w.closed + w.rescued >= 2 && w.deferred == 0) {
-            let k = (w.closed + w.rescued - 1) as f64;
+        for w in rec.sweeps.iter().filter(|w| w.closed + w.parked + w.rescued >= 2 && w.deferred == 0) {
+            let k = (w.closed + w.parked + w.rescued - 1) as f64;
             assert_eq!(
                 w.duration.ms(),
                 autoclose::model::dist::round_ms(k * 1000.0 / rate),

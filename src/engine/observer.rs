@@ -120,11 +120,15 @@ pub struct SweepRecord {
     /// Open conversations in states this scheduler has a rule for: what a real job scans.
     pub in_scope: u64,
     pub eligible: u64,
+    /// Closed by the run (closures, and moves to Wrap-up: `action = "wrap_up"`).
     pub closed: u64,
+    /// Made inactive by the run (`action = "park"`: Active to Waiting): never a closure.
+    pub parked: u64,
     /// Still eligible but left for the next run (`max_closures_per_run`, or a closure rate too
     /// slow to finish before the next run or the horizon).
     pub deferred: u64,
-    /// Closed although the customer had written since the run started (recheck off).
+    /// Closed although the customer had written since the run started (recheck off); a park
+    /// is never one.
     pub race_closures: u64,
     /// Eligible at the start but no longer when its turn came: the customer wrote, its state
     /// changed (recheck on), or it was closed by other means.

@@ -211,6 +211,7 @@ impl<O: Observer> Sim<'_, O> {
             in_scope: self.in_scope[si],
             eligible,
             closed: 0,
+            parked: 0,
             deferred,
             race_closures: 0,
             rescued: 0,
@@ -259,7 +260,7 @@ impl<O: Observer> Sim<'_, O> {
                 // millisecond from the start so that rounding does not accumulate; several may
                 // fall in the same millisecond.
                 let rec = st.current.as_ref().expect("a run with a batch has its record");
-                let k = (rec.closed + rec.rescued) as f64;
+                let k = (rec.closed + rec.parked + rec.rescued) as f64;
                 let next = rec.started + SimDuration(round_ms(k * 1000.0 / rate));
                 if next > t {
                     let run = rec.run as u32;
@@ -305,7 +306,8 @@ impl<O: Observer> Sim<'_, O> {
                 }
                 return Ok(());
             };
-            self.tally(si, |r| r.closed += 1);
+            let parks = self.acts_as_park(slot, e);
+            self.tally(si, |r| if parks { r.parked += 1 } else { r.closed += 1 });
             return self.auto_close(slot, t, e, false);
         }
         // Decided at the start of the run from what it saw then: a customer who wrote since is
@@ -318,10 +320,15 @@ impl<O: Observer> Sim<'_, O> {
             self.tally(si, |r| r.rescued += 1);
             return Ok(());
         }
-        self.tally(si, |r| r.closed += 1);
-        if race {
-            self.tally(si, |r| r.race_closures += 1);
+        if !moved_on && self.acts_as_park(slot, item.eligibility) {
+            // Parked although the customer wrote since: not a closure, so not a race closure.
+            self.tally(si, |r| r.parked += 1);
+            return self.auto_close(slot, t, item.eligibility, race);
         }
+        self.tally(si, |r| {
+            r.closed += 1;
+            r.race_closures += u64::from(race);
+        });
         if !moved_on {
             return self.auto_close(slot, t, item.eligibility, race);
         }
@@ -358,6 +365,15 @@ impl<O: Observer> Sim<'_, O> {
         let m = self.conv(slot).meta;
         let rule = self.s.policy.rule(m.channel as usize, m.skill as usize, item.state);
         matches!(item.eligibility, Eligibility::Rule(_)) && rule.action == crate::policy::CloseAction::Park
+    }
+
+    /// Whether `auto_close` parks the conversation in `slot` (in the state it is in now) for
+    /// eligibility `e` rather than closing it: a rule, not the hard cap, with `action = "park"`
+    /// on an Active conversation.
+    pub(super) fn acts_as_park(&self, slot: u32, e: Eligibility) -> bool {
+        let c = self.conv(slot);
+        let park = |i: usize| self.s.policy.rules[i].action == crate::policy::CloseAction::Park;
+        c.state == State::Active && matches!(e, Eligibility::Rule(_)) && self.rule_index(c).is_some_and(park)
     }
 
     /// Whether a batch item's conversation is still open in the state the run saw it in.

@@ -212,6 +212,7 @@ pub struct Metrics {
     ts_zombie: Vec<i128>,
     ts_arrivals: Vec<u64>,
     ts_auto_closed: Vec<u64>,
+    ts_auto_parked: Vec<u64>,
     ts_agent_end: Vec<u64>,
     ts_abandoned: Vec<u64>,
     auto_closures_per_minute: Vec<u32>,
@@ -334,6 +335,7 @@ impl Metrics {
             ts_zombie: vec![0; n_buckets],
             ts_arrivals: vec![0; n_buckets],
             ts_auto_closed: vec![0; n_buckets],
+            ts_auto_parked: vec![0; n_buckets],
             ts_agent_end: vec![0; n_buckets],
             ts_abandoned: vec![0; n_buckets],
             auto_closures_per_minute: vec![0; horizon.div_ceil(MS_PER_MIN) as usize],
@@ -504,6 +506,7 @@ impl Metrics {
                 queue_length: avg(self.ts_queue.areas[b]),
                 arrivals: self.ts_arrivals[b],
                 auto_closed: self.ts_auto_closed[b],
+                auto_parked: self.ts_auto_parked[b],
                 agent_end: self.ts_agent_end[b],
                 queue_abandon: self.ts_abandoned[b],
             });
@@ -821,6 +824,9 @@ impl Observer for Metrics {
     fn auto_parked(&mut self, t: SimTime, c: &ConvMeta, m: &AutoMove) {
         // A cohort figure like a closure, with its latency and idle time; never a closure, so
         // not in premature or race counts (a reply queues the same conversation again).
+        if let Some(b) = self.bucket(t.ms()) {
+            self.ts_auto_parked[b] += 1;
+        }
         if self.in_cohort(c) {
             let i = self.cohort_cell(c);
             self.cells[i].auto_parked += 1;

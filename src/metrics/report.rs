@@ -217,6 +217,8 @@ pub struct TsRow {
     pub queue_length: f64,
     pub arrivals: u64,
     pub auto_closed: u64,
+    /// Parks by an auto-close rule (`action = "park"`), never closures.
+    pub auto_parked: u64,
     pub agent_end: u64,
     pub queue_abandon: u64,
 }

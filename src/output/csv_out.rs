@@ -118,6 +118,7 @@ pub fn write_timeseries<W: Write>(out: W, clock: Clock, rows: &[(&str, &str, &Re
         "auto_closed",
         "agent_end",
         "queue_abandon",
+        "auto_parked",
     ])
     .map_err(csv_err)?;
     for (scenario, config, r) in rows {
@@ -141,6 +142,7 @@ pub fn write_timeseries<W: Write>(out: W, clock: Clock, rows: &[(&str, &str, &Re
                 b.auto_closed.to_string(),
                 b.agent_end.to_string(),
                 b.queue_abandon.to_string(),
+                b.auto_parked.to_string(),
             ])
             .map_err(csv_err)?;
         }
@@ -149,7 +151,7 @@ pub fn write_timeseries<W: Write>(out: W, clock: Clock, rows: &[(&str, &str, &Re
 }
 
 /// Header of `sweeps.csv`.
-pub const SWEEP_HEADER: [&str; 14] = [
+pub const SWEEP_HEADER: [&str; 15] = [
     "scenario",
     "config",
     "replication",
@@ -160,6 +162,7 @@ pub const SWEEP_HEADER: [&str; 14] = [
     "in_scope",
     "eligible",
     "closed",
+    "parked",
     "deferred",
     "race_closures",
     "rescued",
@@ -174,7 +177,7 @@ fn sweep_row(
     scheduler: &str,
     clock: Clock,
     s: &SweepRecord,
-) -> [String; 14] {
+) -> [String; 15] {
     [
         scenario.to_string(),
         config.to_string(),
@@ -186,6 +189,7 @@ fn sweep_row(
         s.in_scope.to_string(),
         s.eligible.to_string(),
         s.closed.to_string(),
+        s.parked.to_string(),
         s.deferred.to_string(),
         s.race_closures.to_string(),
         s.rescued.to_string(),

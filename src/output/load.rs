@@ -320,7 +320,10 @@ pub struct SweepRow {
     pub scheduler: String,
     pub run: u64,
     pub started_s: f64,
+    /// Closures (and moves to Wrap-up) of the run.
     pub closed: f64,
+    /// Parks of the run (`action = "park"`); `None` in folders written before the column.
+    pub parked: Option<f64>,
     pub deferred: Option<f64>,
 }
 
@@ -674,7 +677,7 @@ pub fn read_sweeps(text: &str, path: &Path) -> Result<Vec<SweepRow>, LoadError> 
     let h = Header::of(&mut reader, path)?;
     let (c_config, c_rep, c_sched) = (h.require("config")?, h.require("replication")?, h.require("scheduler")?);
     let (c_run, c_t, c_closed) = (h.require("run")?, h.require("started_s")?, h.require("closed")?);
-    let c_deferred = h.find("deferred");
+    let (c_parked, c_deferred) = (h.find("parked"), h.find("deferred"));
     let mut rows = Vec::new();
     for rec in records(&mut reader, path) {
         let (line, rec) = rec?;
@@ -685,6 +688,7 @@ pub fn read_sweeps(text: &str, path: &Path) -> Result<Vec<SweepRow>, LoadError> 
             run: required_number(&rec, c_run, line, &h)? as u64,
             started_s: required_number(&rec, c_t, line, &h)?,
             closed: required_number(&rec, c_closed, line, &h)?,
+            parked: opt_number(&rec, c_parked),
             deferred: opt_number(&rec, c_deferred),
         });
     }

@@ -1,6 +1,7 @@
 //! Closures per sweep run over time (the sweep-load picture), mean over replications with a
 //! 95% band, and the per-run limit (`max_closures_per_run`, from the folder's scenario.toml)
-//! as a dashed line. A run: one series per scheduler; a grid: one per sweep interval, other
+//! as a dashed line. A run's parks (`action = "park"`) count with its closures here, as they
+//! do against the limit. A run: one series per scheduler; a grid: one per sweep interval, other
 //! axes at the baseline's values.
 
 use super::states::Band;
@@ -12,7 +13,8 @@ use plotters::coord::Shift;
 use plotters::prelude::*;
 use std::collections::BTreeMap;
 
-/// One series: per run index, its start (seconds) and the closures' band over replications.
+/// One series: per run index, its start (seconds) and the band over replications of the
+/// conversations it acted on (closures and parks).
 #[derive(Debug, Clone, PartialEq)]
 pub struct SweepSeries {
     pub label: String,
@@ -30,6 +32,8 @@ pub struct SweepLoadData {
     pub series: Vec<SweepSeries>,
     /// (scheduler, max closures per run) for every limited scheduler shown.
     pub limits: Vec<(String, f64)>,
+    /// Some run parked conversations: the series count them with the closures.
+    pub parks: bool,
 }
 
 fn series_of(rows: &[&SweepRow], label: String, config: &str, scheduler: &str) -> SweepSeries {
@@ -37,7 +41,7 @@ fn series_of(rows: &[&SweepRow], label: String, config: &str, scheduler: &str) -
     for r in rows.iter().filter(|r| r.config == config && r.scheduler == scheduler) {
         let e = by_run.entry(r.run).or_insert((r.started_s, Vec::new()));
         e.0 = e.0.min(r.started_s);
-        e.1.push(r.closed);
+        e.1.push(r.closed + r.parked.unwrap_or(0.0));
     }
     let runs = by_run
         .into_values()
@@ -125,13 +129,20 @@ pub fn prepare(r: &LoadedResults) -> Option<SweepLoadData> {
             b.high = b.high.min(cap);
         }
     }
+    let parks = r.sweeps.iter().any(|s| s.parked.is_some_and(|p| p > 0.0));
+    let title = if parks {
+        "Closures and parks per sweep run over time (sweep load)"
+    } else {
+        "Closures per sweep run over time (sweep load)"
+    };
     Some(SweepLoadData {
-        title: "Closures per sweep run over time (sweep load)".into(),
+        title: title.into(),
         subtitle: scenario_line(r, &format!("{extra}mean over replications, 95% bands")),
         start_date: r.scenario.as_ref().map(|s| s.start_date),
         warmup_end_s: r.scenario.as_ref().map(|s| s.warmup.as_secs_f64()),
         series,
         limits,
+        parks,
     })
 }
 
@@ -154,7 +165,8 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &SweepLoadData
             super::WARMUP_GREY.filled(),
         )))?;
     }
-    mesh(&mut chart, &xs, &ys, &x_desc, "conversations closed in the run")?;
+    let y_desc = if d.parks { "conversations closed or parked in the run" } else { "conversations closed in the run" };
+    mesh(&mut chart, &xs, &ys, &x_desc, y_desc)?;
     // Longest interval first, so the sparse series with the largest batches sit underneath.
     for (i, s) in d.series.iter().enumerate().rev() {
         let c = colour(i);
@@ -178,7 +190,8 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &SweepLoadData
     let mut entries: Vec<LegendEntry> =
         d.series.iter().enumerate().map(|(i, s)| LegendEntry::new(s.label.clone(), colour(i), Mark::Line)).collect();
     for (name, m) in &d.limits {
-        entries.push(LegendEntry::new(format!("{name}: limit {m} closures per run"), BLACK, Mark::Dashed));
+        let what = if d.parks { "closures and parks" } else { "closures" };
+        entries.push(LegendEntry::new(format!("{name}: limit {m} {what} per run"), BLACK, Mark::Dashed));
     }
     entries.push(LegendEntry::new("bands: 95% interval over replications", GREY, Mark::Band));
     if d.warmup_end_s.is_some() {
