@@ -397,6 +397,13 @@ fn a_folder_without_summary_is_refused_by_plot() {
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("not a results folder (no summary.csv or plan.csv)"), "{err}");
+    // A load test's folder is named for what it is, with the command that redraws it.
+    std::fs::write(dir.path().join("loadtest.csv"), "run\n").expect("a file should be writable");
+    let out =
+        Command::new(BIN).args(["plot", dir.path().to_str().expect("UTF-8")]).output().expect("binary should start");
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("a `loadtest` folder (loadtest.csv)") && err.contains("rerun `autoclose loadtest"), "{err}");
 }
 
 #[test]

@@ -23,6 +23,8 @@ pub enum LoadError {
     BadValue { path: PathBuf, line: u64, column: String, expected: &'static str, value: String },
     #[error("{0}: not a results folder (no summary.csv or plan.csv): run `autoclose run`, `sweep` or `plan` first")]
     NoSummary(PathBuf),
+    #[error("{0}: a `loadtest` folder (loadtest.csv): its charts are drawn by the load test itself, not by `plot`; rerun `autoclose loadtest ... --force` to draw them again")]
+    LoadtestFolder(PathBuf),
 }
 
 /// Which statistic a summary row holds.
@@ -411,6 +413,9 @@ pub fn load(folder: &Path) -> Result<LoadedResults, LoadError> {
     let summary_path = folder.join("summary.csv");
     let plan_path = folder.join("plan.csv");
     if !summary_path.is_file() && !plan_path.is_file() {
+        if folder.join("loadtest.csv").is_file() {
+            return Err(LoadError::LoadtestFolder(folder.to_path_buf()));
+        }
         return Err(LoadError::NoSummary(folder.to_path_buf()));
     }
     // A `plan` folder may hold plan.csv without summary.csv: its summary is then empty.
