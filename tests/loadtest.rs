@@ -171,6 +171,12 @@ fn the_results_folder_has_the_csv_the_plans_the_charts_and_the_report() {
     }
     assert_eq!(html.matches("<svg").count(), 2);
     assert!(!html.contains("<script"), "the report needs no script");
+    // The page speaks of measured runs of a job, not of replications and intervals.
+    assert!(html.contains("Whether the job kept up: every run finished before the next one was due"), "{html}");
+    assert!(
+        !html.contains("Mean over replications") && !html.contains("95% interval"),
+        "simulation notes on a load test"
+    );
     if let Some(browser) = chromium() {
         let dom = Command::new(browser)
             .args(["--headless", "--no-sandbox", "--disable-gpu", "--no-first-run", "--dump-dom"])

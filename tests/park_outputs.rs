@@ -174,6 +174,31 @@ fn the_sweep_load_chart_counts_a_runs_parks_with_its_closures() {
 }
 
 #[test]
+fn the_report_shows_parks_beside_closures_only_where_a_policy_parks() {
+    let dir = tempfile::tempdir().expect("a temporary folder should be creatable");
+    let mut args = QUIQ_SWEEP.to_vec();
+    args.extend(["--set", "scenario.horizon=2d", "--replications", "2"]);
+    let out = run(dir.path(), "scenarios/quiq.toml", &args);
+    let loaded = autoclose::output::load::load(&out).expect("the results folder should load");
+    let page = autoclose::output::report::context(&loaded, Vec::new());
+    let labels: Vec<&str> = page.headline.iter().map(|h| h.label.as_str()).collect();
+    assert_eq!(labels[..2], ["auto-closed conversations", "auto-parked conversations"]);
+    let mean: f64 = rows(&out.join("summary.csv"))
+        .iter()
+        .find(|r| r["stat"] == "mean" && r["breakdown"] == "overall")
+        .map(|r| r["auto_parked"].parse().expect("a number"))
+        .expect("a mean row");
+    assert!(mean > 0.0 && page.headline[1].estimate.mean == mean, "{mean} vs {:?}", page.headline[1].estimate);
+
+    let plain = dir.path().join("plain");
+    std::fs::create_dir(&plain).expect("a folder should be creatable");
+    let short = ["--set", "scenario.horizon=1d", "--set", "scenario.warmup=0s", "--replications", "2"];
+    let out = run(&plain, "scenarios/quickstart.toml", &short);
+    let page = autoclose::output::report::context(&autoclose::output::load::load(&out).expect("loads"), Vec::new());
+    assert!(page.headline.iter().all(|h| h.label != "auto-parked conversations"), "no parks, no card");
+}
+
+#[test]
 fn without_recheck_and_paced_a_runs_parks_stay_out_of_closed_and_race_closures() {
     // The run decides at its start (recheck off) and works through its list at 0.01 per second:
     // the parks it makes are summary.csv's auto_parked, its race closures summary.csv's.

@@ -5,7 +5,7 @@ use super::{ConfigResult, RunMeasure};
 use crate::output::charts::loadtest::{DurationData, DurationSeries, RaceData, RaceSeries};
 use crate::output::charts::Chart;
 use crate::output::load::Estimate;
-use crate::output::report::{self, Headline, ReportChart, ReportContext, Table};
+use crate::output::report::{self, Headline, PageNotes, ReportChart, ReportContext, Table};
 use crate::scenario::Scenario;
 use crate::time::SimDuration;
 
@@ -211,6 +211,15 @@ pub fn render(v: &View) -> Result<Vec<(String, Vec<u8>)>, crate::output::charts:
         // the staffing plan's.
         plan: None,
         scenario_text: Some(v.scenario.source_text.clone()),
+        notes: PageNotes {
+            headline: "Whether the job kept up: every run finished before the next one was due (one replication's \
+                       traffic, measured on the store)."
+                .into(),
+            no_warnings: "None: every configuration kept up.".into(),
+            comparison: "One row per configuration (sweep interval and index): closures and race closures in the \
+                         store against the simulator's, run durations measured on the store's clock."
+                .into(),
+        },
     };
     files.push(("report.html".into(), report::render(&ctx).into_bytes()));
     Ok(files)

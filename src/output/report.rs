@@ -75,6 +75,31 @@ pub struct ReportContext {
     pub comparison: Option<Table>,
     pub plan: Option<Table>,
     pub scenario_text: Option<String>,
+    /// What the headline, warnings and comparison sections say their figures are.
+    pub notes: PageNotes,
+}
+
+/// The explanatory lines of a page's sections: a simulation's figures are means over
+/// replications with intervals; a load test's are measured runs of a job.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PageNotes {
+    pub headline: String,
+    /// Shown when there is no warning.
+    pub no_warnings: String,
+    pub comparison: String,
+}
+
+impl PageNotes {
+    /// The notes of a simulation's results (run, sweep, plan).
+    pub fn simulation() -> Self {
+        PageNotes {
+            headline: "Mean over replications, then its 95% interval (Student t).".into(),
+            no_warnings: "None: no saturated run, every headline interval within ±10% of its mean.".into(),
+            comparison: "Mean ± half-width of the 95% interval; Δ: difference to the baseline with its paired 95% \
+                         interval."
+                .into(),
+        }
+    }
 }
 
 /// Formats a value of a figure.
@@ -169,12 +194,17 @@ pub fn warnings(r: &LoadedResults) -> Vec<String> {
 /// Decides what the page shows. `charts` are the SVGs to inline, in order.
 pub fn context(r: &LoadedResults, charts: Vec<ReportChart>) -> ReportContext {
     let base = r.baseline().unwrap_or_default();
-    let headline = HEADLINE
+    let mut headline: Vec<Headline> = HEADLINE
         .iter()
         .filter_map(|&(label, column, f)| {
             r.summary.estimate(&base, "overall", "all", column).map(|e| headline_of(label, column, f, e))
         })
         .collect();
+    // A two-stage policy's parks stand beside its closures, where there are any.
+    if let Some(e) = r.summary.estimate(&base, "overall", "all", "auto_parked").filter(|e| e.mean > 0.0) {
+        headline
+            .insert(1.min(headline.len()), headline_of("auto-parked conversations", "auto_parked", Format::Count, e));
+    }
     let grid = r.is_grid();
     let mut warnings = warnings(r);
     if let Some(e) = &r.scenario_error {
@@ -208,6 +238,7 @@ pub fn context(r: &LoadedResults, charts: Vec<ReportChart>) -> ReportContext {
             Table { headers, rows }
         }),
         scenario_text: r.scenario_text.clone(),
+        notes: PageNotes::simulation(),
     }
 }
 
@@ -332,10 +363,7 @@ pub fn render(ctx: &ReportContext) -> String {
             e(c)
         );
     }
-    let _ = writeln!(
-        h,
-        "<p class=\"muted\">Mean over replications, then its 95% interval (Student t).</p><div class=\"figures\">"
-    );
+    let _ = writeln!(h, "<p class=\"muted\">{}</p><div class=\"figures\">", e(&ctx.notes.headline));
     for f in &ctx.headline {
         let _ = write!(h, "<div class=\"figure\"><div>{}</div><div class=\"v\">{}</div>", e(&f.label), e(&f.value));
         if let Some(i) = &f.interval {
@@ -345,15 +373,16 @@ pub fn render(ctx: &ReportContext) -> String {
     }
     h.push_str("</div>\n<h2 id=\"warnings\">Warnings</h2>\n");
     if ctx.warnings.is_empty() {
-        h.push_str("<p>None: no saturated run, every headline interval within ±10% of its mean.</p>\n");
+        let _ = writeln!(h, "<p>{}</p>", e(&ctx.notes.no_warnings));
     }
     for w in &ctx.warnings {
         let _ = writeln!(h, "<div class=\"warn\">{}</div>", e(w));
     }
     if let Some(t) = &ctx.comparison {
-        h.push_str(
-            "<h2 id=\"comparison\">Comparison of the configurations</h2>\n<p class=\"muted\">Mean ± half-width \
-            of the 95% interval; Δ: difference to the baseline with its paired 95% interval.</p>\n",
+        let _ = writeln!(
+            h,
+            "<h2 id=\"comparison\">Comparison of the configurations</h2>\n<p class=\"muted\">{}</p>",
+            e(&ctx.notes.comparison)
         );
         table(&mut h, t);
     }
@@ -501,6 +530,7 @@ mod tests {
             comparison: None,
             plan: None,
             scenario_text: Some("name = \"<x>\"".into()),
+            notes: PageNotes::simulation(),
         };
         let html = render(&ctx);
         assert!(html.contains("<pre>name = &quot;&lt;x&gt;&quot;</pre>"), "{html}");
