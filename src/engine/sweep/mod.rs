@@ -1,7 +1,9 @@
 //! The sweep scheduler (SPEC section 4): which conversations are in scope, their eligibility
-//! and the index that keeps it (a min-heap of lower bounds per sweep, refreshed on pop, so a
-//! sweep costs what it closes, not what is open), exact timers, and a sweep's runs, batches,
-//! recheck, deferral and closure rate.
+//! and the index that keeps it (lower bounds filed by run, refreshed when a run takes them, so
+//! a sweep costs what it closes, not what is open: `index`), exact timers, and a sweep's runs,
+//! batches, recheck, deferral and closure rate.
+
+mod index;
 
 use super::conversation::{Conv, ConvKey, Stamp};
 use super::kernel::SimError;
@@ -15,9 +17,9 @@ use crate::policy::SchedulerKind;
 use crate::policy::{eligible_at, Eligibility, SweepSpec};
 use crate::scenario::Scenario;
 use crate::time::{SimDuration, SimTime};
+use index::SweepIndex;
 use rand::Rng;
-use std::cmp::Reverse;
-use std::collections::{BinaryHeap, VecDeque};
+use std::collections::VecDeque;
 
 /// A conversation a sweep run found eligible, waiting in its batch to be closed.
 pub(super) struct BatchItem {
@@ -28,13 +30,11 @@ pub(super) struct BatchItem {
     pub(super) eligibility: Eligibility,
 }
 
-/// An entry of a sweep's eligibility index: (lower bound of eligibility, conversation id,
-/// key stamped with the state epoch), ordered so that the oldest eligible pops first.
-pub(super) type IndexEntry = Reverse<(SimTime, u64, ConvKey)>;
-
 pub(super) struct SweepState {
     pub(super) spec: SweepSpec,
-    pub(super) heap: BinaryHeap<IndexEntry>,
+    pub(super) index: SweepIndex,
+    /// The entries a run is looking at (kept for its allocation).
+    pub(super) due: Vec<index::IndexEntry>,
     pub(super) jitter_rng: StreamRng,
     pub(super) runs: u64,
     pub(super) batch: VecDeque<BatchItem>,
@@ -51,7 +51,8 @@ impl SchedState {
     pub(super) fn for_policy(s: &Scenario, replication: u32) -> Vec<SchedState> {
         let new_sweep = |i: usize, spec: &SweepSpec| SweepState {
             spec: spec.clone(),
-            heap: BinaryHeap::new(),
+            index: SweepIndex::new(spec),
+            due: Vec::new(),
             jitter_rng: rng::stream(s.seed, replication, Purpose::SweepJitter, i as u64, 0),
             runs: 0,
             batch: VecDeque::new(),
@@ -162,7 +163,7 @@ impl<O: Observer> Sim<'_, O> {
         }
         match &mut self.scheds[sched] {
             SchedState::Exact => self.at(at.max(self.q.now()), Ev::Timer(key))?,
-            SchedState::Sweep(st) => st.heap.push(Reverse((at, id, key))),
+            SchedState::Sweep(st) => st.index.push((at, id, key)),
         }
         Ok(())
     }
@@ -173,11 +174,13 @@ impl<O: Observer> Sim<'_, O> {
         let run = st.runs;
         st.runs += 1;
         let mut candidates: Vec<(SimTime, u64, BatchItem)> = Vec::new();
-        while let Some(&Reverse((bound, id, key))) = st.heap.peek() {
+        let mut due = std::mem::take(&mut st.due);
+        st.index.take_due(t, &mut due);
+        for (bound, id, key) in due.drain(..) {
             if bound > t {
-                break;
+                st.index.push((bound, id, key));
+                continue;
             }
-            st.heap.pop();
             let current = key.resolve_mut(&mut self.convs, Stamp::Epoch);
             let Some(c) = current.filter(|c| c.indexed_key == Some(bound)) else { continue };
             let i = rule_index(self.s, c).expect("an indexed conversation is in an open state");
@@ -186,7 +189,7 @@ impl<O: Observer> Sim<'_, O> {
                 Some(e) if e.at() > t => {
                     c.indexed_key = Some(e.at());
                     if e.at() < self.horizon {
-                        st.heap.push(Reverse((e.at(), id, key)));
+                        st.index.push((e.at(), id, key));
                     }
                 }
                 Some(e) => {
@@ -195,12 +198,13 @@ impl<O: Observer> Sim<'_, O> {
                 }
             }
         }
+        st.due = due;
         candidates.sort_by_key(|(at, id, _)| (*at, *id));
         let limit = st.spec.max_closures_per_run.map_or(usize::MAX, |m| m as usize);
         let eligible = candidates.len() as u64;
         let mut deferred = 0;
         for (at, id, item) in candidates.drain(limit.min(candidates.len())..) {
-            st.heap.push(Reverse((at, id, item.key)));
+            st.index.push((at, id, item.key));
             deferred += 1;
         }
         st.batch.extend(candidates.into_iter().map(|(_, _, item)| item));
