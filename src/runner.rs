@@ -40,18 +40,18 @@ pub fn replicate<W: Write>(
     sink: Option<W>,
     progress: Option<&AtomicU64>,
 ) -> Result<RepReport, RunError> {
-    replicate_limited(s, replication, sink, progress, engine::MAX_EVENTS_PER_INSTANT)
+    replicate_limited(s, replication, Sinks::conversations(sink), progress, engine::MAX_EVENTS_PER_INSTANT)
 }
 
 /// `replicate` with another bound on the events at one instant (see `engine::run_limited`).
 pub fn replicate_limited<W: Write>(
     s: &Scenario,
     replication: u32,
-    sink: Option<W>,
+    sinks: Sinks<W>,
     progress: Option<&AtomicU64>,
     max_events_per_instant: u64,
 ) -> Result<RepReport, RunError> {
-    replicate_export(s, replication, Sinks::conversations(sink), progress, max_events_per_instant, None)
+    replicate_export(s, replication, sinks, progress, max_events_per_instant, None)
 }
 
 /// Where one replication streams its exports: `conversations.csv`, `messages.csv` and
@@ -97,6 +97,11 @@ impl<W: Write> Exports<'_, W> {
 }
 
 impl<W: Write> engine::Observer for Exports<'_, W> {
+    /// `messages.csv` is written in time order; the other files are not.
+    fn needs_time_order(&self) -> bool {
+        self.messages.is_some()
+    }
+
     fn arrival(&mut self, t: SimTime, c: &ConvMeta, r: bool) {
         if let Some(m) = &mut self.messages {
             m.arrival(t, c, r);

@@ -1,8 +1,10 @@
 //! Invariants on randomised scenarios: only seed 002's transitions, Closed is final, time never
 //! goes back, capacity stays within 0 and the agents' total, every conversation is accounted
 //! for exactly once, a conversation's silent capacity never exceeds the capacity it held, and
-//! the closure-latency law of each scheduler; messages come in time order, the agent's only
-//! while Active, one per exchange.
+//! the closure-latency law of each scheduler; a conversation's messages come in its time order
+//! (played ahead by the fast-forward, not in the run's), the agent's only while Active, one per
+//! exchange. And the fast-forward changes nothing: every figure, record and message of a run is
+//! the same with it as without it.
 
 use autoclose::engine::{self, CloseReason, ConvMeta, ConversationRecord, Observer, Sender, SweepRecord};
 use autoclose::model::state::{seed_002_allows, State};
@@ -32,6 +34,8 @@ struct Checker {
     silences: u64,
     /// Per conversation: agent messages reported.
     agent_messages: HashMap<u64, u32>,
+    /// Per conversation: the instant of its last report.
+    last_own: HashMap<u64, SimTime>,
 }
 
 impl Checker {
@@ -39,16 +43,25 @@ impl Checker {
         assert!(t >= self.last_t, "time went back from {} to {}", self.last_t, t);
         self.last_t = t;
     }
+
+    /// `tick`, for a report about conversation `id`: it never comes before the conversation's
+    /// messages already reported.
+    fn tick_own(&mut self, t: SimTime, id: u64) {
+        self.tick(t);
+        let own = self.last_own.entry(id).or_insert(t);
+        assert!(t >= *own, "conversation {id}: a report at {t} after its message at {own}");
+        *own = t;
+    }
 }
 
 impl Observer for Checker {
     fn arrival(&mut self, t: SimTime, c: &ConvMeta, _recontact: bool) {
-        self.tick(t);
+        self.tick_own(t, c.id);
         assert!(self.state.insert(c.id, State::Open).is_none(), "conversation {} created twice", c.id);
     }
 
     fn state_change(&mut self, t: SimTime, c: &ConvMeta, from: Option<(State, SimTime)>, to: State) {
-        self.tick(t);
+        self.tick_own(t, c.id);
         match from {
             None => assert_eq!(to, State::Open, "a conversation is created Open"),
             Some((f, entered)) => {
@@ -63,7 +76,7 @@ impl Observer for Checker {
     }
 
     fn capacity(&mut self, t: SimTime, c: &ConvMeta, delta: i64) {
-        self.tick(t);
+        self.tick_own(t, c.id);
         let cell = self.capacity_by_cell.entry((c.channel, c.skill)).or_default();
         *cell += delta;
         assert!(*cell >= 0, "capacity in use went below zero");
@@ -93,8 +106,16 @@ impl Observer for Checker {
         assert!(w.race_closures <= w.closed);
     }
 
+    fn needs_time_order(&self) -> bool {
+        false
+    }
+
     fn message(&mut self, t: SimTime, c: &ConvMeta, sender: Sender) {
-        self.tick(t);
+        // Played ahead of the run's time by the fast-forward, but never before the
+        // conversation's own last report.
+        let own = self.last_own.entry(c.id).or_insert(t);
+        assert!(t >= *own, "conversation {}: message at {t} after a report at {own}", c.id);
+        *own = t;
         let state = self.state.get(&c.id).copied().expect("a message of a known conversation");
         assert_ne!(state, State::Closed, "conversation {}: a message after its closure", c.id);
         if sender == Sender::Agent {
@@ -360,6 +381,112 @@ proptest! {
             }
             SchedulerKind::Sweep(_) => {}
         }
+    }
+}
+
+/// What a run reports that the fast-forward could change: the metrics, every conversation
+/// record and sweep run in the order reported, and each conversation's messages.
+#[derive(Default)]
+struct Reports {
+    records: Vec<String>,
+    sweeps: Vec<String>,
+    messages: HashMap<u64, Vec<(SimTime, Sender)>>,
+    silences: Vec<String>,
+}
+
+impl Observer for Reports {
+    fn needs_time_order(&self) -> bool {
+        false
+    }
+    fn message(&mut self, t: SimTime, c: &ConvMeta, sender: Sender) {
+        self.messages.entry(c.id).or_default().push((t, sender));
+    }
+    fn silent_before_eligible(&mut self, c: &ConvMeta, s: State, unit_ms: u64, replied: bool) {
+        self.silences.push(format!("{} {s} {unit_ms} {replied}", c.id));
+    }
+    fn conversation(&mut self, rec: &ConversationRecord) {
+        self.records.push(format!("{rec:?}"));
+    }
+    fn sweep_run(&mut self, rec: &SweepRecord) {
+        self.sweeps.push(format!("{rec:?}"));
+    }
+}
+
+/// An observer that asks for every report in time order, which turns the fast-forward off.
+struct InTimeOrder;
+impl Observer for InTimeOrder {}
+
+/// Runs `s` with the fast-forward (`fast`) or without; the reports and the run's totals.
+fn run_reports(s: &Scenario, fast: bool) -> (String, Reports, engine::RunStats) {
+    let mut metrics = autoclose::metrics::Metrics::new(s, 0);
+    let mut reports = Reports::default();
+    let mut both = engine::Both(&mut metrics, &mut reports);
+    let stats = if fast {
+        engine::run(s, 0, &mut both, None)
+    } else {
+        engine::run(s, 0, &mut engine::Both(&mut both, &mut InTimeOrder), None)
+    }
+    .expect("the engine reports no bug");
+    // The events popped are the one figure the fast-forward changes.
+    let report = format!("{:?}", metrics.finish(engine::RunStats { events: 0, ..stats.clone() }));
+    (report, reports, stats)
+}
+
+/// The fast-forward's promise: the same run, in fewer events.
+fn assert_fast_forward_changes_nothing(s: &Scenario) -> (u64, u64) {
+    let (fast_report, fast, fast_stats) = run_reports(s, true);
+    let (report, exact, stats) = run_reports(s, false);
+    for (a, b) in fast.records.iter().zip(&exact.records) {
+        assert_eq!(a, b, "first differing record");
+    }
+    assert_eq!(fast.records, exact.records, "conversation records");
+    assert_eq!(fast_report, report, "metrics");
+    assert_eq!(fast.sweeps, exact.sweeps, "sweep runs");
+    assert_eq!(fast.messages, exact.messages, "messages");
+    let (mut a, mut b) = (fast.silences, exact.silences);
+    a.sort();
+    b.sort();
+    assert_eq!(a, b, "silences");
+    assert_eq!(engine::RunStats { events: 0, ..fast_stats.clone() }, engine::RunStats { events: 0, ..stats.clone() });
+    assert!(fast_stats.events <= stats.events);
+    (fast_stats.events, stats.events)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, ..ProptestConfig::default() })]
+
+    #[test]
+    fn fast_forward_changes_nothing_on_random_scenarios(p in params()) {
+        let text = scenario_text(&p);
+        let s = parse_str("prop.toml", &text, Path::new("."), &[])
+            .unwrap_or_else(|d| panic!("generated scenario should be valid:\n{d}\n{text}"));
+        assert_fast_forward_changes_nothing(&s);
+    }
+}
+
+#[test]
+fn fast_forward_plays_most_of_the_small_benchmark_without_events_and_changes_nothing() {
+    let mut s = autoclose::scenario::load_file(Path::new("scenarios/bench_small.toml"), &[]).expect("valid");
+    s.horizon = autoclose::time::SimDuration::from_days(4);
+    let (fast, exact) = assert_fast_forward_changes_nothing(&s);
+    // About 5 messages a conversation, most replies within minutes of a 1-hour timeout: of
+    // about 7 events a conversation, 4 stay (the arrival, the agent's closing of the dialogue,
+    // the wrap-up's release of capacity and its end).
+    assert!(fast * 10 < exact * 6, "{fast} events with the fast-forward, {exact} without");
+}
+
+#[test]
+fn fast_forward_changes_nothing_on_the_bundled_scenarios() {
+    for entry in std::fs::read_dir("scenarios").expect("scenarios/") {
+        let path = entry.expect("entry").path();
+        let name = path.file_name().unwrap().to_string_lossy().to_string();
+        if path.extension().is_none_or(|e| e != "toml") || name.contains("bench") {
+            continue;
+        }
+        let mut s = autoclose::scenario::load_file(&path, &[]).unwrap_or_else(|d| panic!("{name}: {d}"));
+        s.horizon = s.horizon.min(autoclose::time::SimDuration::from_days(2));
+        s.warmup = s.warmup.min(autoclose::time::SimDuration::from_hours(6));
+        assert_fast_forward_changes_nothing(&s);
     }
 }
 

@@ -9,12 +9,13 @@ use super::world::{Ev, Sim};
 use crate::model::dist::round_ms;
 use crate::model::state::{State, Trigger};
 use crate::model::ziggurat::exp1;
-use crate::scenario::{ChannelKind, WrapUpBlock};
+use crate::scenario::{Behaviour, ChannelKind, WrapUpBlock};
 use crate::time::{SimDuration, SimTime, MS_PER_HOUR};
 use rand::Rng;
 
 impl<O: Observer> Sim<'_, O> {
     pub(super) fn schedule_agent_message(&mut self, slot: u32, t: SimTime) -> Result<(), SimError> {
+        let t = if self.fast_forward { self.fast_forward(slot, t) } else { t };
         let c = self.conv(slot);
         let b = self.s.behaviour(c.meta.channel as usize, c.meta.skill as usize);
         let key = c.key(slot, Stamp::Epoch);
@@ -31,26 +32,12 @@ impl<O: Observer> Sim<'_, O> {
             self.enter(slot, t, Trigger::AgentEnd)?;
             return self.begin_wrap_up(slot, t);
         }
-        let meta = c.meta;
-        self.obs.message(t, &meta, Sender::Agent);
-        self.end_episode(slot, t);
-        let kind = self.s.channels[meta.channel as usize].kind;
-        let b = self.s.behaviour(meta.channel as usize, meta.skill as usize);
-        let c = self.convs[slot as usize].as_mut().expect("a live slot should hold a conversation");
-        c.touch(t);
-        c.pending_consumer_since = Some(t);
-        c.turn += 1;
-        c.turn_epoch = c.turn_epoch.wrapping_add(1);
-        let reply = b.customer_response.sample_duration(&mut c.rng);
-        let park = c.rng.gen::<f64>() < b.park_probability;
-        let park_delay = b.park_delay.sample_duration(&mut c.rng);
-        let disconnect = b.disconnect.sample_duration(&mut c.rng);
-        let key = c.key(slot, Stamp::Turn);
-        c.pending_reply_at = reply.map(|d| t + d);
-        c.silence_park = park_delay.filter(|_| park && kind == ChannelKind::Messaging);
-        c.silence_disconnect = disconnect.filter(|_| kind == ChannelKind::LiveChat);
-        if let Some(d) = reply {
-            self.at(t + d, Ev::CustomerReply(key))?;
+        let b = self.s.behaviour(c.meta.channel as usize, c.meta.skill as usize);
+        let draws = TurnDraws::draw(b, &mut self.conv_mut(slot).rng);
+        self.agent_writes(slot, t, draws);
+        if let Some(at) = self.conv(slot).pending_reply_at {
+            let key = self.key(slot, Stamp::Turn);
+            self.at(at, Ev::CustomerReply(key))?;
         }
         // A park or disconnect due after the reply would find the turn over: the draws above
         // are always made (common random numbers), but such events are not scheduled.
@@ -58,7 +45,25 @@ impl<O: Observer> Sim<'_, O> {
         self.reindex(slot)
     }
 
-    pub(super) fn on_customer_reply(&mut self, slot: u32, t: SimTime) -> Result<(), SimError> {
+    /// The agent's answer at `t` with this turn's draws: what changes in the conversation and
+    /// what is reported, without the events it schedules.
+    fn agent_writes(&mut self, slot: u32, t: SimTime, draws: TurnDraws) {
+        let meta = self.conv(slot).meta;
+        self.obs.message(t, &meta, Sender::Agent);
+        self.end_episode(slot, t);
+        let kind = self.s.channels[meta.channel as usize].kind;
+        let c = self.conv_mut(slot);
+        c.touch(t);
+        c.pending_consumer_since = Some(t);
+        c.turn += 1;
+        c.turn_epoch = c.turn_epoch.wrapping_add(1);
+        c.pending_reply_at = draws.reply.map(|d| t + d);
+        c.silence_park = draws.park_delay.filter(|_| draws.park && kind == ChannelKind::Messaging);
+        c.silence_disconnect = draws.disconnect.filter(|_| kind == ChannelKind::LiveChat);
+    }
+
+    /// The customer's reply at `t`: what changes and what is reported, without what follows.
+    fn customer_writes(&mut self, slot: u32, t: SimTime) {
         self.report_silence(slot, t, true);
         let meta = self.conv(slot).meta;
         self.obs.message(t, &meta, Sender::Customer);
@@ -67,7 +72,72 @@ impl<O: Observer> Sim<'_, O> {
         c.last_customer_message = t;
         c.pending_consumer_since = None;
         c.pending_reply_at = None;
-        match c.state {
+    }
+
+    /// Fast-forward (issue 11): plays ahead, without events, the exchanges of an Active
+    /// conversation that nothing else can touch. From `t` (the customer has just written or
+    /// the agent just took it), while the next turn is certain to run as the events would run
+    /// it (the agent answers and the customer replies before the horizon, no park or
+    /// disconnect is due before the reply, and the conversation is not eligible at any instant
+    /// of the turn under its rule or the hard cap), the turn's messages are applied at their
+    /// own instants, with the same draws from the conversation's stream in the same order, the
+    /// same reports and the same capacity accounting. Returns the instant of the last reply so
+    /// played (`t` if none), from which the next agent message is scheduled as usual.
+    ///
+    /// Exact because nothing reads a conversation between its events but its own events, a
+    /// sweep run (which finds it not eligible either way) and the horizon (never crossed);
+    /// events that could (reader joins, transfers, a shift cut that requeues) switch it off,
+    /// and so does an observer that needs every report in time order (`Observer::needs_time_order`),
+    /// and a sweep without recheck still closing a batch (it closes what it saw, whatever
+    /// happened since).
+    fn fast_forward(&mut self, slot: u32, t: SimTime) -> SimTime {
+        let c = self.conv(slot);
+        let b = self.s.behaviour(c.meta.channel as usize, c.meta.skill as usize);
+        if c.state != State::Active
+            || c.pending_consumer_since.is_some()
+            || b.reader_per_hour > 0.0
+            || b.transfer_per_hour > 0.0
+            || self.unchecked_batch_pending()
+        {
+            return t;
+        }
+        let kind = self.s.channels[c.meta.channel as usize].kind;
+        let mut now = t;
+        loop {
+            let c = self.conv(slot);
+            if c.turn >= c.exchanges {
+                return now;
+            }
+            let mut rng = c.rng.clone();
+            let Some(answer) = b.agent_response.sample_duration(&mut rng) else { return now };
+            let draws = TurnDraws::draw(b, &mut rng);
+            let agent_at = now + answer;
+            let Some(reply_at) = draws.reply.map(|d| agent_at + d) else { return now };
+            if reply_at >= self.horizon || draws.interrupts(kind, agent_at, reply_at) {
+                return now;
+            }
+            // Not eligible before the answer, nor between the answer and the reply.
+            let mut r = c.readings();
+            if self.eligibility_with(c, &r).is_some_and(|e| e.at() <= agent_at) {
+                return now;
+            }
+            (r.last_activity, r.last_activity_excluding_reader, r.pending_consumer_since) =
+                (agent_at, agent_at, Some(agent_at));
+            if self.eligibility_with(c, &r).is_some_and(|e| e.at() <= reply_at) {
+                return now;
+            }
+            // The answer's own draw, then the turn's: the stream is where the events leave it.
+            let c = self.conv_mut(slot);
+            c.rng = rng;
+            self.agent_writes(slot, agent_at, draws);
+            self.customer_writes(slot, reply_at);
+            now = reply_at;
+        }
+    }
+
+    pub(super) fn on_customer_reply(&mut self, slot: u32, t: SimTime) -> Result<(), SimError> {
+        self.customer_writes(slot, t);
+        match self.conv(slot).state {
             State::Active => {
                 self.schedule_agent_message(slot, t)?;
                 self.reindex(slot)
@@ -243,6 +313,36 @@ impl<O: Observer> Sim<'_, O> {
         let rate = self.s.behaviour(c.meta.channel as usize, c.meta.skill as usize).transfer_per_hour;
         let d = exp_ms(&mut self.conv_mut(slot).side_rng, rate);
         self.at(t + d, Ev::Transfer(key))
+    }
+}
+
+/// The draws of one turn, at the agent's answer, in stream order: the customer's response
+/// time, whether the agent will park while the customer is silent, the park delay and the
+/// live-chat disconnect delay. Always all four (common random numbers).
+#[derive(Debug, Clone, Copy)]
+pub(super) struct TurnDraws {
+    reply: Option<SimDuration>,
+    park: bool,
+    park_delay: Option<SimDuration>,
+    disconnect: Option<SimDuration>,
+}
+
+impl TurnDraws {
+    fn draw(b: &Behaviour, rng: &mut StreamRng) -> TurnDraws {
+        let reply = b.customer_response.sample_duration(rng);
+        let park = rng.gen::<f64>() < b.park_probability;
+        let park_delay = b.park_delay.sample_duration(rng);
+        let disconnect = b.disconnect.sample_duration(rng);
+        TurnDraws { reply, park, park_delay, disconnect }
+    }
+
+    /// Whether a park or a disconnect would come before the reply (as
+    /// `schedule_silence_timers` schedules them for an answer at `agent_at`).
+    fn interrupts(&self, kind: ChannelKind, agent_at: SimTime, reply_at: SimTime) -> bool {
+        match kind {
+            ChannelKind::Messaging => self.park && self.park_delay.is_some_and(|d| agent_at + d < reply_at),
+            ChannelKind::LiveChat => self.disconnect.is_some_and(|d| agent_at + d < reply_at),
+        }
     }
 }
 

@@ -179,6 +179,13 @@ pub trait Observer {
     /// A conversation closed, or is still open at the horizon (`rec.closed` is `None`).
     fn conversation(&mut self, rec: &ConversationRecord) {}
     fn sweep_run(&mut self, rec: &SweepRecord) {}
+    /// Whether this observer needs every report in time order across conversations. `false`
+    /// lets the engine report a conversation's messages and silences ahead of the other
+    /// conversations' events when nothing can change them (the dialogue's fast-forward); each
+    /// conversation's own reports still come in its time order. The default is the safe one.
+    fn needs_time_order(&self) -> bool {
+        true
+    }
 }
 
 /// Reports to two observers in turn.
@@ -256,5 +263,8 @@ impl<A: Observer, B: Observer> Observer for Both<'_, A, B> {
     fn sweep_run(&mut self, r: &SweepRecord) {
         self.0.sweep_run(r);
         self.1.sweep_run(r);
+    }
+    fn needs_time_order(&self) -> bool {
+        self.0.needs_time_order() || self.1.needs_time_order()
     }
 }

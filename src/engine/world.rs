@@ -10,7 +10,7 @@ use super::queue::EventQueue;
 use super::routing::Routing;
 use super::sweep::SchedState;
 use crate::model::state::{State, Trigger};
-use crate::scenario::{Scenario, Staffing};
+use crate::scenario::{Scenario, ShiftEnd, Staffing};
 use crate::time::{SimDuration, SimTime, MS_PER_HOUR};
 use chrono::Datelike;
 
@@ -80,10 +80,18 @@ pub(super) struct Sim<'a, O: Observer> {
     /// While a sweep commits a batch, agents freed by its closures wait here and take new
     /// work only once the whole batch is closed.
     pub(super) held_refills: Option<Vec<u32>>,
+    /// Whether the dialogue may be played ahead without events (`dialogue::fast_forward`):
+    /// the observer takes reports out of time order and no shift cut requeues.
+    pub(super) fast_forward: bool,
 }
 
 impl<'a, O: Observer> Sim<'a, O> {
     pub(super) fn new(s: &'a Scenario, replication: u32, obs: &'a mut O) -> Self {
+        let requeues = s
+            .agent_groups
+            .iter()
+            .any(|g| g.shift_end == ShiftEnd::Requeue && matches!(g.staffing, Staffing::Weekly(_)));
+        let fast_forward = !obs.needs_time_order() && !requeues;
         let has_rule = s.policy.rules.iter().map(|r| r.timeout.is_some() || s.policy.hard_cap.is_some()).collect();
         Sim {
             s,
@@ -106,6 +114,7 @@ impl<'a, O: Observer> Sim<'a, O> {
             stats: RunStats::default(),
             weekday0: s.start_date.weekday().num_days_from_monday() as usize,
             held_refills: None,
+            fast_forward,
         }
     }
 

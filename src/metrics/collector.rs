@@ -697,6 +697,11 @@ impl Metrics {
 }
 
 impl Observer for Metrics {
+    /// Takes a conversation's reports ahead of the others' (nothing here is kept in time order).
+    fn needs_time_order(&self) -> bool {
+        false
+    }
+
     fn arrival(&mut self, t: SimTime, c: &ConvMeta, recontact: bool) {
         if let Some(b) = self.bucket(t.ms()) {
             self.ts_arrivals[b] += 1;

@@ -246,6 +246,11 @@ impl<'a, W: Write> SweepWriter<'a, W> {
 }
 
 impl<W: Write> Observer for SweepWriter<'_, W> {
+    /// Takes a conversation's reports ahead of the others' (nothing here is kept in time order).
+    fn needs_time_order(&self) -> bool {
+        false
+    }
+
     fn sweep_run(&mut self, rec: &SweepRecord) {
         if self.error.is_none() {
             let name = &self.s.policy.schedulers[rec.scheduler].name;
@@ -351,6 +356,11 @@ impl<'a, W: Write> ConversationWriter<'a, W> {
 }
 
 impl<W: Write> Observer for ConversationWriter<'_, W> {
+    /// Takes a conversation's reports ahead of the others' (nothing here is kept in time order).
+    fn needs_time_order(&self) -> bool {
+        false
+    }
+
     fn conversation(&mut self, rec: &ConversationRecord) {
         if self.error.is_none() {
             if let Err(e) = self.row(rec) {

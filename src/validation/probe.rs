@@ -103,6 +103,11 @@ impl Probe {
 }
 
 impl Observer for Probe {
+    /// Takes a conversation's reports ahead of the others' (nothing here is kept in time order).
+    fn needs_time_order(&self) -> bool {
+        false
+    }
+
     fn state_change(&mut self, t: SimTime, c: &ConvMeta, from: Option<(State, SimTime)>, to: State) {
         let w = self.window();
         match from {
