@@ -6,6 +6,7 @@ use super::observer::CloseReason;
 use super::observer::{ConvMeta, ConversationRecord, Observer};
 use super::rng::{self, Purpose, StreamRng};
 use super::world::Sim;
+use crate::metrics::episodes::SilenceTally;
 use crate::model::state::State;
 use crate::policy::Readings;
 use crate::time::{SimDuration, SimTime};
@@ -100,12 +101,10 @@ pub(super) struct Conv {
     pub(super) silence_park: Option<SimDuration>,
     /// This turn's time from the agent's message to a live-chat disconnect, if any.
     pub(super) silence_disconnect: Option<SimDuration>,
-    /// Capacity (unit-milliseconds) held during the current customer silence before
-    /// eligibility: the cost of the timeout, reported when the silence ends (the customer
-    /// writes, an auto-close, the dialogue's end or the horizon).
-    pub(super) silent_unit_ms: u64,
-    /// The state that capacity was last held in during this silence (what it is reported under).
-    pub(super) silent_state: State,
+    /// Capacity held during the current customer silence before eligibility: the cost of the
+    /// timeout, reported when the silence ends (the customer writes, an auto-close, the
+    /// dialogue's end or the horizon).
+    pub(super) silence: SilenceTally,
     pub(super) recontact_of: Option<u64>,
     pub(super) transfers: u32,
     /// An auto-close rule moved it to Wrap-up: (eligible, premature, race) of that move.
@@ -202,8 +201,7 @@ impl<O: Observer> Sim<'_, O> {
             manual_response: false,
             silence_park: None,
             silence_disconnect: None,
-            silent_unit_ms: 0,
-            silent_state: State::Active,
+            silence: SilenceTally::default(),
             recontact_of,
             transfers: 0,
             auto_moved: None,

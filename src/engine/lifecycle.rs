@@ -1,6 +1,6 @@
 //! The conversation lifecycle: state changes through the model's transition table, queueing
 //! and assignment, capacity held and released, closure (and the recontact it may bring), and
-//! the capacity episodes reported to the observer (zombie and silent capacity).
+//! the capacity episodes it hands to `metrics::episodes` (zombie and silent capacity).
 
 use super::arrivals::RecontactInfo;
 use super::conversation::{record, Stamp};
@@ -8,6 +8,7 @@ use super::kernel::SimError;
 use super::observer::{AutoMove, CloseReason, Observer};
 use super::routing::QueueEntry;
 use super::world::{Ev, Sim};
+use crate::metrics::episodes::Episode;
 use crate::model::state::{transition, State, Trigger};
 use crate::policy::{CloseAction, Eligibility};
 use crate::time::SimTime;
@@ -166,28 +167,25 @@ impl<O: Observer> Sim<'_, O> {
         Ok(())
     }
 
-    /// Ends the current period of constant eligibility and capacity at `t`, reporting any
-    /// capacity it held past its eligibility (zombie capacity). Call before every change.
+    /// Ends the current period of constant eligibility and capacity at `t` and hands it to
+    /// the episode accounting (`metrics::episodes`): the zombie capacity it held is reported,
+    /// its silent capacity added to the silence's tally. Call before every change.
     pub(super) fn end_episode(&mut self, slot: u32, t: SimTime) {
         let c = self.conv(slot);
         if c.held > 0 {
-            let eligible = self.eligibility(c).map(Eligibility::at);
-            let (meta, state, held, start, pending) =
-                (c.meta, c.state, c.held, c.episode_start, c.pending_consumer_since);
-            if let Some(e) = eligible {
-                let from = e.max(start);
-                if from < t {
-                    self.obs.zombie(&meta, state, held, from, t);
-                }
+            let ep = Episode {
+                state: c.state,
+                held: c.held,
+                start: c.episode_start,
+                end: t,
+                eligible: self.eligibility(c).map(Eligibility::at),
+                silent_since: c.pending_consumer_since,
+            };
+            if let Some((from, to)) = ep.zombie() {
+                let meta = c.meta;
+                self.obs.zombie(&meta, ep.state, ep.held, from, to);
             }
-            if let Some(since) = pending {
-                let (from, to) = (start.max(since), eligible.map_or(t, |e| e.min(t)));
-                if from < to {
-                    let c = self.conv_mut(slot);
-                    c.silent_unit_ms += held as u64 * (to - from).ms();
-                    c.silent_state = state;
-                }
-            }
+            self.conv_mut(slot).silence.add(&ep);
         }
         self.conv_mut(slot).episode_start = t;
     }
@@ -197,8 +195,8 @@ impl<O: Observer> Sim<'_, O> {
     pub(super) fn report_silence(&mut self, slot: u32, t: SimTime, replied: bool) {
         self.end_episode(slot, t);
         let c = self.conv_mut(slot);
-        let (meta, state, unit_ms) = (c.meta, c.silent_state, std::mem::take(&mut c.silent_unit_ms));
-        if unit_ms > 0 {
+        let meta = c.meta;
+        if let Some((state, unit_ms)) = c.silence.take() {
             self.obs.silent_before_eligible(&meta, state, unit_ms, replied);
         }
     }

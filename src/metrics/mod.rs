@@ -1,7 +1,9 @@
-//! Measurements: the observer that turns engine reports into figures, the report types and
-//! the statistics over replications. No I/O.
+//! Measurements: the observer that turns engine reports into figures, the capacity episodes'
+//! accounting (zombie and silent capacity), the report types and the statistics over
+//! replications. No I/O.
 
 pub mod collector;
+pub mod episodes;
 pub mod report;
 pub mod stats;
 
