@@ -9,6 +9,7 @@ use super::world::{Ev, Sim};
 use crate::model::dist::round_ms;
 use crate::model::state::{State, Trigger};
 use crate::model::ziggurat::exp1;
+use crate::policy::Eligibility;
 use crate::scenario::{Behaviour, ChannelKind, WrapUpBlock};
 use crate::time::{SimDuration, SimTime, MS_PER_HOUR};
 use rand::Rng;
@@ -34,7 +35,8 @@ impl<O: Observer> Sim<'_, O> {
         }
         let b = self.s.behaviour(c.meta.channel as usize, c.meta.skill as usize);
         let draws = TurnDraws::draw(b, &mut self.conv_mut(slot).rng);
-        self.agent_writes(slot, t, draws);
+        let eligible = self.episode_eligibility(slot);
+        self.agent_writes(slot, t, draws, eligible);
         if let Some(at) = self.conv(slot).pending_reply_at {
             let key = self.key(slot, Stamp::Turn);
             self.at(at, Ev::CustomerReply(key))?;
@@ -46,11 +48,12 @@ impl<O: Observer> Sim<'_, O> {
     }
 
     /// The agent's answer at `t` with this turn's draws: what changes in the conversation and
-    /// what is reported, without the events it schedules.
-    fn agent_writes(&mut self, slot: u32, t: SimTime, draws: TurnDraws) {
+    /// what is reported, without the events it schedules. `eligible`: the episode's
+    /// eligibility until then (`episode_eligibility`).
+    fn agent_writes(&mut self, slot: u32, t: SimTime, draws: TurnDraws, eligible: Option<SimTime>) {
         let meta = self.conv(slot).meta;
         self.obs.message(t, &meta, Sender::Agent);
-        self.end_episode(slot, t);
+        self.end_episode_with(slot, t, eligible);
         let kind = self.s.channels[meta.channel as usize].kind;
         let c = self.conv_mut(slot);
         c.touch(t);
@@ -63,8 +66,9 @@ impl<O: Observer> Sim<'_, O> {
     }
 
     /// The customer's reply at `t`: what changes and what is reported, without what follows.
-    fn customer_writes(&mut self, slot: u32, t: SimTime) {
-        self.report_silence(slot, t, true);
+    /// `eligible`: the episode's eligibility until then (`episode_eligibility`).
+    fn customer_writes(&mut self, slot: u32, t: SimTime, eligible: Option<SimTime>) {
+        self.report_silence_with(slot, t, true, eligible);
         let meta = self.conv(slot).meta;
         self.obs.message(t, &meta, Sender::Customer);
         let c = self.conv_mut(slot);
@@ -118,25 +122,29 @@ impl<O: Observer> Sim<'_, O> {
             }
             // Not eligible before the answer, nor between the answer and the reply.
             let mut r = c.readings();
-            if self.eligibility_with(c, &r).is_some_and(|e| e.at() <= agent_at) {
+            let before = self.eligibility_with(c, &r).map(Eligibility::at);
+            if before.is_some_and(|e| e <= agent_at) {
                 return now;
             }
             (r.last_activity, r.last_activity_excluding_reader, r.pending_consumer_since) =
                 (agent_at, agent_at, Some(agent_at));
-            if self.eligibility_with(c, &r).is_some_and(|e| e.at() <= reply_at) {
+            let after = self.eligibility_with(c, &r).map(Eligibility::at);
+            if after.is_some_and(|e| e <= reply_at) {
                 return now;
             }
             // The answer's own draw, then the turn's: the stream is where the events leave it.
+            // Active, so it holds capacity: the episodes are accounted with these eligibilities.
             let c = self.conv_mut(slot);
             c.rng = rng;
-            self.agent_writes(slot, agent_at, draws);
-            self.customer_writes(slot, reply_at);
+            self.agent_writes(slot, agent_at, draws, before);
+            self.customer_writes(slot, reply_at, after);
             now = reply_at;
         }
     }
 
     pub(super) fn on_customer_reply(&mut self, slot: u32, t: SimTime) -> Result<(), SimError> {
-        self.customer_writes(slot, t);
+        let eligible = self.episode_eligibility(slot);
+        self.customer_writes(slot, t, eligible);
         match self.conv(slot).state {
             State::Active => {
                 self.schedule_agent_message(slot, t)?;

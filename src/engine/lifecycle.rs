@@ -171,6 +171,24 @@ impl<O: Observer> Sim<'_, O> {
     /// the episode accounting (`metrics::episodes`): the zombie capacity it held is reported,
     /// its silent capacity added to the silence's tally. Call before every change.
     pub(super) fn end_episode(&mut self, slot: u32, t: SimTime) {
+        let eligible = self.episode_eligibility(slot);
+        self.end_episode_with(slot, t, eligible);
+    }
+
+    /// The eligibility an episode of the conversation in `slot` is accounted with: its
+    /// eligibility now if it holds capacity (an episode without capacity costs nothing).
+    pub(super) fn episode_eligibility(&self, slot: u32) -> Option<SimTime> {
+        let c = self.conv(slot);
+        if c.held > 0 {
+            self.eligibility(c).map(Eligibility::at)
+        } else {
+            None
+        }
+    }
+
+    /// `end_episode` with the eligibility already known (`episode_eligibility`; the dialogue's
+    /// fast-forward has computed it to know the turn is safe).
+    pub(super) fn end_episode_with(&mut self, slot: u32, t: SimTime, eligible: Option<SimTime>) {
         let c = self.conv(slot);
         if c.held > 0 {
             let ep = Episode {
@@ -178,7 +196,7 @@ impl<O: Observer> Sim<'_, O> {
                 held: c.held,
                 start: c.episode_start,
                 end: t,
-                eligible: self.eligibility(c).map(Eligibility::at),
+                eligible,
                 silent_since: c.pending_consumer_since,
             };
             if let Some((from, to)) = ep.zombie() {
@@ -193,7 +211,13 @@ impl<O: Observer> Sim<'_, O> {
     /// Reports the capacity held before eligibility during the customer silence that ends at
     /// `t` (`replied`: the customer wrote), and starts the count afresh.
     pub(super) fn report_silence(&mut self, slot: u32, t: SimTime, replied: bool) {
-        self.end_episode(slot, t);
+        let eligible = self.episode_eligibility(slot);
+        self.report_silence_with(slot, t, replied, eligible);
+    }
+
+    /// `report_silence` with the episode's eligibility already known.
+    pub(super) fn report_silence_with(&mut self, slot: u32, t: SimTime, replied: bool, eligible: Option<SimTime>) {
+        self.end_episode_with(slot, t, eligible);
         let c = self.conv_mut(slot);
         let meta = c.meta;
         if let Some((state, unit_ms)) = c.silence.take() {

@@ -581,10 +581,12 @@ impl Metrics {
         let wide = |arr: &dyn Fn(&Cell) -> [u128; 4]| -> f64 {
             cells.iter().map(|c| states.iter().map(|&s| arr(c)[s]).sum::<u128>()).sum::<u128>() as f64
         };
+        // The cells picked, looked up per sample (a sample list holds every closure).
+        let picked: Vec<bool> = (0..self.cells.len()).map(pick).collect();
         let samples = |v: &[Sample]| -> Vec<f64> {
             let out: Vec<f64> = v
                 .iter()
-                .filter(|s| pick(s.cell as usize) && state.is_none_or(|st| s.state as usize == st))
+                .filter(|s| picked[s.cell as usize] && state.is_none_or(|st| s.state as usize == st))
                 .map(|s| s.ms as f64 / MS_PER_S as f64)
                 .collect();
             debug_assert!(out.windows(2).all(|w| w[0] <= w[1]), "samples are sorted in finish");
