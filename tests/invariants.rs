@@ -466,13 +466,69 @@ proptest! {
 
 #[test]
 fn fast_forward_plays_most_of_the_small_benchmark_without_events_and_changes_nothing() {
-    let mut s = autoclose::scenario::load_file(Path::new("scenarios/bench_small.toml"), &[]).expect("valid");
-    s.horizon = autoclose::time::SimDuration::from_days(4);
+    // All 28 days: 42,000 conversations, where events of one millisecond do meet.
+    let s = autoclose::scenario::load_file(Path::new("scenarios/bench_small.toml"), &[]).expect("valid");
     let (fast, exact) = assert_fast_forward_changes_nothing(&s);
     // About 5 messages a conversation, most replies within minutes of a 1-hour timeout: of
     // about 7 events a conversation, 4 stay (the arrival, the agent's closing of the dialogue,
     // the wrap-up's release of capacity and its end).
     assert!(fast * 10 < exact * 6, "{fast} events with the fast-forward, {exact} without");
+}
+
+/// Whole-second response times and many arrivals a second: events of different
+/// conversations meet in one millisecond all the time, so the order of an instant must not
+/// depend on when its events were scheduled (the fast-forward schedules earlier).
+#[test]
+fn fast_forward_changes_nothing_when_events_of_one_millisecond_meet() {
+    let text = r#"
+[scenario]
+name = "collisions"
+horizon = "8h"
+warmup = "1h"
+seed = 11
+replications = 1
+
+[channels.chat]
+kind = "messaging"
+
+[skills.s]
+wrap_up = "1m"
+
+[agents.a]
+count = 120
+skills = ["s"]
+capacity = 3
+
+[[arrivals]]
+channel = "chat"
+skill = "s"
+rate_per_hour = 6000.0
+
+[behaviour]
+exchanges = { dist = "uniform", min = 1, max = 4 }
+agent_response = { dist = "constant", value = "30s" }
+customer_response = { dist = "mixture", components = [
+    { weight = 0.8, dist = "constant", value = "1m" },
+    { weight = 0.1, dist = "constant", value = "20m" },
+    { weight = 0.1, dist = "never" },
+] }
+wrap_up = { dist = "constant", value = "2m" }
+patience = { dist = "constant", value = "3m" }
+park_probability = 0.5
+park_delay = "10m"
+
+[policy]
+clock = "last_activity"
+scheduler = "main"
+timeouts = { active = "15m", waiting = "30m" }
+
+[policy.schedulers.main]
+kind = "sweep"
+interval = "1m"
+"#;
+    let s = parse_str("collisions.toml", text, Path::new("."), &[]).unwrap_or_else(|d| panic!("{d}"));
+    let (fast, exact) = assert_fast_forward_changes_nothing(&s);
+    assert!(fast < exact);
 }
 
 #[test]

@@ -45,6 +45,12 @@ impl ConvKey {
         ConvKey { slot, tag: slot, stamp: 0 }
     }
 
+    /// The tag of the conversation it names: its creation order (mod 2^32).
+    #[inline]
+    pub(super) fn tag(self) -> u32 {
+        self.tag
+    }
+
     /// Whether `c` is the conversation this key names, with the stamp `which` it had when the
     /// key was made: the one staleness check of a scheduled conversation event.
     #[inline]

@@ -156,7 +156,7 @@ impl<O: Observer> Sim<'_, O> {
                         (self.recontacts.len() - 1) as u32
                     }
                 };
-                self.at(at, Ev::Recontact { idx })?;
+                self.at(at, Ev::Recontact { idx, parent_tag: c.tag })?;
             }
         }
         let rec = record(&c, Some(t), from, Some(reason), eligible, premature, race);

@@ -18,8 +18,14 @@ use chrono::Datelike;
 /// event carries the key it was scheduled with (see `Ev::conv_key` for the stamp each uses).
 #[derive(Debug, Clone, Copy)]
 pub(super) enum Ev {
-    Arrival { stream: u32 },
-    Recontact { idx: u32 },
+    Arrival {
+        stream: u32,
+    },
+    /// A re-contact from the customer of the conversation with tag `parent_tag`.
+    Recontact {
+        idx: u32,
+        parent_tag: u32,
+    },
     AgentMessage(ConvKey),
     CustomerReply(ConvKey),
     Park(ConvKey),
@@ -30,12 +36,46 @@ pub(super) enum Ev {
     Timer(ConvKey),
     Reader(ConvKey),
     Transfer(ConvKey),
-    SweepRun { sched: u32 },
-    SweepClose { sched: u32, run: u32 },
+    SweepRun {
+        sched: u32,
+    },
+    SweepClose {
+        sched: u32,
+        run: u32,
+    },
     Shift,
 }
 
 impl Ev {
+    /// The order of the events of one instant (`EventQueue::with_tie`), from the event alone,
+    /// so that it does not depend on when each was scheduled (the dialogue's fast-forward
+    /// schedules an agent message earlier than the events would): a staffing change first,
+    /// then arrivals by stream, then the events of each conversation by its creation order
+    /// (its tag; a re-contact under its parent's) and, within one conversation, by kind, then
+    /// a rate-limited sweep's closures by scheduler. Sweep runs come after all of them (their
+    /// own class) by scheduler.
+    pub(super) fn tie(&self) -> u64 {
+        const CONV: u64 = 1 << 24;
+        const SWEEP: u64 = 1 << 48;
+        let conv = |tag: u32, kind: u64| CONV + ((tag as u64) << 8 | kind);
+        match *self {
+            Ev::Shift => 0,
+            Ev::Arrival { stream } => 1 + stream as u64,
+            Ev::Patience(k) => conv(k.tag(), 0),
+            Ev::AgentMessage(k) => conv(k.tag(), 1),
+            Ev::CustomerReply(k) => conv(k.tag(), 2),
+            Ev::Park(k) => conv(k.tag(), 3),
+            Ev::Disconnect(k) => conv(k.tag(), 4),
+            Ev::WrapUpRelease(k) => conv(k.tag(), 5),
+            Ev::WrapUpDone(k) => conv(k.tag(), 6),
+            Ev::Timer(k) => conv(k.tag(), 7),
+            Ev::Reader(k) => conv(k.tag(), 8),
+            Ev::Transfer(k) => conv(k.tag(), 9),
+            Ev::Recontact { parent_tag, .. } => conv(parent_tag, 10),
+            Ev::SweepClose { sched, .. } | Ev::SweepRun { sched } => SWEEP + sched as u64,
+        }
+    }
+
     /// The conversation an event is for, and the counter its key was stamped with: the turn
     /// for a reply, the turn epoch for a park or disconnect (a new message ends the silence
     /// they were set for), the state epoch for every other.
@@ -97,7 +137,7 @@ impl<'a, O: Observer> Sim<'a, O> {
             s,
             replication,
             obs,
-            q: EventQueue::new(),
+            q: EventQueue::with_tie(Ev::tie),
             horizon: SimTime(s.horizon.ms()),
             convs: Vec::new(),
             free_slots: Vec::new(),
@@ -146,7 +186,7 @@ impl<'a, O: Observer> Sim<'a, O> {
         }
         match ev {
             Ev::Arrival { stream } => self.on_arrival(t, stream as usize),
-            Ev::Recontact { idx } => self.on_recontact(t, idx as usize),
+            Ev::Recontact { idx, .. } => self.on_recontact(t, idx as usize),
             Ev::SweepRun { sched } => self.on_sweep_run(sched as usize, t),
             Ev::SweepClose { sched, run } => self.on_sweep_close_event(sched as usize, run, t),
             Ev::Shift => {
@@ -178,7 +218,7 @@ impl<'a, O: Observer> Sim<'a, O> {
     pub(super) fn describe(&self, ev: &Ev) -> String {
         let slot = match ev {
             Ev::Arrival { stream } => return format!("the arrivals of stream arrivals.{stream}"),
-            Ev::Recontact { idx } => {
+            Ev::Recontact { idx, .. } => {
                 return format!("a recontact of conversation {}", self.recontacts[*idx as usize].parent)
             }
             Ev::SweepRun { sched } | Ev::SweepClose { sched, .. } => {
