@@ -531,8 +531,10 @@ interval = "1m"
     assert!(fast < exact);
 }
 
-#[test]
-fn fast_forward_changes_nothing_on_the_bundled_scenarios() {
+/// Every bundled scenario but the benchmarks, each cut to at most `days` of horizon and 6
+/// hours of warm-up, with its file name.
+fn bundled_scenarios(days: u64) -> Vec<(String, Scenario)> {
+    let mut out = Vec::new();
     for entry in std::fs::read_dir("scenarios").expect("scenarios/") {
         let path = entry.expect("entry").path();
         let name = path.file_name().unwrap().to_string_lossy().to_string();
@@ -540,8 +542,16 @@ fn fast_forward_changes_nothing_on_the_bundled_scenarios() {
             continue;
         }
         let mut s = autoclose::scenario::load_file(&path, &[]).unwrap_or_else(|d| panic!("{name}: {d}"));
-        s.horizon = s.horizon.min(autoclose::time::SimDuration::from_days(2));
+        s.horizon = s.horizon.min(autoclose::time::SimDuration::from_days(days));
         s.warmup = s.warmup.min(autoclose::time::SimDuration::from_hours(6));
+        out.push((name, s));
+    }
+    out
+}
+
+#[test]
+fn fast_forward_changes_nothing_on_the_bundled_scenarios() {
+    for (_, s) in bundled_scenarios(2) {
         assert_fast_forward_changes_nothing(&s);
     }
 }
@@ -580,15 +590,7 @@ fn exact_scheduler_closes_at_eligibility() {
 
 #[test]
 fn every_bundled_scenario_keeps_the_invariants() {
-    for entry in std::fs::read_dir("scenarios").expect("scenarios/") {
-        let path = entry.expect("entry").path();
-        let name = path.file_name().unwrap().to_string_lossy().to_string();
-        if path.extension().is_none_or(|e| e != "toml") || name.contains("bench") {
-            continue;
-        }
-        let mut s = autoclose::scenario::load_file(&path, &[]).unwrap_or_else(|d| panic!("{name}: {d}"));
-        s.horizon = s.horizon.min(autoclose::time::SimDuration::from_days(3));
-        s.warmup = s.warmup.min(autoclose::time::SimDuration::from_hours(6));
+    for (name, s) in bundled_scenarios(3) {
         let (ch, _) = run_checked(&s, 0);
         assert!(ch.silences > 100, "{name}: {} silences reported", ch.silences);
     }
