@@ -357,14 +357,19 @@ fn params() -> impl Strategy<Value = Params> {
     })
 }
 
+/// The scenario `p` describes, read as a file would be.
+fn generated(p: &Params) -> Scenario {
+    let text = scenario_text(p);
+    parse_str("prop.toml", &text, Path::new("."), &[])
+        .unwrap_or_else(|d| panic!("generated scenario should be valid:\n{d}\n{text}"))
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 256, ..ProptestConfig::default() })]
 
     #[test]
     fn invariants_hold_on_random_scenarios(p in params()) {
-        let text = scenario_text(&p);
-        let s = parse_str("prop.toml", &text, Path::new("."), &[])
-            .unwrap_or_else(|d| panic!("generated scenario should be valid:\n{d}\n{text}"));
+        let s = generated(&p);
         let (ch, _) = run_checked(&s, 0);
         // The latency law of each scheduler, where no limit or jitter bends it.
         match &s.policy.schedulers[0].kind {
@@ -457,9 +462,7 @@ proptest! {
 
     #[test]
     fn fast_forward_changes_nothing_on_random_scenarios(p in params()) {
-        let text = scenario_text(&p);
-        let s = parse_str("prop.toml", &text, Path::new("."), &[])
-            .unwrap_or_else(|d| panic!("generated scenario should be valid:\n{d}\n{text}"));
+        let s = generated(&p);
         assert_fast_forward_changes_nothing(&s);
     }
 }
