@@ -75,6 +75,8 @@ pub(super) struct Conv {
     pub(super) meta: ConvMeta,
     pub(super) tag: u32,
     pub(super) rng: StreamRng,
+    /// The side-event stream (reader joins, manual response, transfers); a placeholder never
+    /// drawn from where no (channel, skill) has side draws (`Sim::side_draws`).
     pub(super) side_rng: StreamRng,
     pub(super) state: State,
     /// Bumped at every state change; events scheduled in an earlier state are stale.
@@ -171,7 +173,11 @@ impl<O: Observer> Sim<'_, O> {
         let (seed, rep) = (self.s.seed, self.replication);
         let stream_word = ((key.1 as u64) << 32) | key.0 as u64;
         let mut rng = rng::stream(seed, rep, Purpose::Dialogue, stream_word, key.2);
-        let side_rng = rng::stream(seed, rep, Purpose::SideEvents, stream_word, key.2);
+        let side_rng = if self.side_draws {
+            rng::stream(seed, rep, Purpose::SideEvents, stream_word, key.2)
+        } else {
+            StreamRng::new(0)
+        };
         let b = self.s.behaviour(channel as usize, skill as usize);
         // Capped like the reader caps the distribution's parameters: a long tail must not run
         // one conversation for millions of exchanges.
@@ -234,6 +240,12 @@ impl<O: Observer> Sim<'_, O> {
         self.obs.state_change(t, &meta, None, State::Open);
         self.scope_enter(slot);
         self.enqueue(slot, t)
+    }
+
+    /// The side-event stream of the conversation in `slot` (only where `side_draws`).
+    pub(super) fn side_rng(&mut self, slot: u32) -> &mut StreamRng {
+        debug_assert!(self.side_draws, "the side stream should be drawn from only where it was made");
+        &mut self.conv_mut(slot).side_rng
     }
 
     pub(super) fn conv(&self, slot: u32) -> &Conv {

@@ -259,11 +259,11 @@ impl<O: Observer> Sim<'_, O> {
         let (reader, transfer) = (b.reader_per_hour, b.transfer_per_hour);
         let state = c.state;
         if reader > 0.0 && matches!(state, State::Active | State::Waiting) {
-            let d = exp_ms(&mut self.conv_mut(slot).side_rng, reader);
+            let d = exp_ms(self.side_rng(slot), reader);
             self.at(t + d, Ev::Reader(key))?;
         }
         if transfer > 0.0 && state == State::Active {
-            let d = exp_ms(&mut self.conv_mut(slot).side_rng, transfer);
+            let d = exp_ms(self.side_rng(slot), transfer);
             self.at(t + d, Ev::Transfer(key))?;
         }
         Ok(())
@@ -280,7 +280,7 @@ impl<O: Observer> Sim<'_, O> {
         let meta = c.meta;
         self.obs.reader_joined(t, &meta);
         let rate = self.s.behaviour(meta.channel as usize, meta.skill as usize).reader_per_hour;
-        let d = exp_ms(&mut self.conv_mut(slot).side_rng, rate);
+        let d = exp_ms(self.side_rng(slot), rate);
         let key = self.key(slot, Stamp::Epoch);
         self.at(t + d, Ev::Reader(key))?;
         self.reindex(slot)
@@ -291,7 +291,7 @@ impl<O: Observer> Sim<'_, O> {
         let b = self.s.behaviour(old.channel as usize, old.skill as usize);
         // To another skill: the conversation's own skill is left out of the choice.
         let targets: Vec<usize> = b.transfer_to.iter().copied().filter(|&k| k != old.skill as usize).collect();
-        let u: f64 = self.conv_mut(slot).side_rng.gen();
+        let u: f64 = self.side_rng(slot).gen();
         let Some(&to_skill) = targets.get((u * targets.len() as f64) as usize) else {
             return self.reschedule_transfer(slot, t);
         };
@@ -319,7 +319,7 @@ impl<O: Observer> Sim<'_, O> {
         let c = self.conv(slot);
         let key = c.key(slot, Stamp::Epoch);
         let rate = self.s.behaviour(c.meta.channel as usize, c.meta.skill as usize).transfer_per_hour;
-        let d = exp_ms(&mut self.conv_mut(slot).side_rng, rate);
+        let d = exp_ms(self.side_rng(slot), rate);
         self.at(t + d, Ev::Transfer(key))
     }
 }

@@ -94,10 +94,12 @@ impl<O: Observer> Sim<'_, O> {
         self.obs.assigned(t, &meta, agent);
         self.obs.capacity(t, &meta, units as i64);
         let b = self.s.behaviour(meta.channel as usize, meta.skill as usize);
-        if first {
-            let c = self.conv_mut(slot);
-            let draw: f64 = c.side_rng.gen();
-            c.manual_response = draw < b.manual_response_probability;
+        // The draw is made only where the side stream is ever drawn from: elsewhere it could
+        // change nothing (a probability of 0, and no later draw it would move on).
+        if first && self.side_draws {
+            let p = b.manual_response_probability;
+            let draw: f64 = self.side_rng(slot).gen();
+            self.conv_mut(slot).manual_response = draw < p;
         }
         match self.conv(slot).pending_consumer_since {
             None => self.schedule_agent_message(slot, t)?,

@@ -19,33 +19,41 @@ use std::collections::VecDeque;
 /// 12% of a run.
 #[derive(Debug, Clone, Default)]
 struct SkillIndex {
-    levels: Vec<Vec<u64>>,
-    summary: Vec<Vec<u64>>,
+    /// `levels[f * words + w]`: word `w` of level `f` (one allocation, no pointer to follow).
+    levels: Vec<u64>,
+    /// `summary[f * summary_words + sw]`: which words of level `f` are non-zero.
+    summary: Vec<u64>,
     counts: Vec<u32>,
+    words: usize,
+    summary_words: usize,
 }
 
 impl SkillIndex {
     fn new(max_free: u32, n_agents: usize) -> Self {
         let (words, levels) = (n_agents.div_ceil(64), max_free as usize + 1);
+        let summary_words = words.div_ceil(64);
         SkillIndex {
-            levels: vec![vec![0; words]; levels],
-            summary: vec![vec![0; words.div_ceil(64)]; levels],
+            levels: vec![0; words * levels],
+            summary: vec![0; summary_words * levels],
             counts: vec![0; levels],
+            words,
+            summary_words,
         }
     }
 
     fn insert(&mut self, free: u32, agent: u32) {
         let (f, w) = (free as usize, agent as usize / 64);
-        self.levels[f][w] |= 1 << (agent % 64);
-        self.summary[f][w / 64] |= 1 << (w % 64);
+        self.levels[f * self.words + w] |= 1 << (agent % 64);
+        self.summary[f * self.summary_words + w / 64] |= 1 << (w % 64);
         self.counts[f] += 1;
     }
 
     fn remove(&mut self, free: u32, agent: u32) {
         let (f, w) = (free as usize, agent as usize / 64);
-        self.levels[f][w] &= !(1 << (agent % 64));
-        if self.levels[f][w] == 0 {
-            self.summary[f][w / 64] &= !(1 << (w % 64));
+        let word = &mut self.levels[f * self.words + w];
+        *word &= !(1 << (agent % 64));
+        if *word == 0 {
+            self.summary[f * self.summary_words + w / 64] &= !(1 << (w % 64));
         }
         self.counts[f] -= 1;
     }
@@ -56,9 +64,10 @@ impl SkillIndex {
         if (top as u32) < units {
             return None;
         }
-        let (sw, sbits) = self.summary[top].iter().enumerate().find(|(_, &b)| b != 0)?;
+        let summary = &self.summary[top * self.summary_words..(top + 1) * self.summary_words];
+        let (sw, sbits) = summary.iter().enumerate().find(|(_, &b)| b != 0)?;
         let w = sw * 64 + sbits.trailing_zeros() as usize;
-        Some((w * 64) as u32 + self.levels[top][w].trailing_zeros())
+        Some((w * 64) as u32 + self.levels[top * self.words + w].trailing_zeros())
     }
 }
 
@@ -237,7 +246,7 @@ impl Routing {
     /// Changes an agent's capacity in use by `delta` units, and re-judges its group's gate
     /// (the engine's `refill` offers the queues to the group when an opened gate allows).
     pub fn adjust(&mut self, agent: u32, delta: i64) {
-        self.unlist(agent);
+        let listed = self.listed(agent);
         let a = &mut self.agents[agent as usize];
         let used = a.used as i64 + delta;
         assert!(
@@ -245,10 +254,17 @@ impl Routing {
             "capacity of agent {agent} should stay within 0..={}, got {used}",
             a.capacity
         );
+        let before = a.free();
         a.used = used as u32;
-        let group = a.group;
+        let (after, group) = (a.free(), a.group);
+        if listed {
+            // The agent moves from one level to another in each of its skills' indices.
+            for &s in &self.group_skills[group] {
+                self.by_skill[s].remove(before, agent);
+                self.by_skill[s].insert(after, agent);
+            }
+        }
         self.group_used[group] = (self.group_used[group] as i64 + delta) as u64;
-        self.list(agent);
         self.update_gate(group);
     }
 

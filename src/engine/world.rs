@@ -123,6 +123,9 @@ pub(super) struct Sim<'a, O: Observer> {
     /// Whether the dialogue may be played ahead without events (`dialogue::fast_forward`):
     /// the observer takes reports out of time order and no shift cut requeues.
     pub(super) fast_forward: bool,
+    /// Whether any (channel, skill) draws from the side stream (reader joins, transfers, a
+    /// manual response probability): if none does, the stream is never made.
+    pub(super) side_draws: bool,
 }
 
 impl<'a, O: Observer> Sim<'a, O> {
@@ -132,6 +135,10 @@ impl<'a, O: Observer> Sim<'a, O> {
             .iter()
             .any(|g| g.shift_end == ShiftEnd::Requeue && matches!(g.staffing, Staffing::Weekly(_)));
         let fast_forward = !obs.needs_time_order() && !requeues;
+        let side_draws = s
+            .behaviour
+            .iter()
+            .any(|b| b.reader_per_hour > 0.0 || b.transfer_per_hour > 0.0 || b.manual_response_probability > 0.0);
         let has_rule = s.policy.rules.iter().map(|r| r.timeout.is_some() || s.policy.hard_cap.is_some()).collect();
         Sim {
             s,
@@ -155,6 +162,7 @@ impl<'a, O: Observer> Sim<'a, O> {
             weekday0: s.start_date.weekday().num_days_from_monday() as usize,
             held_refills: None,
             fast_forward,
+            side_draws,
         }
     }
 

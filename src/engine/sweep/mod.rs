@@ -122,21 +122,22 @@ impl<O: Observer> Sim<'_, O> {
         rule_index(self.s, c)
     }
 
+    /// The scheduler whose scope the conversation in `slot` is in: the one of its state's
+    /// rule, if that rule (or the hard cap) can close it.
+    pub(super) fn scope_of(&self, slot: u32) -> Option<usize> {
+        let i = self.rule_index(self.conv(slot))?;
+        self.has_rule[i].then(|| self.s.policy.rules[i].scheduler)
+    }
+
     pub(super) fn scope_enter(&mut self, slot: u32) {
-        let c = self.conv(slot);
-        if let Some(i) = self.rule_index(c) {
-            if self.has_rule[i] {
-                self.in_scope[self.s.policy.rules[i].scheduler] += 1;
-            }
+        if let Some(sched) = self.scope_of(slot) {
+            self.in_scope[sched] += 1;
         }
     }
 
     pub(super) fn scope_leave(&mut self, slot: u32) {
-        let c = self.conv(slot);
-        if let Some(i) = self.rule_index(c) {
-            if self.has_rule[i] {
-                self.in_scope[self.s.policy.rules[i].scheduler] -= 1;
-            }
+        if let Some(sched) = self.scope_of(slot) {
+            self.in_scope[sched] -= 1;
         }
     }
 
