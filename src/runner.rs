@@ -229,8 +229,14 @@ pub fn run_all_by_hour(s: &Scenario, kind: HourKind) -> Result<Outcome, RunError
 }
 
 /// Every replication of `s` through `one`, in parallel, then their aggregate.
+/// A single replication runs on the calling thread: starting the pool would cost more CPU time
+/// than it saves (its idle workers spin looking for work before they sleep).
 fn run_each(s: &Scenario, one: impl Fn(u32) -> Result<RepReport, RunError> + Sync + Send) -> Result<Outcome, RunError> {
-    let reports: Vec<RepReport> = (0..s.replications).into_par_iter().map(&one).collect::<Result<_, _>>()?;
+    let reports: Vec<RepReport> = if s.replications == 1 {
+        vec![one(0)?]
+    } else {
+        (0..s.replications).into_par_iter().map(&one).collect::<Result<_, _>>()?
+    };
     let aggregate = aggregate(&reports, 0.95);
     Ok(Outcome { reports, aggregate })
 }
