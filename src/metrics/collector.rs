@@ -8,6 +8,7 @@
 //! Also owns the saturation rule (`Validity`): whether a replication's figures describe a
 //! steady state or a backlog.
 
+use super::levels::{rest_of_window_ms, BucketIntegral};
 use super::report::{Breakdown, GroupRow, Metric, RepReport, TsRow, METRICS};
 use super::stats::{mean, percentile};
 use crate::engine::{AutoMove, CloseReason, ConvMeta, ConversationRecord, Observer, RunStats, SweepRecord};
@@ -67,50 +68,6 @@ fn least_squares_slope(points: &[(f64, f64)]) -> Option<f64> {
     (sxx > 0.0).then(|| sxy / sxx)
 }
 
-/// A piecewise-constant level and its integral over the window.
-#[derive(Debug, Clone, Copy, Default)]
-struct Level {
-    value: i64,
-    last: u64,
-    area: i128,
-}
-
-impl Level {
-    fn advance(&mut self, t: u64, window: (u64, u64)) {
-        let from = self.last.max(window.0);
-        let to = t.min(window.1);
-        if to > from {
-            self.area += self.value as i128 * (to - from) as i128;
-        }
-        self.last = t;
-    }
-
-    fn change(&mut self, t: u64, delta: i64, window: (u64, u64)) {
-        self.advance(t, window);
-        self.value += delta;
-    }
-}
-
-/// A level spread over time-series buckets.
-#[derive(Debug, Clone, Default)]
-struct BucketLevel {
-    value: i64,
-    last: u64,
-    areas: Vec<i128>,
-}
-
-impl BucketLevel {
-    fn new(n: usize) -> Self {
-        BucketLevel { value: 0, last: 0, areas: vec![0; n] }
-    }
-
-    fn change(&mut self, t: u64, delta: i64, bucket_ms: u64) {
-        spread(&mut self.areas, bucket_ms, self.last, t, self.value);
-        self.last = t;
-        self.value += delta;
-    }
-}
-
 /// Adds `value` times the overlap of [from, to) with each bucket.
 fn spread(areas: &mut [i128], bucket_ms: u64, from: u64, to: u64, value: i64) {
     if value == 0 || to <= from {
@@ -155,8 +112,9 @@ struct Cell {
     queue_abandoned: u64,
     /// Of those, abandonments within the service-level target (L in S/(A - L)).
     queue_short_abandoned: u64,
-    capacity: Level,
-    states: [Level; 4],
+    /// Integrals over the window (`levels`): capacity in use, and the count in each state.
+    capacity_unit_ms: i128,
+    state_conv_ms: [i128; 4],
     entries: [u64; 4],
     sojourn_ms: [u64; 4],
     exits: [u64; 4],
@@ -202,13 +160,18 @@ pub struct Metrics {
     latency: Vec<Sample>,
     idle: Vec<Sample>,
     waits: Vec<Sample>,
-    available: Level,
-    queue: Level,
+    /// On-shift capacity now, and its integral over the window.
+    available_units: i64,
+    available_unit_ms: i128,
+    /// The queue's length now, when it was last reported, and its integral over the window.
+    queue_len: i64,
+    queue_last_ms: u64,
+    queue_conv_ms: i128,
     queue_peak: u64,
-    ts_states: [BucketLevel; 4],
-    ts_capacity: BucketLevel,
-    ts_available: BucketLevel,
-    ts_queue: BucketLevel,
+    ts_states: BucketIntegral<4>,
+    ts_capacity: BucketIntegral<1>,
+    ts_available: BucketIntegral<1>,
+    ts_queue: BucketIntegral<1>,
     ts_zombie: Vec<i128>,
     ts_arrivals: Vec<u64>,
     ts_auto_closed: Vec<u64>,
@@ -247,6 +210,14 @@ impl HourKind {
     }
 }
 
+/// The time-series integrals, per bucket, computed at the end.
+struct TsAreas {
+    states: Vec<[i128; 4]>,
+    capacity: Vec<[i128; 1]>,
+    available: Vec<[i128; 1]>,
+    queue: Vec<[i128; 1]>,
+}
+
 /// Which cells a breakdown row sums.
 type CellPick = Box<dyn Fn(usize) -> bool>;
 
@@ -270,8 +241,8 @@ struct HourFigures {
     cells: Vec<HourCell>,
     /// (wait, cell, bucket) of every assignment from the queue.
     waits: Vec<(u64, u32, u16)>,
-    capacity: BucketLevel,
-    available: BucketLevel,
+    capacity: BucketIntegral<1>,
+    available: BucketIntegral<1>,
 }
 
 impl HourFigures {
@@ -303,8 +274,8 @@ impl Metrics {
             weekday0: s.start_date.weekday().num_days_from_monday() as usize,
             cells: vec![HourCell::default(); kind.buckets() * self.cells.len()],
             waits: Vec::new(),
-            capacity: BucketLevel::new(n_hours),
-            available: BucketLevel::new(n_hours),
+            capacity: BucketIntegral::new(MS_PER_HOUR, n_hours),
+            available: BucketIntegral::new(MS_PER_HOUR, n_hours),
         }));
         self
     }
@@ -325,13 +296,16 @@ impl Metrics {
             latency: Vec::new(),
             idle: Vec::new(),
             waits: Vec::new(),
-            available: Level::default(),
-            queue: Level::default(),
+            available_units: 0,
+            available_unit_ms: 0,
+            queue_len: 0,
+            queue_last_ms: 0,
+            queue_conv_ms: 0,
             queue_peak: 0,
-            ts_states: std::array::from_fn(|_| BucketLevel::new(n_buckets)),
-            ts_capacity: BucketLevel::new(n_buckets),
-            ts_available: BucketLevel::new(n_buckets),
-            ts_queue: BucketLevel::new(n_buckets),
+            ts_states: BucketIntegral::new(bucket_ms, n_buckets),
+            ts_capacity: BucketIntegral::new(bucket_ms, n_buckets),
+            ts_available: BucketIntegral::new(bucket_ms, n_buckets),
+            ts_queue: BucketIntegral::new(bucket_ms, n_buckets),
             ts_zombie: vec![0; n_buckets],
             ts_arrivals: vec![0; n_buckets],
             ts_auto_closed: vec![0; n_buckets],
@@ -377,28 +351,22 @@ impl Metrics {
     /// Closes the integrals at the horizon and computes every figure.
     pub fn finish(mut self, stats: RunStats) -> RepReport {
         let h = self.window.1;
-        let w = self.window;
-        for cell in &mut self.cells {
-            cell.capacity.advance(h, w);
-            for l in &mut cell.states {
-                l.advance(h, w);
-            }
+        if self.queue_last_ms < self.window.0 {
+            // No queue report inside the window: the level it opened with.
+            self.queue_peak = self.queue_peak.max(self.queue_len as u64);
         }
-        self.available.advance(h, w);
-        if self.queue.last < w.0 {
-            self.queue_peak = self.queue_peak.max(self.queue.value as u64);
-        }
-        self.queue.advance(h, w);
-        let bm = self.bucket_ms;
-        for l in self.ts_states.iter_mut().chain([&mut self.ts_capacity, &mut self.ts_available, &mut self.ts_queue]) {
-            l.change(h, 0, bm);
-        }
+        let areas = TsAreas {
+            states: self.ts_states.areas(h),
+            capacity: self.ts_capacity.areas(h),
+            available: self.ts_available.areas(h),
+            queue: self.ts_queue.areas(h),
+        };
         // Sorted once: every group's samples are then filtered out already in order.
         for v in [&mut self.latency, &mut self.idle, &mut self.waits] {
             v.sort_by_key(|x| x.ms);
         }
-        let rows = self.group_rows();
-        let timeseries = self.ts_rows();
+        let rows = self.group_rows(&areas);
+        let timeseries = self.ts_rows(&areas);
         let by_hour = self.hour_rows();
         RepReport {
             replication: self.replication,
@@ -417,22 +385,21 @@ impl Metrics {
     fn hour_rows(&mut self) -> Vec<Vec<GroupRow>> {
         let Some(h) = self.hours.as_mut() else { return Vec::new() };
         let end = self.window.1;
-        h.capacity.change(end, 0, MS_PER_HOUR);
-        h.available.change(end, 0, MS_PER_HOUR);
         h.waits.sort_by_key(|w| w.0);
         let h = self.hours.as_ref().expect("checked above");
         let n_cells = self.cells.len();
         let nb = h.kind.buckets();
         // Capacity areas of the hours of the horizon that start inside the window.
         let (mut cap, mut avail, mut span) = (vec![0i128; nb], vec![0i128; nb], vec![0u64; nb]);
-        for i in 0..h.capacity.areas.len() {
+        let (cap_areas, avail_areas) = (h.capacity.areas(end), h.available.areas(end));
+        for i in 0..cap_areas.len() {
             let start = i as u64 * MS_PER_HOUR;
             if start < self.window.0 || start >= end {
                 continue;
             }
             let b = h.bucket(start);
-            cap[b] += h.capacity.areas[i];
-            avail[b] += h.available.areas[i];
+            cap[b] += cap_areas[i][0];
+            avail[b] += avail_areas[i][0];
             span[b] += end.min(start + MS_PER_HOUR) - start;
         }
         let n_ch = self.channel_names.len();
@@ -487,7 +454,7 @@ impl Metrics {
             .collect()
     }
 
-    fn ts_rows(&self) -> Vec<TsRow> {
+    fn ts_rows(&self, areas: &TsAreas) -> Vec<TsRow> {
         let mut rows = Vec::with_capacity(self.ts_arrivals.len());
         for b in 0..self.ts_arrivals.len() {
             let start = b as u64 * self.bucket_ms;
@@ -496,14 +463,14 @@ impl Metrics {
             rows.push(TsRow {
                 start: SimTime(start),
                 in_warmup: start < self.window.0,
-                open: avg(self.ts_states[0].areas[b]),
-                active: avg(self.ts_states[1].areas[b]),
-                waiting: avg(self.ts_states[2].areas[b]),
-                wrap_up: avg(self.ts_states[3].areas[b]),
-                capacity_in_use: avg(self.ts_capacity.areas[b]),
-                capacity_available: avg(self.ts_available.areas[b]),
+                open: avg(areas.states[b][0]),
+                active: avg(areas.states[b][1]),
+                waiting: avg(areas.states[b][2]),
+                wrap_up: avg(areas.states[b][3]),
+                capacity_in_use: avg(areas.capacity[b][0]),
+                capacity_available: avg(areas.available[b][0]),
                 zombie_capacity: avg(self.ts_zombie[b]),
-                queue_length: avg(self.ts_queue.areas[b]),
+                queue_length: avg(areas.queue[b][0]),
                 arrivals: self.ts_arrivals[b],
                 auto_closed: self.ts_auto_closed[b],
                 auto_parked: self.ts_auto_parked[b],
@@ -514,7 +481,7 @@ impl Metrics {
         rows
     }
 
-    fn group_rows(&self) -> Vec<GroupRow> {
+    fn group_rows(&self, areas: &TsAreas) -> Vec<GroupRow> {
         let n_ch = self.channel_names.len();
         let mut rows = vec![self.row(Breakdown::Overall, "all".into(), &|_| true, None)];
         for ch in 0..n_ch {
@@ -529,7 +496,7 @@ impl Metrics {
             rows.push(self.row(Breakdown::State, st.key().into(), &|_| true, Some(i)));
         }
         // The validity of the run describes the whole run: the same on every row.
-        let v = self.validity(&rows[0]);
+        let v = self.validity(&rows[0], &areas.queue);
         for r in &mut rows {
             r.values[Metric::QueueGrowthPerHour as usize] = v.queue_growth_per_hour;
             r.values[Metric::OpenAtHorizonShare as usize] = v.open_at_horizon_share;
@@ -540,19 +507,19 @@ impl Metrics {
 
     /// The figures that say whether the run is saturated, from its overall row (see
     /// `Validity`).
-    fn validity(&self, overall: &GroupRow) -> Validity {
+    fn validity(&self, overall: &GroupRow, queue_areas: &[[i128; 1]]) -> Validity {
         let open = overall.get(Metric::OpenAtHorizon).expect("the overall row counts open conversations");
         let arrived = overall.get(Metric::Arrived).expect("the overall row counts arrivals");
         let open_at_horizon_share = (arrived > 0.0).then(|| open / arrived);
         let window_h = (self.window.1 - self.window.0) as f64 / MS_PER_HOUR as f64;
-        let growth = self.queue_growth_per_hour();
+        let growth = self.queue_growth_per_hour(queue_areas);
         Validity::judge(overall.get(Metric::Occupancy), growth, arrived / window_h, open_at_horizon_share)
     }
 
     /// Least-squares slope, in conversations per hour, of the mean queue length of each
     /// time-series bucket that starts inside the window, against the bucket's midpoint; `None`
     /// with fewer than two such buckets.
-    fn queue_growth_per_hour(&self) -> Option<f64> {
+    fn queue_growth_per_hour(&self, queue_areas: &[[i128; 1]]) -> Option<f64> {
         let (w0, w1) = self.window;
         let points: Vec<(f64, f64)> = (0..self.ts_arrivals.len())
             .filter_map(|b| {
@@ -562,7 +529,7 @@ impl Metrics {
                 }
                 let len = w1.min(start + self.bucket_ms) - start;
                 let mid_h = (start as f64 + len as f64 / 2.0) / MS_PER_HOUR as f64;
-                Some((mid_h, self.ts_queue.areas[b] as f64 / len as f64))
+                Some((mid_h, queue_areas[b][0] as f64 / len as f64))
             })
             .collect();
         least_squares_slope(&points)
@@ -604,8 +571,8 @@ impl Metrics {
         let replied_h = wide(&|c| c.silent_replied_unit_ms) / MS_PER_HOUR as f64;
         let unreplied_h = wide(&|c| c.silent_unreplied_unit_ms) / MS_PER_HOUR as f64;
         let silent_h = replied_h + unreplied_h;
-        let cap_area: f64 = cells.iter().map(|c| c.capacity.area as f64).sum();
-        let state_area = |s: usize| cells.iter().map(|c| c.states[s].area as f64).sum::<f64>() / window_ms;
+        let cap_area: f64 = cells.iter().map(|c| c.capacity_unit_ms as f64).sum();
+        let state_area = |s: usize| cells.iter().map(|c| c.state_conv_ms[s] as f64).sum::<f64>() / window_ms;
         let assigned = sum(&|c| c.queue_assigned);
         let abandoned = sum(&|c| c.queue_abandoned);
         let offered = assigned + sum(&|c| c.queue_left);
@@ -653,9 +620,9 @@ impl Metrics {
             set(StateCountMean, Some(state_area(s)));
         }
         if overall {
-            set(CapacityAvailableMeanUnits, Some(self.available.area as f64 / window_ms));
-            set(Occupancy, ratio(cap_area, self.available.area as f64));
-            set(QueueLengthMean, Some(self.queue.area as f64 / window_ms));
+            set(CapacityAvailableMeanUnits, Some(self.available_unit_ms as f64 / window_ms));
+            set(Occupancy, ratio(cap_area, self.available_unit_ms as f64));
+            set(QueueLengthMean, Some(self.queue_conv_ms as f64 / window_ms));
             set(QueueLengthPeak, Some(self.queue_peak as f64));
             let load = &self.sweep_load;
             set(SweepRuns, Some(load.runs as f64));
@@ -718,11 +685,16 @@ impl Observer for Metrics {
     }
 
     fn state_change(&mut self, t: SimTime, c: &ConvMeta, from: Option<(State, SimTime)>, to: State) {
-        let (w, bm, i, tm) = (self.window, self.bucket_ms, self.cell_index(c), t.ms());
+        let (w, i, tm) = (self.window, self.cell_index(c), t.ms());
+        // A count changes by one: its window integral by what is left of the window.
+        let rest = rest_of_window_ms(tm, w) as i128;
+        let at = self.ts_states.locate(tm);
         if let Some((f, entered)) = from {
             let fi = f.open_index().expect("only open states are left");
-            self.cells[i].states[fi].change(tm, -1, w);
-            self.ts_states[fi].change(tm, -1, bm);
+            self.cells[i].state_conv_ms[fi] -= rest;
+            if let Some(at) = at {
+                self.ts_states.add_at(at, fi, -1);
+            }
             if entered.ms() >= w.0 {
                 self.cells[i].sojourn_ms[fi] += tm - entered.ms();
                 self.cells[i].exits[fi] += 1;
@@ -754,8 +726,10 @@ impl Observer for Metrics {
             }
         }
         if let Some(ti) = to.open_index() {
-            self.cells[i].states[ti].change(tm, 1, w);
-            self.ts_states[ti].change(tm, 1, bm);
+            self.cells[i].state_conv_ms[ti] += rest;
+            if let Some(at) = at {
+                self.ts_states.add_at(at, ti, 1);
+            }
             if self.in_window(tm) {
                 self.cells[i].entries[ti] += 1;
             }
@@ -763,32 +737,36 @@ impl Observer for Metrics {
     }
 
     fn capacity(&mut self, t: SimTime, c: &ConvMeta, delta: i64) {
-        let i = self.cell_index(c);
-        self.cells[i].capacity.change(t.ms(), delta, self.window);
-        self.ts_capacity.change(t.ms(), delta, self.bucket_ms);
+        let (i, tm) = (self.cell_index(c), t.ms());
+        // |delta| < 2^63 and the rest of the window < 2^64: the product fits an i128.
+        self.cells[i].capacity_unit_ms += delta as i128 * rest_of_window_ms(tm, self.window) as i128;
+        self.ts_capacity.change(tm, 0, delta);
         if let Some(h) = self.hours.as_mut() {
-            h.capacity.change(t.ms(), delta, MS_PER_HOUR);
+            h.capacity.change(tm, 0, delta);
         }
     }
 
     fn available(&mut self, t: SimTime, units: u64) {
-        let delta = units as i64 - self.available.value;
-        self.available.change(t.ms(), delta, self.window);
-        self.ts_available.change(t.ms(), delta, self.bucket_ms);
+        let (delta, tm) = (units as i64 - self.available_units, t.ms());
+        self.available_units = units as i64;
+        self.available_unit_ms += delta as i128 * rest_of_window_ms(tm, self.window) as i128;
+        self.ts_available.change(tm, 0, delta);
         if let Some(h) = self.hours.as_mut() {
-            h.available.change(t.ms(), delta, MS_PER_HOUR);
+            h.available.change(tm, 0, delta);
         }
     }
 
     fn queue(&mut self, t: SimTime, _skill: usize, total: u32) {
-        if self.queue.last < self.window.0 && t.ms() >= self.window.0 {
+        let tm = t.ms();
+        if self.queue_last_ms < self.window.0 && tm >= self.window.0 {
             // The level held when the window opened.
-            self.queue_peak = self.queue_peak.max(self.queue.value as u64);
+            self.queue_peak = self.queue_peak.max(self.queue_len as u64);
         }
-        let delta = total as i64 - self.queue.value;
-        self.queue.change(t.ms(), delta, self.window);
-        self.ts_queue.change(t.ms(), delta, self.bucket_ms);
-        if self.in_window(t.ms()) {
+        let delta = total as i64 - self.queue_len;
+        (self.queue_len, self.queue_last_ms) = (total as i64, tm);
+        self.queue_conv_ms += delta as i128 * rest_of_window_ms(tm, self.window) as i128;
+        self.ts_queue.change(tm, 0, delta);
+        if self.in_window(tm) {
             self.queue_peak = self.queue_peak.max(total as u64);
         }
     }
@@ -859,10 +837,10 @@ impl Observer for Metrics {
 
     fn transferred(&mut self, t: SimTime, old: &ConvMeta, new: &ConvMeta) {
         // The conversation is Open now: move its Open count to the new skill's cell.
-        let (w, tm) = (self.window, t.ms());
-        let (i, j) = (self.cell_index(old), self.cell_index(new));
-        self.cells[i].states[0].change(tm, -1, w);
-        self.cells[j].states[0].change(tm, 1, w);
+        let (i, j, tm) = (self.cell_index(old), self.cell_index(new), t.ms());
+        let rest = rest_of_window_ms(tm, self.window) as i128;
+        self.cells[i].state_conv_ms[0] -= rest;
+        self.cells[j].state_conv_ms[0] += rest;
         if self.in_window(tm) {
             self.cells[i].transfers += 1;
         }
