@@ -218,6 +218,14 @@ struct TsAreas {
     queue: Vec<[i128; 1]>,
 }
 
+/// One summary row's samples, in seconds, ascending.
+#[derive(Debug, Default)]
+struct RowSamples {
+    latency_s: Vec<f64>,
+    idle_s: Vec<f64>,
+    waits_s: Vec<f64>,
+}
+
 /// Which cells a breakdown row sums.
 type CellPick = Box<dyn Fn(usize) -> bool>;
 
@@ -361,11 +369,8 @@ impl Metrics {
             available: self.ts_available.areas(h),
             queue: self.ts_queue.areas(h),
         };
-        // Sorted once: every group's samples are then filtered out already in order.
-        for v in [&mut self.latency, &mut self.idle, &mut self.waits] {
-            v.sort_by_key(|x| x.ms);
-        }
-        let rows = self.group_rows(&areas);
+        let samples = self.row_samples();
+        let rows = self.group_rows(&areas, &samples);
         let timeseries = self.ts_rows(&areas);
         let by_hour = self.hour_rows();
         RepReport {
@@ -385,7 +390,9 @@ impl Metrics {
     fn hour_rows(&mut self) -> Vec<Vec<GroupRow>> {
         let Some(h) = self.hours.as_mut() else { return Vec::new() };
         let end = self.window.1;
-        h.waits.sort_by_key(|w| w.0);
+        // By hour bucket, then wait: each bucket's waits are one run, in order (unstable: equal
+        // waits are equal seconds, whatever their order).
+        h.waits.sort_unstable_by_key(|w| (w.2, w.0));
         let h = self.hours.as_ref().expect("checked above");
         let n_cells = self.cells.len();
         let nb = h.kind.buckets();
@@ -413,18 +420,21 @@ impl Metrics {
             picks.push((Breakdown::Skill, self.skill_names[sk].clone(), Box::new(move |c| c % n_skills == sk)));
         }
         let ratio = |a: f64, b: f64| (b > 0.0).then(|| a / b);
+        let mut rest = &h.waits[..];
         (0..nb)
             .map(|b| {
+                let n = rest.partition_point(|w| w.2 as usize == b);
+                let (in_bucket, after) = rest.split_at(n);
+                rest = after;
                 picks
                     .iter()
                     .map(|(breakdown, group, pick)| {
                         let cells: Vec<&HourCell> =
                             (0..n_cells).filter(|&c| pick(c)).map(|c| &h.cells[b * n_cells + c]).collect();
                         let sum = |f: &dyn Fn(&HourCell) -> u64| cells.iter().map(|c| f(c)).sum::<u64>() as f64;
-                        let waits: Vec<f64> = h
-                            .waits
+                        let waits: Vec<f64> = in_bucket
                             .iter()
-                            .filter(|w| w.2 as usize == b && pick(w.1 as usize))
+                            .filter(|w| pick(w.1 as usize))
                             .map(|w| w.0 as f64 / MS_PER_S as f64)
                             .collect();
                         let assigned = sum(&|c| c.assigned);
@@ -481,19 +491,50 @@ impl Metrics {
         rows
     }
 
-    fn group_rows(&self, areas: &TsAreas) -> Vec<GroupRow> {
+    /// Each summary row's samples, in `group_rows`' order (overall, channels, skills, states),
+    /// in seconds, ascending: the samples are sorted once and each is pushed to the four rows
+    /// it belongs to (queue waits to the first three: state rows have none).
+    fn row_samples(&mut self) -> Vec<RowSamples> {
+        let (n_ch, n_sk) = (self.channel_names.len(), self.n_skills);
+        let mut rows: Vec<RowSamples> = (0..1 + n_ch + n_sk + 4).map(|_| RowSamples::default()).collect();
+        let rows_of = |s: &Sample| {
+            let c = s.cell as usize;
+            [0, 1 + c / n_sk, 1 + n_ch + c % n_sk, 1 + n_ch + n_sk + s.state as usize]
+        };
+        // Unstable: samples of equal milliseconds are equal seconds, whatever their order.
+        for v in [&mut self.latency, &mut self.idle, &mut self.waits] {
+            v.sort_unstable_by_key(|x| x.ms);
+        }
+        for s in &self.latency {
+            let secs = s.ms as f64 / MS_PER_S as f64;
+            rows_of(s).iter().for_each(|&r| rows[r].latency_s.push(secs));
+        }
+        for s in &self.idle {
+            let secs = s.ms as f64 / MS_PER_S as f64;
+            rows_of(s).iter().for_each(|&r| rows[r].idle_s.push(secs));
+        }
+        for s in &self.waits {
+            let secs = s.ms as f64 / MS_PER_S as f64;
+            rows_of(s)[..3].iter().for_each(|&r| rows[r].waits_s.push(secs));
+        }
+        rows
+    }
+
+    fn group_rows(&self, areas: &TsAreas, samples: &[RowSamples]) -> Vec<GroupRow> {
         let n_ch = self.channel_names.len();
-        let mut rows = vec![self.row(Breakdown::Overall, "all".into(), &|_| true, None)];
+        let mut rows = vec![self.row(Breakdown::Overall, "all".into(), &|_| true, None, &samples[0])];
         for ch in 0..n_ch {
             let pick = move |cell: usize| cell / self.n_skills == ch;
-            rows.push(self.row(Breakdown::Channel, self.channel_names[ch].clone(), &pick, None));
+            rows.push(self.row(Breakdown::Channel, self.channel_names[ch].clone(), &pick, None, &samples[1 + ch]));
         }
         for sk in 0..self.n_skills {
             let pick = move |cell: usize| cell % self.n_skills == sk;
-            rows.push(self.row(Breakdown::Skill, self.skill_names[sk].clone(), &pick, None));
+            let name = self.skill_names[sk].clone();
+            rows.push(self.row(Breakdown::Skill, name, &pick, None, &samples[1 + n_ch + sk]));
         }
         for (i, st) in State::OPEN_STATES.iter().enumerate() {
-            rows.push(self.row(Breakdown::State, st.key().into(), &|_| true, Some(i)));
+            let at = 1 + n_ch + self.n_skills + i;
+            rows.push(self.row(Breakdown::State, st.key().into(), &|_| true, Some(i), &samples[at]));
         }
         // The validity of the run describes the whole run: the same on every row.
         let v = self.validity(&rows[0], &areas.queue);
@@ -536,7 +577,15 @@ impl Metrics {
     }
 
     /// One row of figures over the cells `pick` selects, restricted to one state if given.
-    fn row(&self, breakdown: Breakdown, group: String, pick: &dyn Fn(usize) -> bool, state: Option<usize>) -> GroupRow {
+    /// `samples`: the row's own (`row_samples`).
+    fn row(
+        &self,
+        breakdown: Breakdown,
+        group: String,
+        pick: &dyn Fn(usize) -> bool,
+        state: Option<usize>,
+        samples: &RowSamples,
+    ) -> GroupRow {
         let window_ms = (self.window.1 - self.window.0) as f64;
         let window_h = window_ms / MS_PER_HOUR as f64;
         let cells: Vec<&Cell> = self.cells.iter().enumerate().filter(|(i, _)| pick(*i)).map(|(_, c)| c).collect();
@@ -548,20 +597,7 @@ impl Metrics {
         let wide = |arr: &dyn Fn(&Cell) -> [u128; 4]| -> f64 {
             cells.iter().map(|c| states.iter().map(|&s| arr(c)[s]).sum::<u128>()).sum::<u128>() as f64
         };
-        // The cells picked, looked up per sample (a sample list holds every closure).
-        let picked: Vec<bool> = (0..self.cells.len()).map(pick).collect();
-        let samples = |v: &[Sample]| -> Vec<f64> {
-            let out: Vec<f64> = v
-                .iter()
-                .filter(|s| picked[s.cell as usize] && state.is_none_or(|st| s.state as usize == st))
-                .map(|s| s.ms as f64 / MS_PER_S as f64)
-                .collect();
-            debug_assert!(out.windows(2).all(|w| w[0] <= w[1]), "samples are sorted in finish");
-            out
-        };
-        let lat = samples(&self.latency);
-        let idle = samples(&self.idle);
-        let waits = if state.is_none() { samples(&self.waits) } else { Vec::new() };
+        let (lat, idle, waits) = (&samples.latency_s, &samples.idle_s, &samples.waits_s);
         let auto_rule = by_state(&|c| c.auto_closed);
         let hard = by_state(&|c| c.hard_cap);
         let auto_total = auto_rule + hard;
@@ -598,11 +634,11 @@ impl Metrics {
             let short = sum(&|c| c.queue_short_abandoned);
             set(ServiceLevelExclShortAbandon, ratio(sum(&|c| c.queue_within_target), offered - short));
             set(QueueAbandonShare, ratio(abandoned, offered));
-            set(QueueWaitMeanS, mean(&waits));
-            set(QueueWaitP50S, percentile(&waits, 0.5));
-            set(QueueWaitP90S, percentile(&waits, 0.9));
-            set(QueueWaitP95S, percentile(&waits, 0.95));
-            set(QueueWaitP99S, percentile(&waits, 0.99));
+            set(QueueWaitMeanS, mean(waits));
+            set(QueueWaitP50S, percentile(waits, 0.5));
+            set(QueueWaitP90S, percentile(waits, 0.9));
+            set(QueueWaitP95S, percentile(waits, 0.95));
+            set(QueueWaitP99S, percentile(waits, 0.99));
             set(CapacityInUseMeanUnits, Some(cap_area / window_ms));
             set(OpenMean, Some(state_area(0)));
             set(ActiveMean, Some(state_area(1)));
@@ -642,16 +678,16 @@ impl Metrics {
         set(AutoClosed, Some(auto_total));
         set(AutoMovedToWrapUp, Some(moved).filter(|_| state.is_none_or(|s| s == 1)));
         set(AutoParked, Some(sum(&|c| c.auto_parked)).filter(|_| state.is_none_or(|s| s == 1)));
-        set(LatencyMeanS, mean(&lat));
-        set(LatencyP50S, percentile(&lat, 0.5));
-        set(LatencyP90S, percentile(&lat, 0.9));
-        set(LatencyP95S, percentile(&lat, 0.95));
-        set(LatencyP99S, percentile(&lat, 0.99));
+        set(LatencyMeanS, mean(lat));
+        set(LatencyP50S, percentile(lat, 0.5));
+        set(LatencyP90S, percentile(lat, 0.9));
+        set(LatencyP95S, percentile(lat, 0.95));
+        set(LatencyP99S, percentile(lat, 0.99));
         set(LatencyMaxS, lat.last().copied());
-        set(IdleToCloseMeanS, mean(&idle));
-        set(IdleToCloseP50S, percentile(&idle, 0.5));
-        set(IdleToCloseP90S, percentile(&idle, 0.9));
-        set(IdleToCloseP99S, percentile(&idle, 0.99));
+        set(IdleToCloseMeanS, mean(idle));
+        set(IdleToCloseP50S, percentile(idle, 0.5));
+        set(IdleToCloseP90S, percentile(idle, 0.9));
+        set(IdleToCloseP99S, percentile(idle, 0.99));
         set(IdleToCloseMaxS, idle.last().copied());
         set(SilentCapacityHours, Some(silent_h));
         set(SilentCapacityAgents, Some(silent_h / window_h / self.units_per_agent));
