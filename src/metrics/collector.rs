@@ -8,7 +8,7 @@
 //! Also owns the saturation rule (`Validity`): whether a replication's figures describe a
 //! steady state or a backlog.
 
-use super::levels::{rest_of_window_ms, BucketIntegral};
+use super::levels::{rest_of_window_ms, BucketClock, BucketIntegral};
 use super::report::{Breakdown, GroupRow, Metric, RepReport, TsRow, METRICS};
 use super::stats::{mean, percentile};
 use crate::engine::{AutoMove, CloseReason, ConvMeta, ConversationRecord, Observer, RunStats, SweepRecord};
@@ -168,6 +168,8 @@ pub struct Metrics {
     queue_last_ms: u64,
     queue_conv_ms: i128,
     queue_peak: u64,
+    /// The time-series buckets, for every `ts_` figure.
+    ts_clock: BucketClock,
     ts_states: BucketIntegral<4>,
     ts_capacity: BucketIntegral<1>,
     ts_available: BucketIntegral<1>,
@@ -251,6 +253,8 @@ struct HourFigures {
     waits: Vec<(u64, u32, u16)>,
     capacity: BucketIntegral<1>,
     available: BucketIntegral<1>,
+    /// The hours of the horizon, for `capacity` and `available`.
+    clock: BucketClock,
 }
 
 impl HourFigures {
@@ -260,6 +264,18 @@ impl HourFigures {
         match self.kind {
             HourKind::Day => h % 24,
             HourKind::Week => (self.weekday0 * 24 + h) % 168,
+        }
+    }
+
+    fn change_capacity(&mut self, t_ms: u64, delta: i64) {
+        if let Some(at) = self.clock.locate(t_ms) {
+            self.capacity.add_at(at, 0, delta);
+        }
+    }
+
+    fn change_available(&mut self, t_ms: u64, delta: i64) {
+        if let Some(at) = self.clock.locate(t_ms) {
+            self.available.add_at(at, 0, delta);
         }
     }
 }
@@ -284,6 +300,7 @@ impl Metrics {
             waits: Vec::new(),
             capacity: BucketIntegral::new(MS_PER_HOUR, n_hours),
             available: BucketIntegral::new(MS_PER_HOUR, n_hours),
+            clock: BucketClock::new(MS_PER_HOUR, n_hours),
         }));
         self
     }
@@ -310,6 +327,7 @@ impl Metrics {
             queue_last_ms: 0,
             queue_conv_ms: 0,
             queue_peak: 0,
+            ts_clock: BucketClock::new(bucket_ms, n_buckets),
             ts_states: BucketIntegral::new(bucket_ms, n_buckets),
             ts_capacity: BucketIntegral::new(bucket_ms, n_buckets),
             ts_available: BucketIntegral::new(bucket_ms, n_buckets),
@@ -351,9 +369,8 @@ impl Metrics {
         t >= self.window.0 && t < self.window.1
     }
 
-    fn bucket(&self, t: u64) -> Option<usize> {
-        let b = (t / self.bucket_ms) as usize;
-        (b < self.ts_arrivals.len()).then_some(b)
+    fn bucket(&mut self, t: u64) -> Option<usize> {
+        self.ts_clock.locate(t).map(|at| at.0)
     }
 
     /// Closes the integrals at the horizon and computes every figure.
@@ -724,7 +741,7 @@ impl Observer for Metrics {
         let (w, i, tm) = (self.window, self.cell_index(c), t.ms());
         // A count changes by one: its window integral by what is left of the window.
         let rest = rest_of_window_ms(tm, w) as i128;
-        let at = self.ts_states.locate(tm);
+        let at = self.ts_clock.locate(tm);
         if let Some((f, entered)) = from {
             let fi = f.open_index().expect("only open states are left");
             self.cells[i].state_conv_ms[fi] -= rest;
@@ -776,9 +793,11 @@ impl Observer for Metrics {
         let (i, tm) = (self.cell_index(c), t.ms());
         // |delta| < 2^63 and the rest of the window < 2^64: the product fits an i128.
         self.cells[i].capacity_unit_ms += delta as i128 * rest_of_window_ms(tm, self.window) as i128;
-        self.ts_capacity.change(tm, 0, delta);
+        if let Some(at) = self.ts_clock.locate(tm) {
+            self.ts_capacity.add_at(at, 0, delta);
+        }
         if let Some(h) = self.hours.as_mut() {
-            h.capacity.change(tm, 0, delta);
+            h.change_capacity(tm, delta);
         }
     }
 
@@ -786,9 +805,11 @@ impl Observer for Metrics {
         let (delta, tm) = (units as i64 - self.available_units, t.ms());
         self.available_units = units as i64;
         self.available_unit_ms += delta as i128 * rest_of_window_ms(tm, self.window) as i128;
-        self.ts_available.change(tm, 0, delta);
+        if let Some(at) = self.ts_clock.locate(tm) {
+            self.ts_available.add_at(at, 0, delta);
+        }
         if let Some(h) = self.hours.as_mut() {
-            h.available.change(tm, 0, delta);
+            h.change_available(tm, delta);
         }
     }
 
@@ -801,7 +822,9 @@ impl Observer for Metrics {
         let delta = total as i64 - self.queue_len;
         (self.queue_len, self.queue_last_ms) = (total as i64, tm);
         self.queue_conv_ms += delta as i128 * rest_of_window_ms(tm, self.window) as i128;
-        self.ts_queue.change(tm, 0, delta);
+        if let Some(at) = self.ts_clock.locate(tm) {
+            self.ts_queue.add_at(at, 0, delta);
+        }
         if self.in_window(tm) {
             self.queue_peak = self.queue_peak.max(total as u64);
         }

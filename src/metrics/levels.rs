@@ -14,6 +14,40 @@ pub(super) fn rest_of_window_ms(t_ms: u64, window: (u64, u64)) -> u64 {
     window.1.saturating_sub(t_ms.max(window.0))
 }
 
+/// Which bucket of `bucket_ms` (from instant 0, `n_buckets` of them) an instant is in,
+/// remembering the last bucket found: reports come mostly in time order, so most lookups are
+/// a subtraction and a comparison rather than a division. Any order gives the same answers.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct BucketClock {
+    bucket_ms: u64,
+    n_buckets: usize,
+    /// The last bucket found, its start and its length (0 before there is one).
+    index: usize,
+    start_ms: u64,
+    len_ms: u64,
+}
+
+impl BucketClock {
+    pub fn new(bucket_ms: u64, n_buckets: usize) -> Self {
+        BucketClock { bucket_ms, n_buckets, index: 0, start_ms: 0, len_ms: 0 }
+    }
+
+    /// The bucket of `t_ms` and `t_ms`'s offset in it; `None` past the last bucket.
+    #[inline]
+    pub fn locate(&mut self, t_ms: u64) -> Option<(usize, u64)> {
+        let offset = t_ms.wrapping_sub(self.start_ms);
+        if offset < self.len_ms {
+            return Some((self.index, offset));
+        }
+        let b = t_ms / self.bucket_ms;
+        if b >= self.n_buckets as u64 {
+            return None;
+        }
+        (self.index, self.start_ms, self.len_ms) = (b as usize, b * self.bucket_ms, self.bucket_ms);
+        Some((self.index, t_ms - self.start_ms))
+    }
+}
+
 /// What `N` levels changed by inside one bucket: the net change, and the sum of each change
 /// times its offset from the bucket's start (ms).
 #[derive(Debug, Clone, Copy)]
@@ -35,28 +69,14 @@ impl<const N: usize> BucketIntegral<N> {
         BucketIntegral { bucket_ms, slots: vec![Slot { net: [0; N], offset_ms: [0; N] }; n_buckets] }
     }
 
-    /// The bucket of `t_ms` and `t_ms`'s offset in it; `None` past the last bucket.
-    #[inline]
-    pub fn locate(&self, t_ms: u64) -> Option<(usize, u64)> {
-        let b = t_ms / self.bucket_ms;
-        ((b as usize) < self.slots.len()).then(|| (b as usize, t_ms - b * self.bucket_ms))
-    }
-
-    /// Level `k` changes by `delta` at the instant `locate` placed at `at`.
+    /// Level `k` changes by `delta` at the instant a `BucketClock` of the same buckets placed
+    /// at `at` (bucket, offset).
     #[inline]
     pub fn add_at(&mut self, at: (usize, u64), k: usize, delta: i64) {
         let slot = &mut self.slots[at.0];
         slot.net[k] += delta;
         // |delta| < 2^63 and the offset < 2^64: the product fits an i128.
         slot.offset_ms[k] += delta as i128 * at.1 as i128;
-    }
-
-    /// Level `k` changes by `delta` at `t_ms`.
-    #[inline]
-    pub fn change(&mut self, t_ms: u64, k: usize, delta: i64) {
-        if let Some(at) = self.locate(t_ms) {
-            self.add_at(at, k, delta);
-        }
     }
 
     /// Each level's integral over each bucket, the last one cut at `end_ms` (the horizon: no
@@ -108,9 +128,9 @@ mod tests {
     fn a_worked_example_over_three_buckets_of_ten_cut_at_25() {
         // +2 at 5, +1 at 12, -3 at 18, +4 at 21: bucket 0 holds 2 for 5 ms (10); bucket 1
         // holds 2 for 2, 3 for 6, 0 for 2 (22); bucket 2 holds 0 for 1, 4 for 4 (16).
-        let mut l = BucketIntegral::<1>::new(10, 3);
+        let (mut l, mut clock) = (BucketIntegral::<1>::new(10, 3), BucketClock::new(10, 3));
         for (t, d) in [(5, 2), (12, 1), (18, -3), (21, 4)] {
-            l.change(t, 0, d);
+            l.add_at(clock.locate(t).expect("inside"), 0, d);
         }
         assert_eq!(l.areas(25), vec![[10], [22], [16]]);
     }
@@ -134,11 +154,14 @@ mod tests {
             // The horizon lies in the last bucket; every change comes before it.
             let end_ms = (n as u64 - 1) * bucket_ms + 1 + cut % bucket_ms;
             let changes: Vec<(u64, i64)> = changes.into_iter().map(|(t, d)| (t % end_ms, d)).collect();
-            let mut l = BucketIntegral::<2>::new(bucket_ms, n);
+            let (mut l, mut clock) = (BucketIntegral::<2>::new(bucket_ms, n), BucketClock::new(bucket_ms, n));
             for &(t, d) in &changes {
-                l.change(t, 0, d);
-                l.change(t, 1, -2 * d);
+                let at = clock.locate(t).expect("before the horizon");
+                prop_assert_eq!(at, ((t / bucket_ms) as usize, t % bucket_ms));
+                l.add_at(at, 0, d);
+                l.add_at(at, 1, -2 * d);
             }
+            prop_assert_eq!(clock.locate(n as u64 * bucket_ms), None);
             let areas = l.areas(end_ms);
             let want = walked(bucket_ms, n, end_ms, &changes);
             prop_assert_eq!(areas.iter().map(|a| a[0]).collect::<Vec<_>>(), want.clone());
