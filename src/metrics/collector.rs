@@ -724,6 +724,7 @@ impl Observer for Metrics {
         false
     }
 
+    #[inline]
     fn arrival(&mut self, t: SimTime, c: &ConvMeta, recontact: bool) {
         if let Some(b) = self.bucket(t.ms()) {
             self.ts_arrivals[b] += 1;
@@ -737,6 +738,7 @@ impl Observer for Metrics {
         }
     }
 
+    #[inline]
     fn state_change(&mut self, t: SimTime, c: &ConvMeta, from: Option<(State, SimTime)>, to: State) {
         let (w, i, tm) = (self.window, self.cell_index(c), t.ms());
         // A count changes by one: its window integral by what is left of the window.
@@ -789,6 +791,7 @@ impl Observer for Metrics {
         }
     }
 
+    #[inline]
     fn capacity(&mut self, t: SimTime, c: &ConvMeta, delta: i64) {
         let (i, tm) = (self.cell_index(c), t.ms());
         // |delta| < 2^63 and the rest of the window < 2^64: the product fits an i128.
@@ -801,6 +804,7 @@ impl Observer for Metrics {
         }
     }
 
+    #[inline]
     fn available(&mut self, t: SimTime, units: u64) {
         let (delta, tm) = (units as i64 - self.available_units, t.ms());
         self.available_units = units as i64;
@@ -813,6 +817,7 @@ impl Observer for Metrics {
         }
     }
 
+    #[inline]
     fn queue(&mut self, t: SimTime, _skill: usize, total: u32) {
         let tm = t.ms();
         if self.queue_last_ms < self.window.0 && tm >= self.window.0 {
@@ -830,6 +835,7 @@ impl Observer for Metrics {
         }
     }
 
+    #[inline]
     fn zombie(&mut self, c: &ConvMeta, state: State, units: u32, from: SimTime, to: SimTime) {
         let i = self.cell_index(c);
         let s = state.open_index().expect("zombies are open");
@@ -840,6 +846,7 @@ impl Observer for Metrics {
         spread(&mut self.ts_zombie, self.bucket_ms, from.ms(), to.ms(), units as i64);
     }
 
+    #[inline]
     fn silent_before_eligible(&mut self, c: &ConvMeta, state: State, unit_ms: u64, replied: bool) {
         if self.in_cohort(c) {
             let i = self.cohort_cell(c);
