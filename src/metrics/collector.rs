@@ -386,8 +386,8 @@ impl Metrics {
             available: self.ts_available.areas(h),
             queue: self.ts_queue.areas(h),
         };
-        let samples = self.row_samples();
-        let rows = self.group_rows(&areas, &samples);
+        self.sort_samples();
+        let rows = self.group_rows(&areas);
         let timeseries = self.ts_rows(&areas);
         let by_hour = self.hour_rows();
         RepReport {
@@ -508,50 +508,79 @@ impl Metrics {
         rows
     }
 
-    /// Each summary row's samples, in `group_rows`' order (overall, channels, skills, states),
-    /// in seconds, ascending: the samples are sorted once and each is pushed to the four rows
-    /// it belongs to (queue waits to the first three: state rows have none).
-    fn row_samples(&mut self) -> Vec<RowSamples> {
-        let (n_ch, n_sk) = (self.channel_names.len(), self.n_skills);
-        let mut rows: Vec<RowSamples> = (0..1 + n_ch + n_sk + 4).map(|_| RowSamples::default()).collect();
-        let rows_of = |s: &Sample| {
-            let c = s.cell as usize;
-            [0, 1 + c / n_sk, 1 + n_ch + c % n_sk, 1 + n_ch + n_sk + s.state as usize]
-        };
-        // Unstable: samples of equal milliseconds are equal seconds, whatever their order.
+    /// Sorts the samples once: every row's are then taken out in order. Unstable: samples of
+    /// equal milliseconds are equal seconds, whatever their order.
+    fn sort_samples(&mut self) {
         for v in [&mut self.latency, &mut self.idle, &mut self.waits] {
             v.sort_unstable_by_key(|x| x.ms);
         }
-        for s in &self.latency {
-            let secs = s.ms as f64 / MS_PER_S as f64;
-            rows_of(s).iter().for_each(|&r| rows[r].latency_s.push(secs));
+    }
+
+    /// How many samples each (cell, state) holds in each list (latency, idle, queue waits):
+    /// what the rows of a breakdown reserve, so that none holds more than its samples.
+    fn sample_counts(&self) -> Vec<[[usize; 4]; 3]> {
+        let mut counts = vec![[[0usize; 4]; 3]; self.cells.len()];
+        for (list, v) in [&self.latency, &self.idle, &self.waits].into_iter().enumerate() {
+            v.iter().for_each(|s| counts[s.cell as usize][list][s.state as usize] += 1);
         }
-        for s in &self.idle {
-            let secs = s.ms as f64 / MS_PER_S as f64;
-            rows_of(s).iter().for_each(|&r| rows[r].idle_s.push(secs));
+        counts
+    }
+
+    /// The samples of the rows of one breakdown (`n_groups` rows; `group_of(cell, state)` says
+    /// a sample's), in seconds, ascending, in one pass over the sorted samples; queue waits only
+    /// if `with_waits`. One breakdown at a time, each row reserving its count (`counts`), so that
+    /// no more than one copy of the samples is held.
+    fn samples_by(
+        &self,
+        counts: &[[[usize; 4]; 3]],
+        n_groups: usize,
+        group_of: impl Fn(usize, usize) -> usize,
+        with_waits: bool,
+    ) -> Vec<RowSamples> {
+        let mut want = vec![[0usize; 3]; n_groups];
+        for (cell, lists) in counts.iter().enumerate() {
+            for (list, states) in lists.iter().enumerate() {
+                states.iter().enumerate().for_each(|(state, n)| want[group_of(cell, state)][list] += n);
+            }
         }
-        for s in &self.waits {
-            let secs = s.ms as f64 / MS_PER_S as f64;
-            rows_of(s)[..3].iter().for_each(|&r| rows[r].waits_s.push(secs));
+        let mut rows: Vec<RowSamples> = (want.iter())
+            .map(|w| RowSamples {
+                latency_s: Vec::with_capacity(w[0]),
+                idle_s: Vec::with_capacity(w[1]),
+                waits_s: Vec::with_capacity(if with_waits { w[2] } else { 0 }),
+            })
+            .collect();
+        let secs = |s: &Sample| s.ms as f64 / MS_PER_S as f64;
+        let group = |s: &Sample| group_of(s.cell as usize, s.state as usize);
+        self.latency.iter().for_each(|s| rows[group(s)].latency_s.push(secs(s)));
+        self.idle.iter().for_each(|s| rows[group(s)].idle_s.push(secs(s)));
+        if with_waits {
+            self.waits.iter().for_each(|s| rows[group(s)].waits_s.push(secs(s)));
         }
         rows
     }
 
-    fn group_rows(&self, areas: &TsAreas, samples: &[RowSamples]) -> Vec<GroupRow> {
-        let n_ch = self.channel_names.len();
-        let mut rows = vec![self.row(Breakdown::Overall, "all".into(), &|_| true, None, &samples[0])];
-        for ch in 0..n_ch {
-            let pick = move |cell: usize| cell / self.n_skills == ch;
-            rows.push(self.row(Breakdown::Channel, self.channel_names[ch].clone(), &pick, None, &samples[1 + ch]));
+    fn group_rows(&self, areas: &TsAreas) -> Vec<GroupRow> {
+        let (n_ch, n_sk, counts) = (self.channel_names.len(), self.n_skills, self.sample_counts());
+        let all = self.samples_by(&counts, 1, |_, _| 0, true);
+        let mut rows = vec![self.row(Breakdown::Overall, "all".into(), &|_| true, None, &all[0])];
+        drop(all);
+        let by_channel = self.samples_by(&counts, n_ch, |cell, _| cell / n_sk, true);
+        for (ch, samples) in by_channel.iter().enumerate() {
+            let pick = move |cell: usize| cell / n_sk == ch;
+            rows.push(self.row(Breakdown::Channel, self.channel_names[ch].clone(), &pick, None, samples));
         }
-        for sk in 0..self.n_skills {
-            let pick = move |cell: usize| cell % self.n_skills == sk;
-            let name = self.skill_names[sk].clone();
-            rows.push(self.row(Breakdown::Skill, name, &pick, None, &samples[1 + n_ch + sk]));
+        drop(by_channel);
+        let by_skill = self.samples_by(&counts, n_sk, |cell, _| cell % n_sk, true);
+        for (sk, samples) in by_skill.iter().enumerate() {
+            let pick = move |cell: usize| cell % n_sk == sk;
+            rows.push(self.row(Breakdown::Skill, self.skill_names[sk].clone(), &pick, None, samples));
         }
+        drop(by_skill);
+        // State rows: no queue waits.
+        let by_state = self.samples_by(&counts, State::OPEN_STATES.len(), |_, state| state, false);
         for (i, st) in State::OPEN_STATES.iter().enumerate() {
-            let at = 1 + n_ch + self.n_skills + i;
-            rows.push(self.row(Breakdown::State, st.key().into(), &|_| true, Some(i), &samples[at]));
+            rows.push(self.row(Breakdown::State, st.key().into(), &|_| true, Some(i), &by_state[i]));
         }
         // The validity of the run describes the whole run: the same on every row.
         let v = self.validity(&rows[0], &areas.queue);
@@ -594,7 +623,7 @@ impl Metrics {
     }
 
     /// One row of figures over the cells `pick` selects, restricted to one state if given.
-    /// `samples`: the row's own (`row_samples`).
+    /// `samples`: the row's own (`samples_by`).
     fn row(
         &self,
         breakdown: Breakdown,
