@@ -23,8 +23,13 @@ fn quoted_with_commas(fields: &[&str]) -> Vec<u8> {
     bytes
 }
 
-/// Decimal digits of `v`.
+/// Decimal digits of `v` (most counts of a sweep run are one digit).
+#[inline]
 fn push_u64(out: &mut Vec<u8>, mut v: u64) {
+    if v < 10 {
+        out.push(b'0' + v as u8);
+        return;
+    }
     let mut digits = [0u8; 20];
     let mut i = digits.len();
     loop {
