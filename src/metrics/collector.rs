@@ -8,6 +8,7 @@
 //! Also owns the saturation rule (`Validity`): whether a replication's figures describe a
 //! steady state or a backlog.
 
+use super::levels::{rest_of_window_ms, BucketClock, BucketIntegral};
 use super::report::{Breakdown, GroupRow, Metric, RepReport, TsRow, METRICS};
 use super::stats::{mean, percentile};
 use crate::engine::{AutoMove, CloseReason, ConvMeta, ConversationRecord, Observer, RunStats, SweepRecord};
@@ -67,50 +68,6 @@ fn least_squares_slope(points: &[(f64, f64)]) -> Option<f64> {
     (sxx > 0.0).then(|| sxy / sxx)
 }
 
-/// A piecewise-constant level and its integral over the window.
-#[derive(Debug, Clone, Copy, Default)]
-struct Level {
-    value: i64,
-    last: u64,
-    area: i128,
-}
-
-impl Level {
-    fn advance(&mut self, t: u64, window: (u64, u64)) {
-        let from = self.last.max(window.0);
-        let to = t.min(window.1);
-        if to > from {
-            self.area += self.value as i128 * (to - from) as i128;
-        }
-        self.last = t;
-    }
-
-    fn change(&mut self, t: u64, delta: i64, window: (u64, u64)) {
-        self.advance(t, window);
-        self.value += delta;
-    }
-}
-
-/// A level spread over time-series buckets.
-#[derive(Debug, Clone, Default)]
-struct BucketLevel {
-    value: i64,
-    last: u64,
-    areas: Vec<i128>,
-}
-
-impl BucketLevel {
-    fn new(n: usize) -> Self {
-        BucketLevel { value: 0, last: 0, areas: vec![0; n] }
-    }
-
-    fn change(&mut self, t: u64, delta: i64, bucket_ms: u64) {
-        spread(&mut self.areas, bucket_ms, self.last, t, self.value);
-        self.last = t;
-        self.value += delta;
-    }
-}
-
 /// Adds `value` times the overlap of [from, to) with each bucket.
 fn spread(areas: &mut [i128], bucket_ms: u64, from: u64, to: u64, value: i64) {
     if value == 0 || to <= from {
@@ -155,8 +112,9 @@ struct Cell {
     queue_abandoned: u64,
     /// Of those, abandonments within the service-level target (L in S/(A - L)).
     queue_short_abandoned: u64,
-    capacity: Level,
-    states: [Level; 4],
+    /// Integrals over the window (`levels`): capacity in use, and the count in each state.
+    capacity_unit_ms: i128,
+    state_conv_ms: [i128; 4],
     entries: [u64; 4],
     sojourn_ms: [u64; 4],
     exits: [u64; 4],
@@ -202,13 +160,20 @@ pub struct Metrics {
     latency: Vec<Sample>,
     idle: Vec<Sample>,
     waits: Vec<Sample>,
-    available: Level,
-    queue: Level,
+    /// On-shift capacity now, and its integral over the window.
+    available_units: i64,
+    available_unit_ms: i128,
+    /// The queue's length now, when it was last reported, and its integral over the window.
+    queue_len: i64,
+    queue_last_ms: u64,
+    queue_conv_ms: i128,
     queue_peak: u64,
-    ts_states: [BucketLevel; 4],
-    ts_capacity: BucketLevel,
-    ts_available: BucketLevel,
-    ts_queue: BucketLevel,
+    /// The time-series buckets, for every `ts_` figure.
+    ts_clock: BucketClock,
+    ts_states: BucketIntegral<4>,
+    ts_capacity: BucketIntegral<1>,
+    ts_available: BucketIntegral<1>,
+    ts_queue: BucketIntegral<1>,
     ts_zombie: Vec<i128>,
     ts_arrivals: Vec<u64>,
     ts_auto_closed: Vec<u64>,
@@ -247,6 +212,22 @@ impl HourKind {
     }
 }
 
+/// The time-series integrals, per bucket, computed at the end.
+struct TsAreas {
+    states: Vec<[i128; 4]>,
+    capacity: Vec<[i128; 1]>,
+    available: Vec<[i128; 1]>,
+    queue: Vec<[i128; 1]>,
+}
+
+/// One summary row's samples, in seconds, ascending.
+#[derive(Debug, Default)]
+struct RowSamples {
+    latency_s: Vec<f64>,
+    idle_s: Vec<f64>,
+    waits_s: Vec<f64>,
+}
+
 /// Which cells a breakdown row sums.
 type CellPick = Box<dyn Fn(usize) -> bool>;
 
@@ -270,8 +251,10 @@ struct HourFigures {
     cells: Vec<HourCell>,
     /// (wait, cell, bucket) of every assignment from the queue.
     waits: Vec<(u64, u32, u16)>,
-    capacity: BucketLevel,
-    available: BucketLevel,
+    capacity: BucketIntegral<1>,
+    available: BucketIntegral<1>,
+    /// The hours of the horizon, for `capacity` and `available`.
+    clock: BucketClock,
 }
 
 impl HourFigures {
@@ -281,6 +264,18 @@ impl HourFigures {
         match self.kind {
             HourKind::Day => h % 24,
             HourKind::Week => (self.weekday0 * 24 + h) % 168,
+        }
+    }
+
+    fn change_capacity(&mut self, t_ms: u64, delta: i64) {
+        if let Some(at) = self.clock.locate(t_ms) {
+            self.capacity.add_at(at, 0, delta);
+        }
+    }
+
+    fn change_available(&mut self, t_ms: u64, delta: i64) {
+        if let Some(at) = self.clock.locate(t_ms) {
+            self.available.add_at(at, 0, delta);
         }
     }
 }
@@ -303,8 +298,9 @@ impl Metrics {
             weekday0: s.start_date.weekday().num_days_from_monday() as usize,
             cells: vec![HourCell::default(); kind.buckets() * self.cells.len()],
             waits: Vec::new(),
-            capacity: BucketLevel::new(n_hours),
-            available: BucketLevel::new(n_hours),
+            capacity: BucketIntegral::new(MS_PER_HOUR, n_hours),
+            available: BucketIntegral::new(MS_PER_HOUR, n_hours),
+            clock: BucketClock::new(MS_PER_HOUR, n_hours),
         }));
         self
     }
@@ -325,13 +321,17 @@ impl Metrics {
             latency: Vec::new(),
             idle: Vec::new(),
             waits: Vec::new(),
-            available: Level::default(),
-            queue: Level::default(),
+            available_units: 0,
+            available_unit_ms: 0,
+            queue_len: 0,
+            queue_last_ms: 0,
+            queue_conv_ms: 0,
             queue_peak: 0,
-            ts_states: std::array::from_fn(|_| BucketLevel::new(n_buckets)),
-            ts_capacity: BucketLevel::new(n_buckets),
-            ts_available: BucketLevel::new(n_buckets),
-            ts_queue: BucketLevel::new(n_buckets),
+            ts_clock: BucketClock::new(bucket_ms, n_buckets),
+            ts_states: BucketIntegral::new(bucket_ms, n_buckets),
+            ts_capacity: BucketIntegral::new(bucket_ms, n_buckets),
+            ts_available: BucketIntegral::new(bucket_ms, n_buckets),
+            ts_queue: BucketIntegral::new(bucket_ms, n_buckets),
             ts_zombie: vec![0; n_buckets],
             ts_arrivals: vec![0; n_buckets],
             ts_auto_closed: vec![0; n_buckets],
@@ -369,36 +369,26 @@ impl Metrics {
         t >= self.window.0 && t < self.window.1
     }
 
-    fn bucket(&self, t: u64) -> Option<usize> {
-        let b = (t / self.bucket_ms) as usize;
-        (b < self.ts_arrivals.len()).then_some(b)
+    fn bucket(&mut self, t: u64) -> Option<usize> {
+        self.ts_clock.locate(t).map(|at| at.0)
     }
 
     /// Closes the integrals at the horizon and computes every figure.
     pub fn finish(mut self, stats: RunStats) -> RepReport {
         let h = self.window.1;
-        let w = self.window;
-        for cell in &mut self.cells {
-            cell.capacity.advance(h, w);
-            for l in &mut cell.states {
-                l.advance(h, w);
-            }
+        if self.queue_last_ms < self.window.0 {
+            // No queue report inside the window: the level it opened with.
+            self.queue_peak = self.queue_peak.max(self.queue_len as u64);
         }
-        self.available.advance(h, w);
-        if self.queue.last < w.0 {
-            self.queue_peak = self.queue_peak.max(self.queue.value as u64);
-        }
-        self.queue.advance(h, w);
-        let bm = self.bucket_ms;
-        for l in self.ts_states.iter_mut().chain([&mut self.ts_capacity, &mut self.ts_available, &mut self.ts_queue]) {
-            l.change(h, 0, bm);
-        }
-        // Sorted once: every group's samples are then filtered out already in order.
-        for v in [&mut self.latency, &mut self.idle, &mut self.waits] {
-            v.sort_by_key(|x| x.ms);
-        }
-        let rows = self.group_rows();
-        let timeseries = self.ts_rows();
+        let areas = TsAreas {
+            states: self.ts_states.areas(h),
+            capacity: self.ts_capacity.areas(h),
+            available: self.ts_available.areas(h),
+            queue: self.ts_queue.areas(h),
+        };
+        self.sort_samples();
+        let rows = self.group_rows(&areas);
+        let timeseries = self.ts_rows(&areas);
         let by_hour = self.hour_rows();
         RepReport {
             replication: self.replication,
@@ -417,22 +407,23 @@ impl Metrics {
     fn hour_rows(&mut self) -> Vec<Vec<GroupRow>> {
         let Some(h) = self.hours.as_mut() else { return Vec::new() };
         let end = self.window.1;
-        h.capacity.change(end, 0, MS_PER_HOUR);
-        h.available.change(end, 0, MS_PER_HOUR);
-        h.waits.sort_by_key(|w| w.0);
+        // By hour bucket, then wait: each bucket's waits are one run, in order (unstable: equal
+        // waits are equal seconds, whatever their order).
+        h.waits.sort_unstable_by_key(|w| (w.2, w.0));
         let h = self.hours.as_ref().expect("checked above");
         let n_cells = self.cells.len();
         let nb = h.kind.buckets();
         // Capacity areas of the hours of the horizon that start inside the window.
         let (mut cap, mut avail, mut span) = (vec![0i128; nb], vec![0i128; nb], vec![0u64; nb]);
-        for i in 0..h.capacity.areas.len() {
+        let (cap_areas, avail_areas) = (h.capacity.areas(end), h.available.areas(end));
+        for i in 0..cap_areas.len() {
             let start = i as u64 * MS_PER_HOUR;
             if start < self.window.0 || start >= end {
                 continue;
             }
             let b = h.bucket(start);
-            cap[b] += h.capacity.areas[i];
-            avail[b] += h.available.areas[i];
+            cap[b] += cap_areas[i][0];
+            avail[b] += avail_areas[i][0];
             span[b] += end.min(start + MS_PER_HOUR) - start;
         }
         let n_ch = self.channel_names.len();
@@ -446,18 +437,21 @@ impl Metrics {
             picks.push((Breakdown::Skill, self.skill_names[sk].clone(), Box::new(move |c| c % n_skills == sk)));
         }
         let ratio = |a: f64, b: f64| (b > 0.0).then(|| a / b);
+        let mut rest = &h.waits[..];
         (0..nb)
             .map(|b| {
+                let n = rest.partition_point(|w| w.2 as usize == b);
+                let (in_bucket, after) = rest.split_at(n);
+                rest = after;
                 picks
                     .iter()
                     .map(|(breakdown, group, pick)| {
                         let cells: Vec<&HourCell> =
                             (0..n_cells).filter(|&c| pick(c)).map(|c| &h.cells[b * n_cells + c]).collect();
                         let sum = |f: &dyn Fn(&HourCell) -> u64| cells.iter().map(|c| f(c)).sum::<u64>() as f64;
-                        let waits: Vec<f64> = h
-                            .waits
+                        let waits: Vec<f64> = in_bucket
                             .iter()
-                            .filter(|w| w.2 as usize == b && pick(w.1 as usize))
+                            .filter(|w| pick(w.1 as usize))
                             .map(|w| w.0 as f64 / MS_PER_S as f64)
                             .collect();
                         let assigned = sum(&|c| c.assigned);
@@ -487,7 +481,7 @@ impl Metrics {
             .collect()
     }
 
-    fn ts_rows(&self) -> Vec<TsRow> {
+    fn ts_rows(&self, areas: &TsAreas) -> Vec<TsRow> {
         let mut rows = Vec::with_capacity(self.ts_arrivals.len());
         for b in 0..self.ts_arrivals.len() {
             let start = b as u64 * self.bucket_ms;
@@ -496,14 +490,14 @@ impl Metrics {
             rows.push(TsRow {
                 start: SimTime(start),
                 in_warmup: start < self.window.0,
-                open: avg(self.ts_states[0].areas[b]),
-                active: avg(self.ts_states[1].areas[b]),
-                waiting: avg(self.ts_states[2].areas[b]),
-                wrap_up: avg(self.ts_states[3].areas[b]),
-                capacity_in_use: avg(self.ts_capacity.areas[b]),
-                capacity_available: avg(self.ts_available.areas[b]),
+                open: avg(areas.states[b][0]),
+                active: avg(areas.states[b][1]),
+                waiting: avg(areas.states[b][2]),
+                wrap_up: avg(areas.states[b][3]),
+                capacity_in_use: avg(areas.capacity[b][0]),
+                capacity_available: avg(areas.available[b][0]),
                 zombie_capacity: avg(self.ts_zombie[b]),
-                queue_length: avg(self.ts_queue.areas[b]),
+                queue_length: avg(areas.queue[b][0]),
                 arrivals: self.ts_arrivals[b],
                 auto_closed: self.ts_auto_closed[b],
                 auto_parked: self.ts_auto_parked[b],
@@ -514,22 +508,82 @@ impl Metrics {
         rows
     }
 
-    fn group_rows(&self) -> Vec<GroupRow> {
-        let n_ch = self.channel_names.len();
-        let mut rows = vec![self.row(Breakdown::Overall, "all".into(), &|_| true, None)];
-        for ch in 0..n_ch {
-            let pick = move |cell: usize| cell / self.n_skills == ch;
-            rows.push(self.row(Breakdown::Channel, self.channel_names[ch].clone(), &pick, None));
+    /// Sorts the samples once: every row's are then taken out in order. Unstable: samples of
+    /// equal milliseconds are equal seconds, whatever their order.
+    fn sort_samples(&mut self) {
+        for v in [&mut self.latency, &mut self.idle, &mut self.waits] {
+            v.sort_unstable_by_key(|x| x.ms);
         }
-        for sk in 0..self.n_skills {
-            let pick = move |cell: usize| cell % self.n_skills == sk;
-            rows.push(self.row(Breakdown::Skill, self.skill_names[sk].clone(), &pick, None));
+    }
+
+    /// How many samples each (cell, state) holds in each list (latency, idle, queue waits):
+    /// what the rows of a breakdown reserve, so that none holds more than its samples.
+    fn sample_counts(&self) -> Vec<[[usize; 4]; 3]> {
+        let mut counts = vec![[[0usize; 4]; 3]; self.cells.len()];
+        for (list, v) in [&self.latency, &self.idle, &self.waits].into_iter().enumerate() {
+            v.iter().for_each(|s| counts[s.cell as usize][list][s.state as usize] += 1);
         }
+        counts
+    }
+
+    /// The samples of the rows of one breakdown (`n_groups` rows; `group_of(cell, state)` says
+    /// a sample's), in seconds, ascending, in one pass over the sorted samples; queue waits only
+    /// if `with_waits`. One breakdown at a time, each row reserving its count (`counts`), so that
+    /// no more than one copy of the samples is held.
+    fn samples_by(
+        &self,
+        counts: &[[[usize; 4]; 3]],
+        n_groups: usize,
+        group_of: impl Fn(usize, usize) -> usize,
+        with_waits: bool,
+    ) -> Vec<RowSamples> {
+        let mut want = vec![[0usize; 3]; n_groups];
+        for (cell, lists) in counts.iter().enumerate() {
+            for (list, states) in lists.iter().enumerate() {
+                states.iter().enumerate().for_each(|(state, n)| want[group_of(cell, state)][list] += n);
+            }
+        }
+        let mut rows: Vec<RowSamples> = (want.iter())
+            .map(|w| RowSamples {
+                latency_s: Vec::with_capacity(w[0]),
+                idle_s: Vec::with_capacity(w[1]),
+                waits_s: Vec::with_capacity(if with_waits { w[2] } else { 0 }),
+            })
+            .collect();
+        let secs = |s: &Sample| s.ms as f64 / MS_PER_S as f64;
+        let group = |s: &Sample| group_of(s.cell as usize, s.state as usize);
+        self.latency.iter().for_each(|s| rows[group(s)].latency_s.push(secs(s)));
+        self.idle.iter().for_each(|s| rows[group(s)].idle_s.push(secs(s)));
+        if with_waits {
+            self.waits.iter().for_each(|s| rows[group(s)].waits_s.push(secs(s)));
+        }
+        rows
+    }
+
+    fn group_rows(&self, areas: &TsAreas) -> Vec<GroupRow> {
+        let (n_ch, n_sk, counts) = (self.channel_names.len(), self.n_skills, self.sample_counts());
+        let all = self.samples_by(&counts, 1, |_, _| 0, true);
+        let mut rows = vec![self.row(Breakdown::Overall, "all".into(), &|_| true, None, &all[0])];
+        drop(all);
+        let by_channel = self.samples_by(&counts, n_ch, |cell, _| cell / n_sk, true);
+        for (ch, samples) in by_channel.iter().enumerate() {
+            let pick = move |cell: usize| cell / n_sk == ch;
+            rows.push(self.row(Breakdown::Channel, self.channel_names[ch].clone(), &pick, None, samples));
+        }
+        drop(by_channel);
+        let by_skill = self.samples_by(&counts, n_sk, |cell, _| cell % n_sk, true);
+        for (sk, samples) in by_skill.iter().enumerate() {
+            let pick = move |cell: usize| cell % n_sk == sk;
+            rows.push(self.row(Breakdown::Skill, self.skill_names[sk].clone(), &pick, None, samples));
+        }
+        drop(by_skill);
+        // State rows: no queue waits.
+        let by_state = self.samples_by(&counts, State::OPEN_STATES.len(), |_, state| state, false);
         for (i, st) in State::OPEN_STATES.iter().enumerate() {
-            rows.push(self.row(Breakdown::State, st.key().into(), &|_| true, Some(i)));
+            rows.push(self.row(Breakdown::State, st.key().into(), &|_| true, Some(i), &by_state[i]));
         }
         // The validity of the run describes the whole run: the same on every row.
-        let v = self.validity(&rows[0]);
+        let v = self.validity(&rows[0], &areas.queue);
         for r in &mut rows {
             r.values[Metric::QueueGrowthPerHour as usize] = v.queue_growth_per_hour;
             r.values[Metric::OpenAtHorizonShare as usize] = v.open_at_horizon_share;
@@ -540,19 +594,19 @@ impl Metrics {
 
     /// The figures that say whether the run is saturated, from its overall row (see
     /// `Validity`).
-    fn validity(&self, overall: &GroupRow) -> Validity {
+    fn validity(&self, overall: &GroupRow, queue_areas: &[[i128; 1]]) -> Validity {
         let open = overall.get(Metric::OpenAtHorizon).expect("the overall row counts open conversations");
         let arrived = overall.get(Metric::Arrived).expect("the overall row counts arrivals");
         let open_at_horizon_share = (arrived > 0.0).then(|| open / arrived);
         let window_h = (self.window.1 - self.window.0) as f64 / MS_PER_HOUR as f64;
-        let growth = self.queue_growth_per_hour();
+        let growth = self.queue_growth_per_hour(queue_areas);
         Validity::judge(overall.get(Metric::Occupancy), growth, arrived / window_h, open_at_horizon_share)
     }
 
     /// Least-squares slope, in conversations per hour, of the mean queue length of each
     /// time-series bucket that starts inside the window, against the bucket's midpoint; `None`
     /// with fewer than two such buckets.
-    fn queue_growth_per_hour(&self) -> Option<f64> {
+    fn queue_growth_per_hour(&self, queue_areas: &[[i128; 1]]) -> Option<f64> {
         let (w0, w1) = self.window;
         let points: Vec<(f64, f64)> = (0..self.ts_arrivals.len())
             .filter_map(|b| {
@@ -562,14 +616,22 @@ impl Metrics {
                 }
                 let len = w1.min(start + self.bucket_ms) - start;
                 let mid_h = (start as f64 + len as f64 / 2.0) / MS_PER_HOUR as f64;
-                Some((mid_h, self.ts_queue.areas[b] as f64 / len as f64))
+                Some((mid_h, queue_areas[b][0] as f64 / len as f64))
             })
             .collect();
         least_squares_slope(&points)
     }
 
     /// One row of figures over the cells `pick` selects, restricted to one state if given.
-    fn row(&self, breakdown: Breakdown, group: String, pick: &dyn Fn(usize) -> bool, state: Option<usize>) -> GroupRow {
+    /// `samples`: the row's own (`samples_by`).
+    fn row(
+        &self,
+        breakdown: Breakdown,
+        group: String,
+        pick: &dyn Fn(usize) -> bool,
+        state: Option<usize>,
+        samples: &RowSamples,
+    ) -> GroupRow {
         let window_ms = (self.window.1 - self.window.0) as f64;
         let window_h = window_ms / MS_PER_HOUR as f64;
         let cells: Vec<&Cell> = self.cells.iter().enumerate().filter(|(i, _)| pick(*i)).map(|(_, c)| c).collect();
@@ -581,20 +643,7 @@ impl Metrics {
         let wide = |arr: &dyn Fn(&Cell) -> [u128; 4]| -> f64 {
             cells.iter().map(|c| states.iter().map(|&s| arr(c)[s]).sum::<u128>()).sum::<u128>() as f64
         };
-        // The cells picked, looked up per sample (a sample list holds every closure).
-        let picked: Vec<bool> = (0..self.cells.len()).map(pick).collect();
-        let samples = |v: &[Sample]| -> Vec<f64> {
-            let out: Vec<f64> = v
-                .iter()
-                .filter(|s| picked[s.cell as usize] && state.is_none_or(|st| s.state as usize == st))
-                .map(|s| s.ms as f64 / MS_PER_S as f64)
-                .collect();
-            debug_assert!(out.windows(2).all(|w| w[0] <= w[1]), "samples are sorted in finish");
-            out
-        };
-        let lat = samples(&self.latency);
-        let idle = samples(&self.idle);
-        let waits = if state.is_none() { samples(&self.waits) } else { Vec::new() };
+        let (lat, idle, waits) = (&samples.latency_s, &samples.idle_s, &samples.waits_s);
         let auto_rule = by_state(&|c| c.auto_closed);
         let hard = by_state(&|c| c.hard_cap);
         let auto_total = auto_rule + hard;
@@ -604,8 +653,8 @@ impl Metrics {
         let replied_h = wide(&|c| c.silent_replied_unit_ms) / MS_PER_HOUR as f64;
         let unreplied_h = wide(&|c| c.silent_unreplied_unit_ms) / MS_PER_HOUR as f64;
         let silent_h = replied_h + unreplied_h;
-        let cap_area: f64 = cells.iter().map(|c| c.capacity.area as f64).sum();
-        let state_area = |s: usize| cells.iter().map(|c| c.states[s].area as f64).sum::<f64>() / window_ms;
+        let cap_area: f64 = cells.iter().map(|c| c.capacity_unit_ms as f64).sum();
+        let state_area = |s: usize| cells.iter().map(|c| c.state_conv_ms[s] as f64).sum::<f64>() / window_ms;
         let assigned = sum(&|c| c.queue_assigned);
         let abandoned = sum(&|c| c.queue_abandoned);
         let offered = assigned + sum(&|c| c.queue_left);
@@ -631,11 +680,11 @@ impl Metrics {
             let short = sum(&|c| c.queue_short_abandoned);
             set(ServiceLevelExclShortAbandon, ratio(sum(&|c| c.queue_within_target), offered - short));
             set(QueueAbandonShare, ratio(abandoned, offered));
-            set(QueueWaitMeanS, mean(&waits));
-            set(QueueWaitP50S, percentile(&waits, 0.5));
-            set(QueueWaitP90S, percentile(&waits, 0.9));
-            set(QueueWaitP95S, percentile(&waits, 0.95));
-            set(QueueWaitP99S, percentile(&waits, 0.99));
+            set(QueueWaitMeanS, mean(waits));
+            set(QueueWaitP50S, percentile(waits, 0.5));
+            set(QueueWaitP90S, percentile(waits, 0.9));
+            set(QueueWaitP95S, percentile(waits, 0.95));
+            set(QueueWaitP99S, percentile(waits, 0.99));
             set(CapacityInUseMeanUnits, Some(cap_area / window_ms));
             set(OpenMean, Some(state_area(0)));
             set(ActiveMean, Some(state_area(1)));
@@ -653,9 +702,9 @@ impl Metrics {
             set(StateCountMean, Some(state_area(s)));
         }
         if overall {
-            set(CapacityAvailableMeanUnits, Some(self.available.area as f64 / window_ms));
-            set(Occupancy, ratio(cap_area, self.available.area as f64));
-            set(QueueLengthMean, Some(self.queue.area as f64 / window_ms));
+            set(CapacityAvailableMeanUnits, Some(self.available_unit_ms as f64 / window_ms));
+            set(Occupancy, ratio(cap_area, self.available_unit_ms as f64));
+            set(QueueLengthMean, Some(self.queue_conv_ms as f64 / window_ms));
             set(QueueLengthPeak, Some(self.queue_peak as f64));
             let load = &self.sweep_load;
             set(SweepRuns, Some(load.runs as f64));
@@ -675,16 +724,16 @@ impl Metrics {
         set(AutoClosed, Some(auto_total));
         set(AutoMovedToWrapUp, Some(moved).filter(|_| state.is_none_or(|s| s == 1)));
         set(AutoParked, Some(sum(&|c| c.auto_parked)).filter(|_| state.is_none_or(|s| s == 1)));
-        set(LatencyMeanS, mean(&lat));
-        set(LatencyP50S, percentile(&lat, 0.5));
-        set(LatencyP90S, percentile(&lat, 0.9));
-        set(LatencyP95S, percentile(&lat, 0.95));
-        set(LatencyP99S, percentile(&lat, 0.99));
+        set(LatencyMeanS, mean(lat));
+        set(LatencyP50S, percentile(lat, 0.5));
+        set(LatencyP90S, percentile(lat, 0.9));
+        set(LatencyP95S, percentile(lat, 0.95));
+        set(LatencyP99S, percentile(lat, 0.99));
         set(LatencyMaxS, lat.last().copied());
-        set(IdleToCloseMeanS, mean(&idle));
-        set(IdleToCloseP50S, percentile(&idle, 0.5));
-        set(IdleToCloseP90S, percentile(&idle, 0.9));
-        set(IdleToCloseP99S, percentile(&idle, 0.99));
+        set(IdleToCloseMeanS, mean(idle));
+        set(IdleToCloseP50S, percentile(idle, 0.5));
+        set(IdleToCloseP90S, percentile(idle, 0.9));
+        set(IdleToCloseP99S, percentile(idle, 0.99));
         set(IdleToCloseMaxS, idle.last().copied());
         set(SilentCapacityHours, Some(silent_h));
         set(SilentCapacityAgents, Some(silent_h / window_h / self.units_per_agent));
@@ -704,6 +753,7 @@ impl Observer for Metrics {
         false
     }
 
+    #[inline]
     fn arrival(&mut self, t: SimTime, c: &ConvMeta, recontact: bool) {
         if let Some(b) = self.bucket(t.ms()) {
             self.ts_arrivals[b] += 1;
@@ -717,12 +767,18 @@ impl Observer for Metrics {
         }
     }
 
+    #[inline]
     fn state_change(&mut self, t: SimTime, c: &ConvMeta, from: Option<(State, SimTime)>, to: State) {
-        let (w, bm, i, tm) = (self.window, self.bucket_ms, self.cell_index(c), t.ms());
+        let (w, i, tm) = (self.window, self.cell_index(c), t.ms());
+        // A count changes by one: its window integral by what is left of the window.
+        let rest = rest_of_window_ms(tm, w) as i128;
+        let at = self.ts_clock.locate(tm);
         if let Some((f, entered)) = from {
             let fi = f.open_index().expect("only open states are left");
-            self.cells[i].states[fi].change(tm, -1, w);
-            self.ts_states[fi].change(tm, -1, bm);
+            self.cells[i].state_conv_ms[fi] -= rest;
+            if let Some(at) = at {
+                self.ts_states.add_at(at, fi, -1);
+            }
             if entered.ms() >= w.0 {
                 self.cells[i].sojourn_ms[fi] += tm - entered.ms();
                 self.cells[i].exits[fi] += 1;
@@ -754,45 +810,61 @@ impl Observer for Metrics {
             }
         }
         if let Some(ti) = to.open_index() {
-            self.cells[i].states[ti].change(tm, 1, w);
-            self.ts_states[ti].change(tm, 1, bm);
+            self.cells[i].state_conv_ms[ti] += rest;
+            if let Some(at) = at {
+                self.ts_states.add_at(at, ti, 1);
+            }
             if self.in_window(tm) {
                 self.cells[i].entries[ti] += 1;
             }
         }
     }
 
+    #[inline]
     fn capacity(&mut self, t: SimTime, c: &ConvMeta, delta: i64) {
-        let i = self.cell_index(c);
-        self.cells[i].capacity.change(t.ms(), delta, self.window);
-        self.ts_capacity.change(t.ms(), delta, self.bucket_ms);
+        let (i, tm) = (self.cell_index(c), t.ms());
+        // |delta| < 2^63 and the rest of the window < 2^64: the product fits an i128.
+        self.cells[i].capacity_unit_ms += delta as i128 * rest_of_window_ms(tm, self.window) as i128;
+        if let Some(at) = self.ts_clock.locate(tm) {
+            self.ts_capacity.add_at(at, 0, delta);
+        }
         if let Some(h) = self.hours.as_mut() {
-            h.capacity.change(t.ms(), delta, MS_PER_HOUR);
+            h.change_capacity(tm, delta);
         }
     }
 
+    #[inline]
     fn available(&mut self, t: SimTime, units: u64) {
-        let delta = units as i64 - self.available.value;
-        self.available.change(t.ms(), delta, self.window);
-        self.ts_available.change(t.ms(), delta, self.bucket_ms);
+        let (delta, tm) = (units as i64 - self.available_units, t.ms());
+        self.available_units = units as i64;
+        self.available_unit_ms += delta as i128 * rest_of_window_ms(tm, self.window) as i128;
+        if let Some(at) = self.ts_clock.locate(tm) {
+            self.ts_available.add_at(at, 0, delta);
+        }
         if let Some(h) = self.hours.as_mut() {
-            h.available.change(t.ms(), delta, MS_PER_HOUR);
+            h.change_available(tm, delta);
         }
     }
 
+    #[inline]
     fn queue(&mut self, t: SimTime, _skill: usize, total: u32) {
-        if self.queue.last < self.window.0 && t.ms() >= self.window.0 {
+        let tm = t.ms();
+        if self.queue_last_ms < self.window.0 && tm >= self.window.0 {
             // The level held when the window opened.
-            self.queue_peak = self.queue_peak.max(self.queue.value as u64);
+            self.queue_peak = self.queue_peak.max(self.queue_len as u64);
         }
-        let delta = total as i64 - self.queue.value;
-        self.queue.change(t.ms(), delta, self.window);
-        self.ts_queue.change(t.ms(), delta, self.bucket_ms);
-        if self.in_window(t.ms()) {
+        let delta = total as i64 - self.queue_len;
+        (self.queue_len, self.queue_last_ms) = (total as i64, tm);
+        self.queue_conv_ms += delta as i128 * rest_of_window_ms(tm, self.window) as i128;
+        if let Some(at) = self.ts_clock.locate(tm) {
+            self.ts_queue.add_at(at, 0, delta);
+        }
+        if self.in_window(tm) {
             self.queue_peak = self.queue_peak.max(total as u64);
         }
     }
 
+    #[inline]
     fn zombie(&mut self, c: &ConvMeta, state: State, units: u32, from: SimTime, to: SimTime) {
         let i = self.cell_index(c);
         let s = state.open_index().expect("zombies are open");
@@ -803,6 +875,7 @@ impl Observer for Metrics {
         spread(&mut self.ts_zombie, self.bucket_ms, from.ms(), to.ms(), units as i64);
     }
 
+    #[inline]
     fn silent_before_eligible(&mut self, c: &ConvMeta, state: State, unit_ms: u64, replied: bool) {
         if self.in_cohort(c) {
             let i = self.cohort_cell(c);
@@ -859,10 +932,10 @@ impl Observer for Metrics {
 
     fn transferred(&mut self, t: SimTime, old: &ConvMeta, new: &ConvMeta) {
         // The conversation is Open now: move its Open count to the new skill's cell.
-        let (w, tm) = (self.window, t.ms());
-        let (i, j) = (self.cell_index(old), self.cell_index(new));
-        self.cells[i].states[0].change(tm, -1, w);
-        self.cells[j].states[0].change(tm, 1, w);
+        let (i, j, tm) = (self.cell_index(old), self.cell_index(new), t.ms());
+        let rest = rest_of_window_ms(tm, self.window) as i128;
+        self.cells[i].state_conv_ms[0] -= rest;
+        self.cells[j].state_conv_ms[0] += rest;
         if self.in_window(tm) {
             self.cells[i].transfers += 1;
         }

@@ -3,7 +3,9 @@
 //! holds past its eligibility; silent capacity what it holds while the customer is silent,
 //! before eligibility, summed over the silence and reported when the silence ends. The engine
 //! describes each episode as it ends (`Episode`) and keeps a `SilenceTally` with each
-//! conversation; the rules of what an episode costs live here, apart from the engine.
+//! conversation; the rules of what an episode costs live here, apart from the engine. They run
+//! at every episode's end and are `#[inline]`, so that the engine's code inlines them (2 to 3%
+//! of a run's instructions when it did not).
 
 use crate::model::state::State;
 use crate::time::SimTime;
@@ -24,12 +26,14 @@ pub struct Episode {
 
 impl Episode {
     /// The part of the episode held past eligibility (zombie capacity), if any.
+    #[inline]
     pub fn zombie(&self) -> Option<(SimTime, SimTime)> {
         let from = self.eligible?.max(self.start);
         (self.held > 0 && from < self.end).then_some((from, self.end))
     }
 
     /// Unit-milliseconds held during the customer's silence before eligibility.
+    #[inline]
     pub fn silent_unit_ms(&self) -> u64 {
         let Some(since) = self.silent_since else { return 0 };
         let from = self.start.max(since);
@@ -58,6 +62,7 @@ impl Default for SilenceTally {
 
 impl SilenceTally {
     /// Adds what `ep` held during the silence.
+    #[inline]
     pub fn add(&mut self, ep: &Episode) {
         let unit_ms = ep.silent_unit_ms();
         if unit_ms > 0 {
@@ -68,6 +73,7 @@ impl SilenceTally {
 
     /// The silence ended: its (state, unit-milliseconds) if it held any capacity, and the
     /// count starts afresh.
+    #[inline]
     pub fn take(&mut self) -> Option<(State, u64)> {
         let unit_ms = std::mem::take(&mut self.unit_ms);
         (unit_ms > 0).then_some((self.state, unit_ms))

@@ -1,9 +1,10 @@
 //! Measurements: the observer that turns engine reports into figures, the capacity episodes'
-//! accounting (zombie and silent capacity), the report types and the statistics over
-//! replications. No I/O.
+//! accounting (zombie and silent capacity), the integrals of levels over time, the report
+//! types and the statistics over replications. No I/O.
 
 pub mod collector;
 pub mod episodes;
+mod levels;
 pub mod report;
 pub mod stats;
 

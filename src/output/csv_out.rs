@@ -1,12 +1,14 @@
 //! CSV writers. Each turns results into bytes on any `impl Write`; none opens a file.
 //! Tidy layout: one observation per row, one column per variable, units in column names.
 
+use super::sweeps_csv::SweepRowFormat;
 use crate::engine::{ConversationRecord, Observer, SweepRecord};
 use crate::metrics::{AggregateRow, RepReport, METRICS};
 use crate::scenario::Scenario;
 use crate::time::SimTime;
 use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta};
 use std::io::{self, Write};
+use std::marker::PhantomData;
 
 /// Formats simulated instants as calendar timestamps from the scenario's start date.
 #[derive(Debug, Clone, Copy)]
@@ -190,7 +192,7 @@ pub const SWEEP_HEADER: [&str; 15] = [
 ];
 
 /// One row of `sweeps.csv`.
-fn sweep_row(
+pub(super) fn sweep_row(
     scenario: &str,
     config: &str,
     replication: &str,
@@ -233,35 +235,42 @@ pub fn write_sweeps<W: Write>(out: W, clock: Clock, rows: &[(&str, &str, &RepRep
 }
 
 /// Streams `sweeps.csv` rows as sweep runs end: an `Observer`, so that a replication's runs
-/// are never held in memory (a 1-second sweep over 20 days makes 1.7 million). I/O errors are
-/// kept and returned by `finish`.
+/// are never held in memory (a 1-second sweep over 20 days makes 1.7 million). The rows are
+/// formatted into a buffer by `SweepRowFormat` (the bytes `write_sweeps` writes, without a
+/// string per field), written out every 8 KiB. I/O errors are kept and returned by `finish`.
 pub struct SweepWriter<'a, W: Write> {
-    w: csv::Writer<W>,
-    s: &'a Scenario,
-    config: String,
-    clock: Clock,
-    replication: String,
+    out: W,
+    buf: Vec<u8>,
+    rows: SweepRowFormat,
     error: Option<io::Error>,
+    scenario: PhantomData<&'a Scenario>,
 }
+
+/// What `SweepWriter` buffers before writing (the csv crate's own buffer size).
+const SWEEP_BUFFER_BYTES: usize = 8 * 1024;
 
 impl<'a, W: Write> SweepWriter<'a, W> {
     /// A writer of configuration `config`'s rows that writes the header only if `header` is
     /// true (parts are concatenated).
     pub fn new(out: W, s: &'a Scenario, config: &str, replication: u32, header: bool) -> Self {
-        let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(out);
-        let mut error = None;
+        let mut buf = Vec::with_capacity(2 * SWEEP_BUFFER_BYTES);
         if header {
-            error = w.write_record(SWEEP_HEADER).err().map(csv_err);
+            let mut w = csv::Writer::from_writer(&mut buf);
+            w.write_record(SWEEP_HEADER).expect("writing to memory should not fail");
+            w.flush().expect("flushing to memory should not fail");
         }
-        let (config, clock, replication) = (config.to_string(), Clock::new(s.start_date), replication.to_string());
-        SweepWriter { w, s, config, clock, replication, error }
+        let names = s.policy.schedulers.iter().map(|x| x.name.as_str());
+        let rows = SweepRowFormat::new(&s.name, config, &replication.to_string(), names, Clock::new(s.start_date));
+        SweepWriter { out, buf, rows, error: None, scenario: PhantomData }
     }
 
-    pub fn finish(self) -> io::Result<W> {
+    pub fn finish(mut self) -> io::Result<W> {
         if let Some(e) = self.error {
             return Err(e);
         }
-        self.w.into_inner().map_err(|e| io::Error::other(e.to_string()))
+        self.out.write_all(&self.buf)?;
+        self.out.flush()?;
+        Ok(self.out)
     }
 }
 
@@ -273,10 +282,10 @@ impl<W: Write> Observer for SweepWriter<'_, W> {
 
     fn sweep_run(&mut self, rec: &SweepRecord) {
         if self.error.is_none() {
-            let name = &self.s.policy.schedulers[rec.scheduler].name;
-            let row = sweep_row(&self.s.name, &self.config, &self.replication, name, self.clock, rec);
-            if let Err(e) = self.w.write_record(&row) {
-                self.error = Some(csv_err(e));
+            self.rows.push(&mut self.buf, rec);
+            if self.buf.len() >= SWEEP_BUFFER_BYTES {
+                self.error = self.out.write_all(&self.buf).err();
+                self.buf.clear();
             }
         }
     }
