@@ -58,6 +58,24 @@ impl SkillIndex {
         self.counts[f] -= 1;
     }
 
+    /// Moves `agent` from level `from` to level `to` (its capacity in use changed): the word
+    /// and bit are found once for both levels.
+    #[inline]
+    fn shift(&mut self, from: u32, to: u32, agent: u32) {
+        let (w, bit) = (agent as usize / 64, 1u64 << (agent % 64));
+        let (sw, summary_bit) = (w / 64, 1u64 << (w % 64));
+        let (f, t) = (from as usize, to as usize);
+        let word = &mut self.levels[f * self.words + w];
+        *word &= !bit;
+        if *word == 0 {
+            self.summary[f * self.summary_words + sw] &= !summary_bit;
+        }
+        self.levels[t * self.words + w] |= bit;
+        self.summary[t * self.summary_words + sw] |= summary_bit;
+        self.counts[f] -= 1;
+        self.counts[t] += 1;
+    }
+
     /// The agent with the most free capacity, if it has at least `units` free.
     fn best(&self, units: u32) -> Option<u32> {
         let top = self.counts.iter().rposition(|&c| c > 0)?;
@@ -171,8 +189,8 @@ impl Routing {
     }
 
     /// Opens or closes a gated group's gate from its capacity in use and on-shift capacity,
-    /// listing or unlisting its on-shift agents. Called after every capacity change, and
-    /// after a staffing change once all its agents have moved.
+    /// listing or unlisting its on-shift agents. Called after every capacity change of a gated
+    /// group, and after a staffing change once all its agents have moved.
     pub fn update_gate(&mut self, group: usize) {
         let closed = self.gated[group] && self.group_used[group] >= self.group_on_units[group];
         if closed == self.closed[group] {
@@ -257,15 +275,17 @@ impl Routing {
         let before = a.free();
         a.used = used as u32;
         let (after, group) = (a.free(), a.group);
-        if listed {
+        if listed && before != after {
             // The agent moves from one level to another in each of its skills' indices.
             for &s in &self.group_skills[group] {
-                self.by_skill[s].remove(before, agent);
-                self.by_skill[s].insert(after, agent);
+                self.by_skill[s].shift(before, after, agent);
             }
         }
         self.group_used[group] = (self.group_used[group] as i64 + delta) as u64;
-        self.update_gate(group);
+        // Only a gated group's gate can move (an ungated one is never closed).
+        if self.gated[group] {
+            self.update_gate(group);
+        }
     }
 
     pub fn enqueue(&mut self, skill: SkillId, mut entry: QueueEntry) {

@@ -200,8 +200,14 @@ impl Dist {
 
     /// A draw rounded to whole milliseconds. Draws beyond `u64` milliseconds (a heavy tail's
     /// far end) saturate, which lands them beyond any horizon.
+    #[inline]
     pub fn sample_duration<R: Rng + ?Sized>(&self, rng: &mut R) -> Option<SimDuration> {
-        self.sample(rng).map(|ms| SimDuration(round_ms(ms)))
+        // `never` and a constant (a turn's park delay and disconnect, often) without a call.
+        match self {
+            Dist::Never => None,
+            Dist::Constant(v) => Some(SimDuration(round_ms(*v))),
+            _ => self.sample(rng).map(|ms| SimDuration(round_ms(ms))),
+        }
     }
 
     /// A draw rounded to a whole count, at least `min`.
