@@ -472,6 +472,31 @@ rate_per_hour = 1.0
     }
 
     #[test]
+    fn a_shift_is_a_removal_then_an_insertion() {
+        let (mut shifted, mut moved) = (SkillIndex::new(4, 5_000), SkillIndex::new(4, 5_000));
+        for agent in [3, 64, 130, 4_200] {
+            shifted.insert(4, agent);
+            moved.insert(4, agent);
+        }
+        for (agent, from, to) in [(3, 4, 2), (4_200, 4, 0), (3, 2, 4), (64, 4, 1)] {
+            shifted.shift(from, to, agent);
+            moved.remove(from, agent);
+            moved.insert(to, agent);
+            assert_eq!(
+                (&shifted.levels, &shifted.summary, &shifted.counts),
+                (&moved.levels, &moved.summary, &moved.counts),
+                "agent {agent} from {from} to {to}"
+            );
+        }
+        assert_eq!(shifted.best(4), Some(3));
+        assert_eq!(shifted.best(1), Some(3));
+        shifted.shift(4, 0, 3);
+        shifted.shift(4, 0, 130);
+        assert_eq!(shifted.best(1), Some(64), "agent 64 at level 1 is the only one left with capacity");
+        assert_eq!(shifted.best(2), None);
+    }
+
+    #[test]
     fn skill_index_prefers_most_free_then_lowest_index() {
         let mut ix = SkillIndex::new(4, 130);
         ix.insert(2, 5);
