@@ -42,7 +42,8 @@ pub struct EventQueue<E> {
     /// Bit `i - 1` set when bucket `i` holds events: finding the first is one instruction.
     nonempty: u64,
     /// `mins[i - 1]`: the smallest key in bucket `i` (kept on push, so that a pop need not
-    /// scan the bucket before moving it down); meaningless for an empty bucket.
+    /// scan the bucket before moving it down); `u64::MAX` for an empty bucket, so that a push
+    /// only takes the minimum.
     mins: [u64; 64],
     /// An empty vector swapped with the bucket being redistributed, so that no allocation is
     /// freed or made on the way.
@@ -138,7 +139,7 @@ impl<E> EventQueue<E> {
     #[inline]
     fn push_bucket(&mut self, i: usize, key: u64, event: E) {
         let bit = 1u64 << i;
-        self.mins[i] = if self.nonempty & bit == 0 { key } else { self.mins[i].min(key) };
+        self.mins[i] = self.mins[i].min(key);
         self.buckets[i].push((key, event));
         self.nonempty |= bit;
     }
@@ -154,6 +155,7 @@ impl<E> EventQueue<E> {
             if min >> 1 > until.0 {
                 return None;
             }
+            self.mins[b] = u64::MAX;
             self.last = min;
             let mut moving = std::mem::replace(&mut self.buckets[b], std::mem::take(&mut self.spare));
             self.nonempty &= !(1 << b);
