@@ -179,6 +179,7 @@ impl<O: Observer> Sim<'_, O> {
 
     /// The eligibility an episode of the conversation in `slot` is accounted with: its
     /// eligibility now if it holds capacity (an episode without capacity costs nothing).
+    #[inline(always)]
     pub(super) fn episode_eligibility(&self, slot: u32) -> Option<SimTime> {
         let c = self.conv(slot);
         if c.held > 0 {
@@ -190,6 +191,7 @@ impl<O: Observer> Sim<'_, O> {
 
     /// `end_episode` with the eligibility already known (`episode_eligibility`; the dialogue's
     /// fast-forward has computed it to know the turn is safe).
+    #[inline(always)]
     pub(super) fn end_episode_with(&mut self, slot: u32, t: SimTime, eligible: Option<SimTime>) {
         let c = self.conv(slot);
         if c.held > 0 {

@@ -221,6 +221,7 @@ impl Eligibility {
 /// The first instant `rule` would close a conversation with `r`, or `None` when it would
 /// never close it as things stand (no timeout, a condition not met). The hard cap applies
 /// whatever the rule says; the earlier of the two wins, the rule on a tie.
+#[inline]
 pub fn eligible_at(rule: &StateRule, hard_cap: Option<SimDuration>, r: &Readings) -> Option<Eligibility> {
     let by_rule = rule_eligible_at(rule, r).map(Eligibility::Rule);
     let by_cap = hard_cap.map(|cap| Eligibility::HardCap(r.last_activity + cap));

@@ -124,6 +124,7 @@ impl<O: Observer> Sim<'_, O> {
 
     /// The scheduler whose scope the conversation in `slot` is in: the one of its state's
     /// rule, if that rule (or the hard cap) can close it.
+    #[inline(always)]
     pub(super) fn scope_of(&self, slot: u32) -> Option<usize> {
         let i = self.rule_index(self.conv(slot))?;
         self.has_rule[i].then(|| self.s.policy.rules[i].scheduler)
