@@ -50,6 +50,7 @@ impl<O: Observer> Sim<'_, O> {
     /// The agent's answer at `t` with this turn's draws: what changes in the conversation and
     /// what is reported, without the events it schedules. `eligible`: the episode's
     /// eligibility until then (`episode_eligibility`).
+    #[inline(always)]
     fn agent_writes(&mut self, slot: u32, t: SimTime, draws: TurnDraws, eligible: Option<SimTime>) {
         let meta = self.conv(slot).meta;
         self.obs.message(t, &meta, Sender::Agent);
@@ -67,6 +68,7 @@ impl<O: Observer> Sim<'_, O> {
 
     /// The customer's reply at `t`: what changes and what is reported, without what follows.
     /// `eligible`: the episode's eligibility until then (`episode_eligibility`).
+    #[inline(always)]
     fn customer_writes(&mut self, slot: u32, t: SimTime, eligible: Option<SimTime>) {
         self.report_silence_with(slot, t, true, eligible);
         let meta = self.conv(slot).meta;
@@ -336,6 +338,7 @@ pub(super) struct TurnDraws {
 }
 
 impl TurnDraws {
+    #[inline(always)]
     fn draw(b: &Behaviour, rng: &mut StreamRng) -> TurnDraws {
         let reply = b.customer_response.sample_duration(rng);
         let park = rng.gen::<f64>() < b.park_probability;

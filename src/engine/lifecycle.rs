@@ -220,6 +220,7 @@ impl<O: Observer> Sim<'_, O> {
     }
 
     /// `report_silence` with the episode's eligibility already known.
+    #[inline(always)]
     pub(super) fn report_silence_with(&mut self, slot: u32, t: SimTime, replied: bool, eligible: Option<SimTime>) {
         self.end_episode_with(slot, t, eligible);
         let c = self.conv_mut(slot);

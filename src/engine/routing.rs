@@ -263,6 +263,7 @@ impl Routing {
 
     /// Changes an agent's capacity in use by `delta` units, and re-judges its group's gate
     /// (the engine's `refill` offers the queues to the group when an opened gate allows).
+    #[inline]
     pub fn adjust(&mut self, agent: u32, delta: i64) {
         let listed = self.listed(agent);
         let a = &mut self.agents[agent as usize];
