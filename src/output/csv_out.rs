@@ -2,6 +2,7 @@
 //! Tidy layout: one observation per row, one column per variable, units in column names.
 
 use super::sweeps_csv::SweepRowFormat;
+use super::timeseries_csv::{TsRowFormat, TIMESERIES_HEADER};
 use crate::engine::{ConversationRecord, Observer, SweepRecord};
 use crate::metrics::{AggregateRow, RepReport, METRICS};
 use crate::scenario::Scenario;
@@ -118,58 +119,31 @@ impl<W: Write> SummaryWriter<W> {
     }
 }
 
-/// Writes `timeseries.csv`: a row per (configuration, replication, bucket).
-pub fn write_timeseries<W: Write>(out: W, clock: Clock, rows: &[(&str, &str, &RepReport)]) -> io::Result<W> {
-    let mut w = csv::Writer::from_writer(out);
-    w.write_record([
-        "scenario",
-        "config",
-        "replication",
-        "bucket_start",
-        "bucket_start_s",
-        "in_warmup",
-        "open_mean",
-        "active_mean",
-        "waiting_mean",
-        "wrap_up_mean",
-        "capacity_in_use_units",
-        "capacity_available_units",
-        "zombie_capacity_units",
-        "queue_length_mean",
-        "arrivals",
-        "auto_closed",
-        "agent_end",
-        "queue_abandon",
-        "auto_parked",
-    ])
-    .map_err(csv_err)?;
+/// What `write_timeseries` buffers before writing (the csv crate's own buffer size).
+const TIMESERIES_BUFFER_BYTES: usize = 8 * 1024;
+
+/// Writes `timeseries.csv`: a row per (configuration, replication, bucket). The rows are
+/// formatted into a buffer by `TsRowFormat` (the csv crate's bytes for a string per field,
+/// without the strings), written out every 8 KiB.
+pub fn write_timeseries<W: Write>(mut out: W, clock: Clock, rows: &[(&str, &str, &RepReport)]) -> io::Result<W> {
+    let mut buf = Vec::with_capacity(2 * TIMESERIES_BUFFER_BYTES);
+    let mut w = csv::Writer::from_writer(&mut buf);
+    w.write_record(TIMESERIES_HEADER).map_err(csv_err)?;
+    w.flush()?;
+    drop(w);
     for (scenario, config, r) in rows {
+        let mut f = TsRowFormat::new(scenario, config, &r.replication.to_string(), clock);
         for b in &r.timeseries {
-            w.write_record([
-                scenario.to_string(),
-                config.to_string(),
-                r.replication.to_string(),
-                clock.iso(b.start),
-                (b.start.ms() / 1000).to_string(),
-                b.in_warmup.to_string(),
-                b.open.to_string(),
-                b.active.to_string(),
-                b.waiting.to_string(),
-                b.wrap_up.to_string(),
-                b.capacity_in_use.to_string(),
-                b.capacity_available.to_string(),
-                b.zombie_capacity.to_string(),
-                b.queue_length.to_string(),
-                b.arrivals.to_string(),
-                b.auto_closed.to_string(),
-                b.agent_end.to_string(),
-                b.queue_abandon.to_string(),
-                b.auto_parked.to_string(),
-            ])
-            .map_err(csv_err)?;
+            f.push(&mut buf, b);
+            if buf.len() >= TIMESERIES_BUFFER_BYTES {
+                out.write_all(&buf)?;
+                buf.clear();
+            }
         }
     }
-    w.into_inner().map_err(|e| io::Error::other(e.to_string()))
+    out.write_all(&buf)?;
+    out.flush()?;
+    Ok(out)
 }
 
 /// Header of `sweeps.csv`.
