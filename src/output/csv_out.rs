@@ -2,11 +2,13 @@
 //! Tidy layout: one observation per row, one column per variable, units in column names.
 
 use super::sweeps_csv::SweepRowFormat;
+use super::timeseries_csv::{TsRowFormat, TIMESERIES_HEADER};
 use crate::engine::{ConversationRecord, Observer, SweepRecord};
 use crate::metrics::{AggregateRow, RepReport, METRICS};
 use crate::scenario::Scenario;
 use crate::time::SimTime;
 use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta};
+use std::fmt;
 use std::io::{self, Write};
 use std::marker::PhantomData;
 
@@ -55,18 +57,26 @@ impl Clock {
     }
 }
 
-fn opt(v: Option<f64>) -> String {
-    v.map(|x| x.to_string()).unwrap_or_default()
-}
-
 fn csv_err(e: csv::Error) -> io::Error {
     io::Error::other(e)
 }
 
 /// Writes `summary.csv`: a row per (configuration, replication, group), then the mean and 95%
-/// interval rows per (configuration, group).
+/// interval rows per (configuration, group). Each field goes to the csv crate as it is
+/// formatted, into one reused string (the bytes of a record of strings, without them).
 pub struct SummaryWriter<W: Write> {
     w: csv::Writer<W>,
+    field: String,
+}
+
+/// Writes `v` as `f64`'s `Display` writes it (an empty field for `None`), through the reused
+/// string `field`.
+fn opt_field<W: Write>(w: &mut csv::Writer<W>, field: &mut String, v: Option<f64>) -> csv::Result<()> {
+    field.clear();
+    if let Some(x) = v {
+        fmt::Write::write_fmt(field, format_args!("{x}")).expect("writing to a string should not fail");
+    }
+    w.write_field(field.as_bytes())
 }
 
 impl<W: Write> SummaryWriter<W> {
@@ -75,17 +85,20 @@ impl<W: Write> SummaryWriter<W> {
         let mut header = vec!["scenario", "config", "replication", "stat", "breakdown", "group"];
         header.extend(METRICS);
         w.write_record(&header).map_err(csv_err)?;
-        Ok(SummaryWriter { w })
+        Ok(SummaryWriter { w, field: String::new() })
     }
 
     pub fn replications(&mut self, scenario: &str, config: &str, reports: &[RepReport]) -> io::Result<()> {
         for r in reports {
+            let rep = r.replication.to_string();
             for g in &r.rows {
-                let mut rec = vec![scenario.to_string(), config.to_string(), r.replication.to_string(), "value".into()];
-                rec.push(g.breakdown.key().into());
-                rec.push(g.group.clone());
-                rec.extend(g.values.iter().map(|v| opt(*v)));
-                self.w.write_record(&rec).map_err(csv_err)?;
+                for text in [scenario, config, &rep, "value", g.breakdown.key(), &g.group] {
+                    self.w.write_field(text).map_err(csv_err)?;
+                }
+                for v in &g.values {
+                    opt_field(&mut self.w, &mut self.field, *v).map_err(csv_err)?;
+                }
+                self.w.write_record(None::<&[u8]>).map_err(csv_err)?;
             }
         }
         Ok(())
@@ -97,17 +110,25 @@ impl<W: Write> SummaryWriter<W> {
             // `n`: the replications a figure's mean is over (a figure undefined in a replication,
             // such as latency without auto-closures, leaves it out).
             for stat in ["mean", "ci95_low", "ci95_high", "n"] {
-                let mut rec = vec![scenario.to_string(), config.to_string(), String::new(), stat.into()];
-                rec.push(g.breakdown.key().into());
-                rec.push(g.group.clone());
-                rec.extend(g.estimates.iter().map(|e| match (stat, e) {
-                    ("n", None) => "0".to_string(),
-                    ("n", Some(e)) => e.n.to_string(),
-                    ("mean", e) => opt(e.map(|e| e.mean)),
-                    ("ci95_low", e) => opt(e.and_then(|e| e.low())),
-                    (_, e) => opt(e.and_then(|e| e.high())),
-                }));
-                self.w.write_record(&rec).map_err(csv_err)?;
+                for text in [scenario, config, "", stat, g.breakdown.key(), &g.group] {
+                    self.w.write_field(text).map_err(csv_err)?;
+                }
+                for e in &g.estimates {
+                    let written = match (stat, e) {
+                        ("n", e) => {
+                            self.field.clear();
+                            let n = e.map_or(0, |e| e.n);
+                            fmt::Write::write_fmt(&mut self.field, format_args!("{n}"))
+                                .expect("writing to a string should not fail");
+                            self.w.write_field(self.field.as_bytes())
+                        }
+                        ("mean", e) => opt_field(&mut self.w, &mut self.field, e.map(|e| e.mean)),
+                        ("ci95_low", e) => opt_field(&mut self.w, &mut self.field, e.and_then(|e| e.low())),
+                        (_, e) => opt_field(&mut self.w, &mut self.field, e.and_then(|e| e.high())),
+                    };
+                    written.map_err(csv_err)?;
+                }
+                self.w.write_record(None::<&[u8]>).map_err(csv_err)?;
             }
         }
         Ok(())
@@ -118,58 +139,31 @@ impl<W: Write> SummaryWriter<W> {
     }
 }
 
-/// Writes `timeseries.csv`: a row per (configuration, replication, bucket).
-pub fn write_timeseries<W: Write>(out: W, clock: Clock, rows: &[(&str, &str, &RepReport)]) -> io::Result<W> {
-    let mut w = csv::Writer::from_writer(out);
-    w.write_record([
-        "scenario",
-        "config",
-        "replication",
-        "bucket_start",
-        "bucket_start_s",
-        "in_warmup",
-        "open_mean",
-        "active_mean",
-        "waiting_mean",
-        "wrap_up_mean",
-        "capacity_in_use_units",
-        "capacity_available_units",
-        "zombie_capacity_units",
-        "queue_length_mean",
-        "arrivals",
-        "auto_closed",
-        "agent_end",
-        "queue_abandon",
-        "auto_parked",
-    ])
-    .map_err(csv_err)?;
+/// What `write_timeseries` buffers before writing (the csv crate's own buffer size).
+const TIMESERIES_BUFFER_BYTES: usize = 8 * 1024;
+
+/// Writes `timeseries.csv`: a row per (configuration, replication, bucket). The rows are
+/// formatted into a buffer by `TsRowFormat` (the csv crate's bytes for a string per field,
+/// without the strings), written out every 8 KiB.
+pub fn write_timeseries<W: Write>(mut out: W, clock: Clock, rows: &[(&str, &str, &RepReport)]) -> io::Result<W> {
+    let mut buf = Vec::with_capacity(2 * TIMESERIES_BUFFER_BYTES);
+    let mut w = csv::Writer::from_writer(&mut buf);
+    w.write_record(TIMESERIES_HEADER).map_err(csv_err)?;
+    w.flush()?;
+    drop(w);
     for (scenario, config, r) in rows {
+        let mut f = TsRowFormat::new(scenario, config, &r.replication.to_string(), clock);
         for b in &r.timeseries {
-            w.write_record([
-                scenario.to_string(),
-                config.to_string(),
-                r.replication.to_string(),
-                clock.iso(b.start),
-                (b.start.ms() / 1000).to_string(),
-                b.in_warmup.to_string(),
-                b.open.to_string(),
-                b.active.to_string(),
-                b.waiting.to_string(),
-                b.wrap_up.to_string(),
-                b.capacity_in_use.to_string(),
-                b.capacity_available.to_string(),
-                b.zombie_capacity.to_string(),
-                b.queue_length.to_string(),
-                b.arrivals.to_string(),
-                b.auto_closed.to_string(),
-                b.agent_end.to_string(),
-                b.queue_abandon.to_string(),
-                b.auto_parked.to_string(),
-            ])
-            .map_err(csv_err)?;
+            f.push(&mut buf, b);
+            if buf.len() >= TIMESERIES_BUFFER_BYTES {
+                out.write_all(&buf)?;
+                buf.clear();
+            }
         }
     }
-    w.into_inner().map_err(|e| io::Error::other(e.to_string()))
+    out.write_all(&buf)?;
+    out.flush()?;
+    Ok(out)
 }
 
 /// Header of `sweeps.csv`.
@@ -423,6 +417,89 @@ mod tests {
                 .format("%Y-%m-%dT%H:%M:%S%.3fZ")
                 .to_string();
             proptest::prop_assert_eq!(c.iso(SimTime(ms)), chrono);
+        }
+    }
+
+    /// `summary.csv` as `SummaryWriter` wrote it before writing field by field: a record of
+    /// strings per row, through the csv crate (the reference its bytes must equal).
+    fn summary_through_records(scenario: &str, config: &str, reports: &[RepReport], rows: &[AggregateRow]) -> Vec<u8> {
+        let opt = |v: Option<f64>| v.map(|x| x.to_string()).unwrap_or_default();
+        let mut w = csv::Writer::from_writer(Vec::new());
+        let mut header = vec!["scenario", "config", "replication", "stat", "breakdown", "group"];
+        header.extend(METRICS);
+        w.write_record(&header).expect("in memory");
+        for r in reports {
+            for g in &r.rows {
+                let mut rec = vec![scenario.to_string(), config.to_string(), r.replication.to_string(), "value".into()];
+                rec.extend([g.breakdown.key().to_string(), g.group.clone()]);
+                rec.extend(g.values.iter().map(|v| opt(*v)));
+                w.write_record(&rec).expect("in memory");
+            }
+        }
+        for g in rows {
+            for stat in ["mean", "ci95_low", "ci95_high", "n"] {
+                let mut rec = vec![scenario.to_string(), config.to_string(), String::new(), stat.into()];
+                rec.extend([g.breakdown.key().to_string(), g.group.clone()]);
+                rec.extend(g.estimates.iter().map(|e| match (stat, e) {
+                    ("n", None) => "0".to_string(),
+                    ("n", Some(e)) => e.n.to_string(),
+                    ("mean", e) => opt(e.map(|e| e.mean)),
+                    ("ci95_low", e) => opt(e.and_then(|e| e.low())),
+                    (_, e) => opt(e.and_then(|e| e.high())),
+                }));
+                w.write_record(&rec).expect("in memory");
+            }
+        }
+        w.into_inner().expect("in memory")
+    }
+
+    fn figure() -> impl proptest::strategy::Strategy<Value = Option<f64>> {
+        use proptest::prelude::*;
+        prop_oneof![
+            Just(None),
+            (0u64..1000).prop_map(|v| Some(v as f64)),
+            any::<f64>().prop_map(Some),
+            Just(Some(-0.0))
+        ]
+    }
+
+    proptest::proptest! {
+        /// Field by field, `summary.csv` is the csv crate's bytes for records of strings, with
+        /// names and groups that need quoting and figures of every kind, missing ones included.
+        #[test]
+        fn summary_rows_are_the_csv_crates_bytes(
+            names in proptest::array::uniform3("[a-z ,\"\n0-9]{0,6}"),
+            values in proptest::collection::vec(proptest::collection::vec(figure(), METRICS.len()), 1..4),
+            estimates in proptest::collection::vec(
+                (0usize..30, figure(), proptest::option::of(0.0f64..100.0)),
+                METRICS.len(),
+            ),
+        ) {
+            use crate::metrics::{Breakdown, Estimate, GroupRow};
+            let reports: Vec<RepReport> = values
+                .into_iter()
+                .enumerate()
+                .map(|(i, values)| RepReport {
+                    replication: i as u32,
+                    rows: vec![GroupRow { breakdown: Breakdown::Skill, group: names[2].clone(), values }],
+                    timeseries: Vec::new(),
+                    by_hour: Vec::new(),
+                    sweeps: Vec::new(),
+                    scheduler_names: Vec::new(),
+                    stats: Default::default(),
+                })
+                .collect();
+            let estimates = estimates
+                .into_iter()
+                .map(|(n, mean, half_width)| mean.map(|mean| Estimate { n, mean, std_dev: None, half_width }))
+                .collect();
+            let rows = [AggregateRow { breakdown: Breakdown::Channel, group: names[2].clone(), estimates }];
+            let mut w = SummaryWriter::new(Vec::new()).expect("in memory");
+            w.replications(&names[0], &names[1], &reports).expect("in memory");
+            w.aggregates(&names[0], &names[1], &rows).expect("in memory");
+            let got = String::from_utf8(w.finish().expect("in memory")).expect("utf-8");
+            let want = String::from_utf8(summary_through_records(&names[0], &names[1], &reports, &rows)).expect("utf-8");
+            proptest::prop_assert_eq!(got, want);
         }
     }
 

@@ -10,6 +10,7 @@ pub mod plan_csv;
 pub mod report;
 pub mod results;
 mod sweeps_csv;
+mod timeseries_csv;
 pub mod visuals;
 
 pub use csv_out::{write_sweeps, write_timeseries, Clock, ConversationWriter, SummaryWriter, SweepWriter};

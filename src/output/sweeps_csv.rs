@@ -11,7 +11,7 @@ use std::io::Write;
 
 /// `fields` as the csv crate writes them in a record (quoted where needed), each followed by
 /// a comma.
-fn quoted_with_commas(fields: &[&str]) -> Vec<u8> {
+pub(super) fn quoted_with_commas(fields: &[&str]) -> Vec<u8> {
     let mut w = csv::WriterBuilder::new().has_headers(false).from_writer(Vec::new());
     // A trailing empty field: the record's commas are then exactly one after each field (and a
     // record of one empty field, which the csv crate quotes, cannot arise).
@@ -25,7 +25,7 @@ fn quoted_with_commas(fields: &[&str]) -> Vec<u8> {
 
 /// Decimal digits of `v` (most counts of a sweep run are one digit).
 #[inline]
-fn push_u64(out: &mut Vec<u8>, mut v: u64) {
+pub(super) fn push_u64(out: &mut Vec<u8>, mut v: u64) {
     if v < 10 {
         out.push(b'0' + v as u8);
         return;
@@ -65,31 +65,25 @@ pub(super) struct SweepRowFormat {
     prefix: Vec<u8>,
     /// Each scheduler's name and a comma, quoted the same way.
     schedulers: Vec<Vec<u8>>,
+    days: IsoDays,
+}
+
+/// `Clock::iso` into bytes, the date formatted once a day.
+pub(super) struct IsoDays {
     clock: Clock,
     /// The day of the last timestamp and its midnight, formatted.
     day: Option<(u64, String)>,
 }
 
-impl SweepRowFormat {
-    pub fn new<'n>(
-        scenario: &str,
-        config: &str,
-        replication: &str,
-        schedulers: impl Iterator<Item = &'n str>,
-        clock: Clock,
-    ) -> Self {
-        SweepRowFormat {
-            prefix: quoted_with_commas(&[scenario, config, replication]),
-            schedulers: schedulers.map(|name| quoted_with_commas(&[name])).collect(),
-            clock,
-            day: None,
-        }
+impl IsoDays {
+    pub fn new(clock: Clock) -> Self {
+        IsoDays { clock, day: None }
     }
 
     /// `Clock::iso(t)`: the date from the day's midnight, formatted once a day, and the time of
     /// day by hand, when the date is the common `YYYY-MM-DD` (the midnight's 24 bytes); the
     /// clock's own text otherwise.
-    fn push_iso(&mut self, out: &mut Vec<u8>, t: SimTime) {
+    pub fn push(&mut self, out: &mut Vec<u8>, t: SimTime) {
         let (day, ms) = (t.ms() / MS_PER_DAY, t.ms() % MS_PER_DAY);
         if self.day.as_ref().is_none_or(|d| d.0 != day) {
             self.day = Some((day, self.clock.iso(SimTime(day * MS_PER_DAY))));
@@ -109,6 +103,22 @@ impl SweepRowFormat {
         push_padded(out, ms % 1000, 3);
         out.push(b'Z');
     }
+}
+
+impl SweepRowFormat {
+    pub fn new<'n>(
+        scenario: &str,
+        config: &str,
+        replication: &str,
+        schedulers: impl Iterator<Item = &'n str>,
+        clock: Clock,
+    ) -> Self {
+        SweepRowFormat {
+            prefix: quoted_with_commas(&[scenario, config, replication]),
+            schedulers: schedulers.map(|name| quoted_with_commas(&[name])).collect(),
+            days: IsoDays::new(clock),
+        }
+    }
 
     /// Appends the row of `rec`, newline included.
     pub fn push(&mut self, out: &mut Vec<u8>, rec: &SweepRecord) {
@@ -116,7 +126,7 @@ impl SweepRowFormat {
         out.extend_from_slice(&self.schedulers[rec.scheduler]);
         push_u64(out, rec.run);
         out.push(b',');
-        self.push_iso(out, rec.started);
+        self.days.push(out, rec.started);
         out.push(b',');
         push_secs(out, rec.started.ms());
         for v in [rec.in_scope, rec.eligible, rec.closed, rec.parked, rec.deferred, rec.race_closures, rec.rescued] {
