@@ -41,6 +41,7 @@ impl SkillIndex {
         }
     }
 
+    #[inline]
     fn insert(&mut self, free: u32, agent: u32) {
         let (f, w) = (free as usize, agent as usize / 64);
         self.levels[f * self.words + w] |= 1 << (agent % 64);
@@ -48,6 +49,7 @@ impl SkillIndex {
         self.counts[f] += 1;
     }
 
+    #[inline]
     fn remove(&mut self, free: u32, agent: u32) {
         let (f, w) = (free as usize, agent as usize / 64);
         let word = &mut self.levels[f * self.words + w];
@@ -58,22 +60,11 @@ impl SkillIndex {
         self.counts[f] -= 1;
     }
 
-    /// Moves `agent` from level `from` to level `to` (its capacity in use changed): the word
-    /// and bit are found once for both levels.
+    /// Moves `agent` from level `from` to level `to` (its capacity in use changed).
     #[inline]
     fn shift(&mut self, from: u32, to: u32, agent: u32) {
-        let (w, bit) = (agent as usize / 64, 1u64 << (agent % 64));
-        let (sw, summary_bit) = (w / 64, 1u64 << (w % 64));
-        let (f, t) = (from as usize, to as usize);
-        let word = &mut self.levels[f * self.words + w];
-        *word &= !bit;
-        if *word == 0 {
-            self.summary[f * self.summary_words + sw] &= !summary_bit;
-        }
-        self.levels[t * self.words + w] |= bit;
-        self.summary[t * self.summary_words + sw] |= summary_bit;
-        self.counts[f] -= 1;
-        self.counts[t] += 1;
+        self.remove(from, agent);
+        self.insert(to, agent);
     }
 
     /// The agent with the most free capacity, if it has at least `units` free.
@@ -189,13 +180,18 @@ impl Routing {
     }
 
     /// Opens or closes a gated group's gate from its capacity in use and on-shift capacity,
-    /// listing or unlisting its on-shift agents. Called after every capacity change of a gated
-    /// group, and after a staffing change once all its agents have moved.
+    /// listing or unlisting its on-shift agents. Called after every capacity change, and after
+    /// a staffing change once all its agents have moved.
+    #[inline]
     pub fn update_gate(&mut self, group: usize) {
         let closed = self.gated[group] && self.group_used[group] >= self.group_on_units[group];
-        if closed == self.closed[group] {
-            return;
+        if closed != self.closed[group] {
+            self.set_gate(group, closed);
         }
+    }
+
+    /// Closes or opens a group's gate, unlisting or listing its on-shift agents.
+    fn set_gate(&mut self, group: usize, closed: bool) {
         let members = self.group_agents[group].clone();
         if closed {
             for &a in &members {
@@ -283,10 +279,7 @@ impl Routing {
             }
         }
         self.group_used[group] = (self.group_used[group] as i64 + delta) as u64;
-        // Only a gated group's gate can move (an ungated one is never closed).
-        if self.gated[group] {
-            self.update_gate(group);
-        }
+        self.update_gate(group);
     }
 
     pub fn enqueue(&mut self, skill: SkillId, mut entry: QueueEntry) {
