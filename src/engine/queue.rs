@@ -157,8 +157,14 @@ impl<E> EventQueue<E> {
             }
             self.mins[b] = u64::MAX;
             self.last = min;
-            let mut moving = std::mem::replace(&mut self.buckets[b], std::mem::take(&mut self.spare));
             self.nonempty &= !(1 << b);
+            if self.buckets[b].len() == 1 {
+                // Alone at its instant (the common case where instants are sparse): popped
+                // without the move through `due`.
+                let (_, e) = self.buckets[b].pop().expect("a non-empty bucket");
+                return Some(self.popped_now(e));
+            }
+            let mut moving = std::mem::replace(&mut self.buckets[b], std::mem::take(&mut self.spare));
             for (t, e) in moving.drain(..) {
                 // Every moved event lands in a lower bucket than `b`, never in `b` itself.
                 match bucket(min, t) {
@@ -175,9 +181,14 @@ impl<E> EventQueue<E> {
             return None;
         }
         let e = self.due.pop_front().expect("events are due at `last`");
+        Some(self.popped_now(e))
+    }
+
+    #[inline]
+    fn popped_now(&mut self, e: E) -> (SimTime, E) {
         self.len -= 1;
         self.popped += 1;
-        Some((self.now(), e))
+        (self.now(), e)
     }
 }
 
