@@ -1,7 +1,7 @@
 //! Arrivals: per stream, a peak-rate Poisson process thinned to the hour-of-day and weekday
 //! profile, and the recontacts of customers who write to a closed conversation.
 
-use super::kernel::SimError;
+use super::kernel::Step;
 use super::observer::Observer;
 use super::rng::{self, Purpose, StreamRng};
 use super::world::{Ev, Sim};
@@ -27,7 +27,7 @@ pub(super) struct RecontactInfo {
 
 impl<O: Observer> Sim<'_, O> {
     /// Sets up each stream's generator and schedules its first arrival.
-    pub(super) fn start_arrivals(&mut self) -> Result<(), SimError> {
+    pub(super) fn start_arrivals(&mut self) -> Step {
         for (i, a) in self.s.arrivals.iter().enumerate() {
             let peak = a.intraday.iter().copied().fold(0.0, f64::max) * a.weekly.iter().copied().fold(0.0, f64::max);
             self.arrivals.push(ArrivalGen {
@@ -42,7 +42,7 @@ impl<O: Observer> Sim<'_, O> {
     }
 
     /// A customer writes to a closed conversation: a new one, seeded from its parent's key.
-    pub(super) fn on_recontact(&mut self, t: SimTime, idx: usize) -> Result<(), SimError> {
+    pub(super) fn on_recontact(&mut self, t: SimTime, idx: usize) -> Step {
         let r = &self.recontacts[idx];
         let (channel, skill, parent, key) = (r.channel, r.skill, r.parent, r.key);
         self.free_recontacts.push(idx as u32);
@@ -51,7 +51,7 @@ impl<O: Observer> Sim<'_, O> {
 
     /// Draws candidates from the stream's peak-rate Poisson process and thins them down to the
     /// hour-of-day and weekday profile (exact for piecewise-constant rates).
-    pub(super) fn schedule_next_arrival(&mut self, i: usize) -> Result<(), SimError> {
+    pub(super) fn schedule_next_arrival(&mut self, i: usize) -> Step {
         let a = &self.s.arrivals[i];
         let g = &mut self.arrivals[i];
         if let Some(times) = &a.replay {
@@ -80,7 +80,7 @@ impl<O: Observer> Sim<'_, O> {
         }
     }
 
-    pub(super) fn on_arrival(&mut self, t: SimTime, stream: usize) -> Result<(), SimError> {
+    pub(super) fn on_arrival(&mut self, t: SimTime, stream: usize) -> Step {
         let index = self.arrivals[stream].count;
         self.arrivals[stream].count += 1;
         let a = &self.s.arrivals[stream];

@@ -1,7 +1,7 @@
 //! The conversation slab: each open conversation's record (its clocks, draws and stamps) in a
 //! reusable slot, freed when it closes, and its creation.
 
-use super::kernel::{SimError, MAX_LIVE_CONVERSATIONS};
+use super::kernel::{SimError, Step, MAX_LIVE_CONVERSATIONS};
 use super::observer::CloseReason;
 use super::observer::{ConvMeta, ConversationRecord, Observer};
 use super::rng::{self, Purpose, StreamRng};
@@ -169,7 +169,7 @@ impl<O: Observer> Sim<'_, O> {
         skill: u16,
         key: (u32, u32, u64),
         recontact_of: Option<u64>,
-    ) -> Result<(), SimError> {
+    ) -> Step {
         let (seed, rep) = (self.s.seed, self.replication);
         let stream_word = ((key.1 as u64) << 32) | key.0 as u64;
         let mut rng = rng::stream(seed, rep, Purpose::Dialogue, stream_word, key.2);
@@ -232,7 +232,7 @@ impl<O: Observer> Sim<'_, O> {
         };
         self.live += 1;
         if self.live > MAX_LIVE_CONVERSATIONS {
-            return Err(SimError::Overloaded { at: t });
+            return Err(SimError::Overloaded { at: t }.into());
         }
         self.stats.peak_live = self.stats.peak_live.max(self.live);
         self.stats.arrived += 1;

@@ -2,7 +2,7 @@
 //! disconnects and wrap-up, and the reader joins and transfers drawn from a second stream.
 
 use super::conversation::Stamp;
-use super::kernel::SimError;
+use super::kernel::Step;
 use super::observer::{Observer, Sender};
 use super::rng::StreamRng;
 use super::world::{Ev, Sim};
@@ -15,7 +15,7 @@ use crate::time::{SimDuration, SimTime, MS_PER_HOUR};
 use rand::Rng;
 
 impl<O: Observer> Sim<'_, O> {
-    pub(super) fn schedule_agent_message(&mut self, slot: u32, t: SimTime) -> Result<(), SimError> {
+    pub(super) fn schedule_agent_message(&mut self, slot: u32, t: SimTime) -> Step {
         let t = if self.fast_forward { self.fast_forward(slot, t) } else { t };
         let c = self.conv(slot);
         let b = self.s.behaviour(c.meta.channel as usize, c.meta.skill as usize);
@@ -27,7 +27,7 @@ impl<O: Observer> Sim<'_, O> {
         Ok(())
     }
 
-    pub(super) fn on_agent_message(&mut self, slot: u32, t: SimTime) -> Result<(), SimError> {
+    pub(super) fn on_agent_message(&mut self, slot: u32, t: SimTime) -> Step {
         let c = self.conv(slot);
         if c.turn >= c.exchanges {
             self.enter(slot, t, Trigger::AgentEnd)?;
@@ -144,7 +144,7 @@ impl<O: Observer> Sim<'_, O> {
         }
     }
 
-    pub(super) fn on_customer_reply(&mut self, slot: u32, t: SimTime) -> Result<(), SimError> {
+    pub(super) fn on_customer_reply(&mut self, slot: u32, t: SimTime) -> Step {
         let eligible = self.episode_eligibility(slot);
         self.customer_writes(slot, t, eligible);
         match self.conv(slot).state {
@@ -163,7 +163,7 @@ impl<O: Observer> Sim<'_, O> {
     /// Schedules the park (after the turn's park delay from `t`) or the live-chat disconnect
     /// (the turn's delay after the agent's message at `since`) of a silent customer, unless
     /// the reply comes first.
-    pub(super) fn schedule_silence_timers(&mut self, slot: u32, t: SimTime, since: SimTime) -> Result<(), SimError> {
+    pub(super) fn schedule_silence_timers(&mut self, slot: u32, t: SimTime, since: SimTime) -> Step {
         let c = self.conv(slot);
         let (key, reply) = (c.key(slot, Stamp::TurnEpoch), c.pending_reply_at);
         let before_reply = |at: SimTime| reply.is_none_or(|r| at < r);
@@ -183,13 +183,13 @@ impl<O: Observer> Sim<'_, O> {
     }
 
     /// The agent parks a silent customer's conversation (Active to Waiting), freeing capacity.
-    pub(super) fn on_park(&mut self, slot: u32, t: SimTime) -> Result<(), SimError> {
+    pub(super) fn on_park(&mut self, slot: u32, t: SimTime) -> Step {
         self.park(slot, t, true)
     }
 
     /// Active to Waiting, capacity released at once and the agent refilled: the agent's park
     /// (`by_agent`, counted in `parked`) or an auto-close rule's (counted by the caller).
-    pub(super) fn park(&mut self, slot: u32, t: SimTime, by_agent: bool) -> Result<(), SimError> {
+    pub(super) fn park(&mut self, slot: u32, t: SimTime, by_agent: bool) -> Step {
         self.enter(slot, t, Trigger::Park)?;
         let meta = self.conv(slot).meta;
         if by_agent {
@@ -205,7 +205,7 @@ impl<O: Observer> Sim<'_, O> {
     }
 
     /// A silent live-chat customer leaves: the agent wraps up.
-    pub(super) fn on_disconnect(&mut self, slot: u32, t: SimTime) -> Result<(), SimError> {
+    pub(super) fn on_disconnect(&mut self, slot: u32, t: SimTime) -> Step {
         // The customer left: a reply still on its way will never come.
         self.conv_mut(slot).pending_reply_at = None;
         self.enter(slot, t, Trigger::CustomerDisconnect)?;
@@ -215,7 +215,7 @@ impl<O: Observer> Sim<'_, O> {
     }
 
     /// The wrap-up stops blocking capacity (`wrap_up = "<duration>"`).
-    pub(super) fn on_wrap_up_release(&mut self, slot: u32, t: SimTime) -> Result<(), SimError> {
+    pub(super) fn on_wrap_up_release(&mut self, slot: u32, t: SimTime) -> Step {
         self.end_episode(slot, t);
         if let Some(a) = self.release(slot, t) {
             self.refill(a, t)?;
@@ -223,7 +223,7 @@ impl<O: Observer> Sim<'_, O> {
         Ok(())
     }
 
-    pub(super) fn begin_wrap_up(&mut self, slot: u32, t: SimTime) -> Result<(), SimError> {
+    pub(super) fn begin_wrap_up(&mut self, slot: u32, t: SimTime) -> Step {
         // The dialogue is over: the silence it had ends here, unreplied.
         self.report_silence(slot, t, false);
         let c = self.conv_mut(slot);
@@ -254,7 +254,7 @@ impl<O: Observer> Sim<'_, O> {
         self.reindex(slot)
     }
 
-    pub(super) fn schedule_side_events(&mut self, slot: u32, t: SimTime) -> Result<(), SimError> {
+    pub(super) fn schedule_side_events(&mut self, slot: u32, t: SimTime) -> Step {
         let c = self.conv(slot);
         let key = c.key(slot, Stamp::Epoch);
         let b = self.s.behaviour(c.meta.channel as usize, c.meta.skill as usize);
@@ -274,7 +274,7 @@ impl<O: Observer> Sim<'_, O> {
     /// A reader (supervisor) joins: a metadata change (LivePerson); whether it resets a rule's
     /// clock is the rule's `reader_resets_clock`. Dynamics recomputes on monitor:
     /// state_modified. The next join follows at the reader rate.
-    pub(super) fn on_reader(&mut self, slot: u32, t: SimTime) -> Result<(), SimError> {
+    pub(super) fn on_reader(&mut self, slot: u32, t: SimTime) -> Step {
         self.end_episode(slot, t);
         let c = self.conv_mut(slot);
         c.last_activity = t;
@@ -288,7 +288,7 @@ impl<O: Observer> Sim<'_, O> {
         self.reindex(slot)
     }
 
-    pub(super) fn on_transfer(&mut self, slot: u32, t: SimTime) -> Result<(), SimError> {
+    pub(super) fn on_transfer(&mut self, slot: u32, t: SimTime) -> Step {
         let old = self.conv(slot).meta;
         let b = self.s.behaviour(old.channel as usize, old.skill as usize);
         // To another skill: the conversation's own skill is left out of the choice.
@@ -317,7 +317,7 @@ impl<O: Observer> Sim<'_, O> {
 
     /// No other skill to go to: the agent keeps the conversation; the next transfer attempt
     /// follows at the transfer rate.
-    pub(super) fn reschedule_transfer(&mut self, slot: u32, t: SimTime) -> Result<(), SimError> {
+    pub(super) fn reschedule_transfer(&mut self, slot: u32, t: SimTime) -> Step {
         let c = self.conv(slot);
         let key = c.key(slot, Stamp::Epoch);
         let rate = self.s.behaviour(c.meta.channel as usize, c.meta.skill as usize).transfer_per_hour;

@@ -34,6 +34,22 @@ pub enum SimError {
 }
 
 /// Most conversation records alive at once in one replication (a few gigabytes).
+/// What the engine's steps return: the error boxed, so that a step's result is one word and
+/// every `?` on the hot path is a test of a register.
+pub(super) type Step<T = ()> = Result<T, Box<SimError>>;
+
+impl From<IllegalTransition> for Box<SimError> {
+    fn from(e: IllegalTransition) -> Self {
+        Box::new(SimError::Illegal(e))
+    }
+}
+
+impl From<ScheduledInPast> for Box<SimError> {
+    fn from(e: ScheduledInPast) -> Self {
+        Box::new(SimError::Past(e))
+    }
+}
+
 pub const MAX_LIVE_CONVERSATIONS: u64 = 5_000_000;
 
 /// Most events one instant of simulated time may hold before the run is stopped as stalled;
@@ -74,8 +90,8 @@ pub fn run_limited<O: Observer>(
     max_events_per_instant: u64,
 ) -> Result<RunStats, SimError> {
     let mut sim = Sim::new(s, replication, obs);
-    sim.start()?;
-    drive(&mut sim, progress, max_events_per_instant)?;
+    sim.start().map_err(|e| *e)?;
+    drive(&mut sim, progress, max_events_per_instant).map_err(|e| *e)?;
     sim.finish();
     sim.stats.events = sim.q.popped();
     Ok(sim.stats)
@@ -88,7 +104,7 @@ pub(super) trait World {
     fn queue(&mut self) -> &mut EventQueue<Self::Event>;
     /// Events at or after this instant never run.
     fn horizon(&self) -> SimTime;
-    fn handle(&mut self, t: SimTime, ev: Self::Event) -> Result<(), SimError>;
+    fn handle(&mut self, t: SimTime, ev: Self::Event) -> Step;
     /// What an event is about, for the stall error.
     fn describe(&self, ev: &Self::Event) -> String;
 }
@@ -96,11 +112,7 @@ pub(super) trait World {
 /// Pops and hands over every event before the horizon, in (time, sequence) order; stops with
 /// `SimError::Stalled` when one instant holds more than `max_events_per_instant` events.
 /// `progress`, if given, is kept at the simulated milliseconds done.
-pub(super) fn drive<W: World>(
-    w: &mut W,
-    progress: Option<&AtomicU64>,
-    max_events_per_instant: u64,
-) -> Result<(), SimError> {
+pub(super) fn drive<W: World>(w: &mut W, progress: Option<&AtomicU64>, max_events_per_instant: u64) -> Step {
     let last = SimTime(w.horizon().0.saturating_sub(1));
     let mut done_ms = 0u64;
     let (mut instant, mut at_instant) = (SimTime::ZERO, 0u64);
@@ -108,7 +120,7 @@ pub(super) fn drive<W: World>(
         if t == instant {
             at_instant += 1;
             if at_instant > max_events_per_instant {
-                return Err(SimError::Stalled { at: t, what: w.describe(&ev), limit: max_events_per_instant });
+                return Err(SimError::Stalled { at: t, what: w.describe(&ev), limit: max_events_per_instant }.into());
             }
         } else {
             (instant, at_instant) = (t, 1);
@@ -135,7 +147,7 @@ impl<O: Observer> World for Sim<'_, O> {
     fn horizon(&self) -> SimTime {
         self.horizon
     }
-    fn handle(&mut self, t: SimTime, ev: Ev) -> Result<(), SimError> {
+    fn handle(&mut self, t: SimTime, ev: Ev) -> Step {
         Sim::handle(self, t, ev)
     }
     fn describe(&self, ev: &Ev) -> String {
@@ -145,7 +157,7 @@ impl<O: Observer> World for Sim<'_, O> {
 
 impl<O: Observer> Sim<'_, O> {
     /// Schedules an event, unless it falls at or after the horizon (it would never run).
-    pub(super) fn at(&mut self, t: SimTime, ev: Ev) -> Result<(), SimError> {
+    pub(super) fn at(&mut self, t: SimTime, ev: Ev) -> Step {
         if t < self.horizon {
             self.q.schedule(t, ev)?;
         }
@@ -153,7 +165,7 @@ impl<O: Observer> Sim<'_, O> {
     }
 
     /// Schedules an event after every other event of its instant (sweep runs).
-    pub(super) fn at_last(&mut self, t: SimTime, ev: Ev) -> Result<(), SimError> {
+    pub(super) fn at_last(&mut self, t: SimTime, ev: Ev) -> Step {
         if t < self.horizon {
             self.q.schedule_last(t, ev)?;
         }
@@ -180,7 +192,7 @@ mod tests {
         fn horizon(&self) -> SimTime {
             SimTime(100)
         }
-        fn handle(&mut self, t: SimTime, n: u32) -> Result<(), SimError> {
+        fn handle(&mut self, t: SimTime, n: u32) -> Step {
             self.seen.push((t.0, n));
             if n > 0 {
                 self.q.schedule(SimTime(t.0 + self.step_ms), n - 1)?;

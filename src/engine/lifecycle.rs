@@ -4,7 +4,7 @@
 
 use super::arrivals::RecontactInfo;
 use super::conversation::{record, Stamp};
-use super::kernel::SimError;
+use super::kernel::Step;
 use super::observer::{AutoMove, CloseReason, Observer};
 use super::routing::QueueEntry;
 use super::world::{Ev, Sim};
@@ -16,7 +16,7 @@ use rand::Rng;
 
 impl<O: Observer> Sim<'_, O> {
     /// Moves the conversation to the next state for `trigger`, as a metadata change.
-    pub(super) fn enter(&mut self, slot: u32, t: SimTime, trigger: Trigger) -> Result<State, SimError> {
+    pub(super) fn enter(&mut self, slot: u32, t: SimTime, trigger: Trigger) -> Step<State> {
         self.end_episode(slot, t);
         self.scope_leave(slot);
         let c = self.conv_mut(slot);
@@ -59,7 +59,7 @@ impl<O: Observer> Sim<'_, O> {
     }
 
     /// Queues the conversation (already Open), or hands it straight to an agent.
-    pub(super) fn enqueue(&mut self, slot: u32, t: SimTime) -> Result<(), SimError> {
+    pub(super) fn enqueue(&mut self, slot: u32, t: SimTime) -> Step {
         let c = self.conv(slot);
         let (channel, skill) = (c.meta.channel as usize, c.meta.skill as usize);
         let b = self.s.behaviour(channel, skill);
@@ -80,7 +80,7 @@ impl<O: Observer> Sim<'_, O> {
         }
     }
 
-    pub(super) fn assign(&mut self, slot: u32, agent: u32, t: SimTime) -> Result<(), SimError> {
+    pub(super) fn assign(&mut self, slot: u32, agent: u32, t: SimTime) -> Step {
         self.enter(slot, t, Trigger::Assign)?;
         let units = self.s.skills[self.conv(slot).meta.skill as usize].capacity_units;
         let c = self.conv_mut(slot);
@@ -120,7 +120,7 @@ impl<O: Observer> Sim<'_, O> {
         reason: CloseReason,
         eligible: Option<SimTime>,
         race: bool,
-    ) -> Result<(), SimError> {
+    ) -> Step {
         let from = self.conv(slot).state;
         // Whatever closes it, a silence still running ends here without a reply.
         self.report_silence(slot, t, false);
@@ -230,7 +230,7 @@ impl<O: Observer> Sim<'_, O> {
         }
     }
 
-    pub(super) fn auto_close(&mut self, slot: u32, t: SimTime, e: Eligibility, race: bool) -> Result<(), SimError> {
+    pub(super) fn auto_close(&mut self, slot: u32, t: SimTime, e: Eligibility, race: bool) -> Step {
         let c = self.conv(slot);
         let i = self.rule_index(c).expect("an indexed conversation is in an open state");
         let state = c.state;
@@ -266,7 +266,7 @@ impl<O: Observer> Sim<'_, O> {
     /// Waiting) and releases its capacity now, as when an agent parks it; its Waiting rule then
     /// times it, and a customer reply queues it again. The customer's silence goes on (it ends
     /// when the customer writes or the conversation closes), holding no capacity.
-    fn auto_park(&mut self, slot: u32, t: SimTime, eligible: SimTime, race: bool) -> Result<(), SimError> {
+    fn auto_park(&mut self, slot: u32, t: SimTime, eligible: SimTime, race: bool) -> Step {
         let c = self.conv_mut(slot);
         c.auto_parks += 1;
         let m = AutoMove {

@@ -2,7 +2,7 @@
 //! their work (`shift_end`), and refilling agents with free capacity from the queues.
 
 use super::conversation::{Conv, Stamp};
-use super::kernel::SimError;
+use super::kernel::Step;
 use super::observer::Observer;
 use super::routing::QueueEntry;
 use super::world::Sim;
@@ -14,7 +14,7 @@ impl<O: Observer> Sim<'_, O> {
     /// Refills an agent from the queues until nothing more fits. An agent off shift takes
     /// nothing; under `no_new_until_below` the capacity it freed may open its group's gate,
     /// and then the group's on-shift agents are refilled in index order.
-    pub(super) fn refill(&mut self, agent: u32, t: SimTime) -> Result<(), SimError> {
+    pub(super) fn refill(&mut self, agent: u32, t: SimTime) -> Step {
         if !self.routing.agents[agent as usize].on_shift {
             let g = self.routing.agents[agent as usize].group;
             if self.routing.gated_and_open(g) {
@@ -36,7 +36,7 @@ impl<O: Observer> Sim<'_, O> {
     }
 
     /// Refills the on-shift agents of group `g` with free capacity, in index order.
-    pub(super) fn refill_group(&mut self, g: usize, t: SimTime) -> Result<(), SimError> {
+    pub(super) fn refill_group(&mut self, g: usize, t: SimTime) -> Step {
         for a in self.routing.group_agents[g].clone() {
             let agent = &self.routing.agents[a as usize];
             if agent.on_shift && agent.free() > 0 {
@@ -52,7 +52,7 @@ impl<O: Observer> Sim<'_, O> {
     /// at least the new on-shift capacity), or release their Active conversations to the
     /// queue (`requeue`, oldest conversation first, each queued at the cut instant behind what
     /// already waits, as a transfer is).
-    pub(super) fn apply_staffing(&mut self, t: SimTime) -> Result<(), SimError> {
+    pub(super) fn apply_staffing(&mut self, t: SimTime) -> Step {
         let weekday = (self.weekday0 + t.day() as usize) % 7;
         let hour = t.hour_of_day();
         let mut joined = Vec::new();
@@ -96,7 +96,7 @@ impl<O: Observer> Sim<'_, O> {
     /// (Active to Open), oldest first. Their wrap-ups they finish (Wrap-up cannot go back to
     /// the queue in seed 002's table); parked conversations hold no agent already and queue
     /// when their customer writes.
-    pub(super) fn requeue_from(&mut self, leaving: &[u32], t: SimTime) -> Result<(), SimError> {
+    pub(super) fn requeue_from(&mut self, leaving: &[u32], t: SimTime) -> Step {
         let mut is_leaving = vec![false; self.routing.agents.len()];
         for &a in leaving {
             is_leaving[a as usize] = true;

@@ -4,7 +4,7 @@
 
 use super::arrivals::{ArrivalGen, RecontactInfo};
 use super::conversation::{record, Conv, ConvKey, Stamp};
-use super::kernel::{RunStats, SimError};
+use super::kernel::{RunStats, Step};
 use super::observer::{CloseReason, Observer};
 use super::queue::EventQueue;
 use super::routing::Routing;
@@ -166,7 +166,7 @@ impl<'a, O: Observer> Sim<'a, O> {
         }
     }
 
-    pub(super) fn start(&mut self) -> Result<(), SimError> {
+    pub(super) fn start(&mut self) -> Step {
         self.start_arrivals()?;
         self.apply_staffing(SimTime::ZERO)?;
         if self.s.agent_groups.iter().any(|g| matches!(g.staffing, Staffing::Weekly(_))) {
@@ -177,7 +177,7 @@ impl<'a, O: Observer> Sim<'a, O> {
 
     /// Dispatches an event to the room that owns it. A conversation's event is dropped when
     /// its key is stale (lazy deletion) or the conversation no longer is where it applies.
-    pub(super) fn handle(&mut self, t: SimTime, ev: Ev) -> Result<(), SimError> {
+    pub(super) fn handle(&mut self, t: SimTime, ev: Ev) -> Step {
         if let Some((key, stamp)) = ev.conv_key() {
             let Some(c) = self.current(key, stamp) else { return Ok(()) };
             let silent_in_active = c.state == State::Active && c.pending_consumer_since.is_some();
@@ -206,7 +206,7 @@ impl<'a, O: Observer> Sim<'a, O> {
     }
 
     /// A conversation's event whose key is current and which still applies.
-    fn handle_conv(&mut self, t: SimTime, slot: u32, ev: Ev) -> Result<(), SimError> {
+    fn handle_conv(&mut self, t: SimTime, slot: u32, ev: Ev) -> Step {
         match ev {
             Ev::AgentMessage(_) => self.on_agent_message(slot, t),
             Ev::CustomerReply(_) => self.on_customer_reply(slot, t),

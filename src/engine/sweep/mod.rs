@@ -6,7 +6,7 @@
 mod index;
 
 use super::conversation::{Conv, ConvKey, Stamp};
-use super::kernel::SimError;
+use super::kernel::Step;
 use super::observer::{CloseReason, Observer, SweepRecord};
 use super::rng::StreamRng;
 use super::rng::{self, Purpose};
@@ -68,7 +68,7 @@ impl SchedState {
 
 impl<O: Observer> Sim<'_, O> {
     /// Schedules every sweep's first run (after every other event of its instant).
-    pub(super) fn start_sweeps(&mut self) -> Result<(), SimError> {
+    pub(super) fn start_sweeps(&mut self) -> Step {
         for i in 0..self.scheds.len() {
             if let SchedState::Sweep(st) = &mut self.scheds[i] {
                 let at = st.spec.nominal_run(0) + jitter(st);
@@ -97,7 +97,7 @@ impl<O: Observer> Sim<'_, O> {
 
     /// An exact scheduler's timer: closes the conversation if it is eligible now, else looks
     /// again at its new eligibility.
-    pub(super) fn on_timer(&mut self, slot: u32, t: SimTime) -> Result<(), SimError> {
+    pub(super) fn on_timer(&mut self, slot: u32, t: SimTime) -> Step {
         self.conv_mut(slot).indexed_key = None;
         match self.eligibility(self.conv(slot)) {
             Some(e) if e.at() <= t => self.auto_close(slot, t, e, false),
@@ -107,7 +107,7 @@ impl<O: Observer> Sim<'_, O> {
     }
 
     /// The next closure of a rate-limited run, unless that run is over.
-    pub(super) fn on_sweep_close_event(&mut self, si: usize, run: u32, t: SimTime) -> Result<(), SimError> {
+    pub(super) fn on_sweep_close_event(&mut self, si: usize, run: u32, t: SimTime) -> Step {
         let current = match &self.scheds[si] {
             SchedState::Sweep(st) => st.current.as_ref().map(|r| r.run as u32),
             SchedState::Exact => None,
@@ -159,7 +159,7 @@ impl<O: Observer> Sim<'_, O> {
     }
 
     /// Makes sure the conversation's scheduler will look at it no later than its eligibility.
-    pub(super) fn reindex(&mut self, slot: u32) -> Result<(), SimError> {
+    pub(super) fn reindex(&mut self, slot: u32) -> Step {
         let c = self.conv(slot);
         let Some(i) = self.rule_index(c) else { return Ok(()) };
         let Some(e) = eligible_at(&self.s.policy.rules[i], self.s.policy.hard_cap, &c.readings()) else {
@@ -181,7 +181,7 @@ impl<O: Observer> Sim<'_, O> {
         Ok(())
     }
 
-    pub(super) fn on_sweep_run(&mut self, si: usize, t: SimTime) -> Result<(), SimError> {
+    pub(super) fn on_sweep_run(&mut self, si: usize, t: SimTime) -> Step {
         self.flush_batch(si)?;
         let SchedState::Sweep(st) = &mut self.scheds[si] else { return Ok(()) };
         let run = st.runs;
@@ -241,7 +241,7 @@ impl<O: Observer> Sim<'_, O> {
 
     /// Closes the next conversations of the current batch: all at once without a closure
     /// rate, else one now and the next after 1/rate seconds.
-    pub(super) fn on_sweep_close(&mut self, si: usize, t: SimTime) -> Result<(), SimError> {
+    pub(super) fn on_sweep_close(&mut self, si: usize, t: SimTime) -> Step {
         self.held_refills = Some(Vec::new());
         let result = self.sweep_close_batch(si, t);
         let held = self.held_refills.take().unwrap_or_default();
@@ -252,7 +252,7 @@ impl<O: Observer> Sim<'_, O> {
         Ok(())
     }
 
-    pub(super) fn sweep_close_batch(&mut self, si: usize, t: SimTime) -> Result<(), SimError> {
+    pub(super) fn sweep_close_batch(&mut self, si: usize, t: SimTime) -> Step {
         loop {
             let SchedState::Sweep(st) = &mut self.scheds[si] else { return Ok(()) };
             let Some(item) = st.batch.pop_front() else {
@@ -302,7 +302,7 @@ impl<O: Observer> Sim<'_, O> {
         item: BatchItem,
         recheck: bool,
         started: SimTime,
-    ) -> Result<(), SimError> {
+    ) -> Step {
         if self.holder(item.key).is_none() {
             // Closed by other means before its turn came.
             self.tally(si, |r| r.rescued += 1);
@@ -360,7 +360,7 @@ impl<O: Observer> Sim<'_, O> {
 
     /// A new run starts while the last one still has conversations to close: they are
     /// deferred to the new run (indexed again).
-    pub(super) fn flush_batch(&mut self, si: usize) -> Result<(), SimError> {
+    pub(super) fn flush_batch(&mut self, si: usize) -> Step {
         let SchedState::Sweep(st) = &mut self.scheds[si] else { return Ok(()) };
         let left: Vec<BatchItem> = st.batch.drain(..).collect();
         let Some(mut rec) = st.current.take() else { return Ok(()) };
