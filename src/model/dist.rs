@@ -15,10 +15,18 @@ pub const Z_P90: f64 = 1.281_551_565_544_600_4;
 
 /// Rounds a non-negative draw to the nearest whole millisecond (halves up); NaN and negative
 /// values give 0, values beyond `u64` saturate. Inline arithmetic: `f64::round` is a libm call
-/// that showed up at 3% of a run.
+/// that showed up at 3% of a run. Below 2^63 (every draw that matters) through `i64`, whose
+/// conversion is one machine instruction where `u64`'s is a dozen; the same value either way.
+#[inline]
 pub fn round_ms(ms: f64) -> u64 {
+    const TWO_POW_63: f64 = 9_223_372_036_854_775_808.0;
     if ms > 0.0 {
-        (ms + 0.5) as u64
+        let x = ms + 0.5;
+        if x < TWO_POW_63 {
+            x as i64 as u64
+        } else {
+            x as u64
+        }
     } else {
         0
     }
@@ -331,6 +339,21 @@ mod tests {
         assert_eq!(round_ms(-3.0), 0);
         assert_eq!(round_ms(f64::NAN), 0);
         assert_eq!(round_ms(1e300), u64::MAX);
+        assert_eq!(round_ms(f64::INFINITY), u64::MAX);
+        // On both sides of 2^63, where the conversion changes path: the plain `u64` conversion.
+        for ms in [9.2e18, 9_223_372_036_854_774_784.0, 9_223_372_036_854_775_808.0, 9.3e18, 1.8e19, 1.9e19] {
+            assert_eq!(round_ms(ms), (ms + 0.5) as u64, "{ms}");
+        }
+    }
+
+    proptest::proptest! {
+        /// The `i64` path gives what the plain `u64` conversion gives, at every magnitude.
+        #[test]
+        fn rounding_through_i64_is_the_u64_conversion(bits in proptest::num::u64::ANY) {
+            let ms = f64::from_bits(bits);
+            let plain = if ms > 0.0 { (ms + 0.5) as u64 } else { 0 };
+            proptest::prop_assert_eq!(round_ms(ms), plain);
+        }
     }
 
     #[test]
