@@ -101,6 +101,8 @@ pub(super) struct Conv {
     pub(super) held: u32,
     /// Start of the current period of constant eligibility and held capacity.
     pub(super) episode_start: SimTime,
+    /// The scheduler whose scope it is counted in (`Sim::scope_enter`), if any.
+    pub(super) scope: Option<u32>,
     /// Key of this conversation's live entry in its scheduler's index (a lower bound of its
     /// eligibility), or `None` when it has none.
     pub(super) indexed_key: Option<SimTime>,
@@ -209,6 +211,7 @@ impl<O: Observer> Sim<'_, O> {
             agent: NO_AGENT,
             held: 0,
             episode_start: t,
+            scope: None,
             indexed_key: None,
             manual_response: false,
             silence_park: None,

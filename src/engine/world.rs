@@ -114,7 +114,9 @@ pub(super) struct Sim<'a, O: Observer> {
     pub(super) scheds: Vec<SchedState>,
     /// Open conversations in a state with a rule, per scheduler.
     pub(super) in_scope: Vec<u64>,
-    pub(super) has_rule: Vec<bool>,
+    /// Per rule: the scheduler whose scope a conversation under it is in, if the rule (or the
+    /// hard cap) can close it.
+    pub(super) scope_by_rule: Vec<Option<u32>>,
     pub(super) stats: RunStats,
     pub(super) weekday0: usize,
     /// While a sweep commits a batch, agents freed by its closures wait here and take new
@@ -139,7 +141,8 @@ impl<'a, O: Observer> Sim<'a, O> {
             .behaviour
             .iter()
             .any(|b| b.reader_per_hour > 0.0 || b.transfer_per_hour > 0.0 || b.manual_response_probability > 0.0);
-        let has_rule = s.policy.rules.iter().map(|r| r.timeout.is_some() || s.policy.hard_cap.is_some()).collect();
+        let can_close = |r: &crate::policy::StateRule| r.timeout.is_some() || s.policy.hard_cap.is_some();
+        let scope_by_rule = s.policy.rules.iter().map(|r| can_close(r).then_some(r.scheduler as u32)).collect();
         Sim {
             s,
             replication,
@@ -156,7 +159,7 @@ impl<'a, O: Observer> Sim<'a, O> {
             recontacts: Vec::new(),
             free_recontacts: Vec::new(),
             in_scope: vec![0; s.policy.schedulers.len()],
-            has_rule,
+            scope_by_rule,
             scheds: SchedState::for_policy(s, replication),
             stats: RunStats::default(),
             weekday0: s.start_date.weekday().num_days_from_monday() as usize,

@@ -122,23 +122,21 @@ impl<O: Observer> Sim<'_, O> {
         rule_index(self.s, c)
     }
 
-    /// The scheduler whose scope the conversation in `slot` is in: the one of its state's
-    /// rule, if that rule (or the hard cap) can close it.
-    #[inline(always)]
-    pub(super) fn scope_of(&self, slot: u32) -> Option<usize> {
-        let i = self.rule_index(self.conv(slot))?;
-        self.has_rule[i].then(|| self.s.policy.rules[i].scheduler)
-    }
-
+    /// Counts the conversation in `slot` in the scope it is in now: that of its state's rule's
+    /// scheduler, if that rule (or the hard cap) can close it. The scope is kept in the record
+    /// for `scope_leave`.
     pub(super) fn scope_enter(&mut self, slot: u32) {
-        if let Some(sched) = self.scope_of(slot) {
-            self.in_scope[sched] += 1;
+        let scope = self.rule_index(self.conv(slot)).and_then(|i| self.scope_by_rule[i]);
+        self.conv_mut(slot).scope = scope;
+        if let Some(sched) = scope {
+            self.in_scope[sched as usize] += 1;
         }
     }
 
+    /// Takes the conversation in `slot` out of the scope it was counted in.
     pub(super) fn scope_leave(&mut self, slot: u32) {
-        if let Some(sched) = self.scope_of(slot) {
-            self.in_scope[sched] -= 1;
+        if let Some(sched) = self.conv_mut(slot).scope.take() {
+            self.in_scope[sched as usize] -= 1;
         }
     }
 
