@@ -10,15 +10,16 @@ use crate::scenario::{Scenario, ShiftEnd, SkillId};
 use crate::time::SimTime;
 use std::collections::VecDeque;
 
-/// The on-shift agents serving one skill, grouped by free capacity: `levels[f]` is a bitset of
-/// agent indices with exactly `f` units free, and `summary[f]` a bitset of its non-zero words.
-/// Finding the agent with the most free capacity (lowest index on a tie) scans levels from the
-/// top, skipping empty ones by their count, then finds the first non-zero word through the
-/// summary: one word per 4,096 agents, so the cost does not grow with the agents until then.
-/// An update moves one bit (and its summary bit). Profiling showed an ordered set here costing
-/// 12% of a run.
+/// The listed agents of one group, by free capacity: `levels[f]` is a bitset of the agents
+/// (numbered from the group's first) with exactly `f` units free, and `summary[f]` a bitset of
+/// its non-zero words. Finding the agent with the most free capacity (lowest index on a tie)
+/// scans levels from the top, skipping empty ones by their count, then finds the first non-zero
+/// word through the summary: one word per 4,096 agents, so the cost does not grow with the
+/// agents until then. An update moves one bit (and its summary bit). Kept per group, not per
+/// skill, so that a capacity change moves the agent in one index whatever its skills (a group's
+/// agents all serve the same skills). Profiling showed an ordered set here costing 12% of a run.
 #[derive(Debug, Clone, Default)]
-struct SkillIndex {
+struct FreeIndex {
     /// `levels[f * words + w]`: word `w` of level `f` (one allocation, no pointer to follow).
     levels: Vec<u64>,
     /// `summary[f * summary_words + sw]`: which words of level `f` are non-zero.
@@ -28,11 +29,11 @@ struct SkillIndex {
     summary_words: usize,
 }
 
-impl SkillIndex {
+impl FreeIndex {
     fn new(max_free: u32, n_agents: usize) -> Self {
         let (words, levels) = (n_agents.div_ceil(64), max_free as usize + 1);
         let summary_words = words.div_ceil(64);
-        SkillIndex {
+        FreeIndex {
             levels: vec![0; words * levels],
             summary: vec![0; summary_words * levels],
             counts: vec![0; levels],
@@ -67,16 +68,25 @@ impl SkillIndex {
         self.insert(to, agent);
     }
 
-    /// The agent with the most free capacity, if it has at least `units` free.
-    fn best(&self, units: u32) -> Option<u32> {
-        let top = self.counts.iter().rposition(|&c| c > 0)?;
-        if (top as u32) < units {
-            return None;
-        }
-        let summary = &self.summary[top * self.summary_words..(top + 1) * self.summary_words];
+    /// The most free capacity any of its agents has, if it has any agent.
+    #[inline]
+    fn top(&self) -> Option<u32> {
+        self.counts.iter().rposition(|&c| c > 0).map(|f| f as u32)
+    }
+
+    /// The lowest agent with exactly `free` units free, if any.
+    fn first_at(&self, free: u32) -> Option<u32> {
+        let f = free as usize;
+        let summary = &self.summary[f * self.summary_words..(f + 1) * self.summary_words];
         let (sw, sbits) = summary.iter().enumerate().find(|(_, &b)| b != 0)?;
         let w = sw * 64 + sbits.trailing_zeros() as usize;
-        Some((w * 64) as u32 + self.levels[top * self.words + w].trailing_zeros())
+        Some((w * 64) as u32 + self.levels[f * self.words + w].trailing_zeros())
+    }
+
+    /// The agent with the most free capacity, if it has at least `units` free.
+    #[cfg(test)]
+    fn best(&self, units: u32) -> Option<u32> {
+        self.top().filter(|&top| top >= units).and_then(|top| self.first_at(top))
     }
 }
 
@@ -112,8 +122,12 @@ pub struct Routing {
     group_skills: Vec<Vec<SkillId>>,
     /// Agent indices of each group, in order (the first k are on shift when k are staffed).
     pub group_agents: Vec<Vec<u32>>,
-    /// Per skill: on-shift agents serving it, by free capacity.
-    by_skill: Vec<SkillIndex>,
+    /// Per group: its listed agents by free capacity, numbered from `group_start`.
+    by_group: Vec<FreeIndex>,
+    /// Per group: the index of its first agent (a group's agents are numbered in a row).
+    group_start: Vec<u32>,
+    /// Per skill: the groups serving it, in order.
+    skill_groups: Vec<Vec<usize>>,
     queues: Vec<VecDeque<QueueEntry>>,
     /// Live (not abandoned) entries per skill.
     live: Vec<u32>,
@@ -123,7 +137,7 @@ pub struct Routing {
     pub on_shift_units: u64,
     /// Per group: whether it is gated (`no_new_until_below`), its capacity in use by all its
     /// agents, on shift or not, its on-shift capacity, and whether the gate is closed now
-    /// (its agents are then left out of `by_skill` and take nothing from the queues).
+    /// (its agents are then left out of `by_group` and take nothing from the queues).
     gated: Vec<bool>,
     group_used: Vec<u64>,
     group_on_units: Vec<u64>,
@@ -143,18 +157,19 @@ impl Routing {
             }
             group_agents.push(ids);
         }
-        let mut max_cap = vec![0u32; s.skills.len()];
-        for g in &s.agent_groups {
-            for &k in &g.skills {
-                max_cap[k] = max_cap[k].max(g.capacity_units);
-            }
-        }
-        let by_skill = max_cap.iter().map(|&m| SkillIndex::new(m, agents.len())).collect();
+        let by_group = s.agent_groups.iter().zip(&group_agents);
+        let by_group = by_group.map(|(g, ids)| FreeIndex::new(g.capacity_units, ids.len())).collect();
+        let group_start = group_agents.iter().map(|ids| ids.first().copied().unwrap_or(0)).collect();
+        let skill_groups = (0..s.skills.len())
+            .map(|k| (0..s.agent_groups.len()).filter(|&g| s.agent_groups[g].skills.contains(&k)).collect())
+            .collect();
         Routing {
             agents,
             group_skills: s.agent_groups.iter().map(|g| g.skills.clone()).collect(),
             group_agents,
-            by_skill,
+            by_group,
+            group_start,
+            skill_groups,
             queues: vec![VecDeque::new(); s.skills.len()],
             live: vec![0; s.skills.len()],
             live_total: 0,
@@ -173,7 +188,7 @@ impl Routing {
         self.gated[group] && !self.closed[group]
     }
 
-    /// Whether the agent is in `by_skill`: on shift, and its group's gate open.
+    /// Whether the agent is in its group's `by_group`: on shift, and its group's gate open.
     fn listed(&self, agent: u32) -> bool {
         let a = &self.agents[agent as usize];
         a.on_shift && !self.closed[a.group]
@@ -215,10 +230,8 @@ impl Routing {
             return;
         }
         let a = &self.agents[agent as usize];
-        let free = a.free();
-        for &s in &self.group_skills[a.group] {
-            self.by_skill[s].remove(free, agent);
-        }
+        let (free, g) = (a.free(), a.group);
+        self.by_group[g].remove(free, agent - self.group_start[g]);
     }
 
     fn list(&mut self, agent: u32) {
@@ -226,10 +239,8 @@ impl Routing {
             return;
         }
         let a = &self.agents[agent as usize];
-        let free = a.free();
-        for &s in &self.group_skills[a.group] {
-            self.by_skill[s].insert(free, agent);
-        }
+        let (free, g) = (a.free(), a.group);
+        self.by_group[g].insert(free, agent - self.group_start[g]);
     }
 
     /// Puts an agent on or off shift. Off-shift agents keep their conversations but get no new
@@ -254,7 +265,18 @@ impl Routing {
 
     /// The on-shift agent serving `skill` with the most free capacity, if it has `units` free.
     pub fn best_agent(&self, skill: SkillId, units: u32) -> Option<u32> {
-        self.by_skill[skill].best(units)
+        // The most free capacity among the groups serving the skill; on a tie the first such
+        // group, whose agents have the lower indices.
+        let mut best: Option<(u32, usize)> = None;
+        for &g in &self.skill_groups[skill] {
+            if let Some(top) = self.by_group[g].top() {
+                if best.is_none_or(|(t, _)| top > t) {
+                    best = Some((top, g));
+                }
+            }
+        }
+        let (top, g) = best.filter(|&(top, _)| top >= units)?;
+        Some(self.group_start[g] + self.by_group[g].first_at(top)?)
     }
 
     /// Changes an agent's capacity in use by `delta` units, and re-judges its group's gate
@@ -273,10 +295,8 @@ impl Routing {
         a.used = used as u32;
         let (after, group) = (a.free(), a.group);
         if listed && before != after {
-            // The agent moves from one level to another in each of its skills' indices.
-            for &s in &self.group_skills[group] {
-                self.by_skill[s].shift(before, after, agent);
-            }
+            // The agent moves from one level to another in its group's index.
+            self.by_group[group].shift(before, after, agent - self.group_start[group]);
         }
         self.group_used[group] = (self.group_used[group] as i64 + delta) as u64;
         self.update_gate(group);
@@ -467,7 +487,7 @@ rate_per_hour = 1.0
 
     #[test]
     fn a_shift_is_a_removal_then_an_insertion() {
-        let (mut shifted, mut moved) = (SkillIndex::new(4, 5_000), SkillIndex::new(4, 5_000));
+        let (mut shifted, mut moved) = (FreeIndex::new(4, 5_000), FreeIndex::new(4, 5_000));
         for agent in [3, 64, 130, 4_200] {
             shifted.insert(4, agent);
             moved.insert(4, agent);
@@ -491,8 +511,8 @@ rate_per_hour = 1.0
     }
 
     #[test]
-    fn skill_index_prefers_most_free_then_lowest_index() {
-        let mut ix = SkillIndex::new(4, 130);
+    fn free_index_prefers_most_free_then_lowest_index() {
+        let mut ix = FreeIndex::new(4, 130);
         ix.insert(2, 5);
         ix.insert(3, 100);
         ix.insert(3, 70);
@@ -506,7 +526,7 @@ rate_per_hour = 1.0
         ix.remove(2, 5);
         assert_eq!(ix.best(0), None);
         // Past 4,096 agents the summary takes a second word.
-        let mut big = SkillIndex::new(2, 10_000);
+        let mut big = FreeIndex::new(2, 10_000);
         big.insert(1, 9_999);
         big.insert(1, 4_200);
         assert_eq!(big.best(1), Some(4_200));
