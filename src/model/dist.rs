@@ -188,7 +188,15 @@ impl Dist {
     /// One draw, or `None` when the event does not happen. Always consumes random numbers the
     /// same way for the same distribution, so that common random numbers stay aligned.
     pub fn sample<R: Rng + ?Sized>(&self, rng: &mut R) -> Option<f64> {
-        match self {
+        // A mixture picks its component, then the component is drawn: a loop, not a recursive
+        // call, so that the function needs no frame of its own for nesting.
+        let mut d = self;
+        while let Dist::Mixture { cumulative, components } = d {
+            let u: f64 = rng.gen();
+            let i = cumulative.iter().position(|&c| u < c).unwrap_or(components.len() - 1);
+            d = &components[i];
+        }
+        match d {
             Dist::Never => None,
             Dist::Constant(v) => Some(*v),
             // The ziggurat method: a logarithm only on the rare tail draws.
@@ -198,11 +206,7 @@ impl Dist {
             Dist::Weibull { inner, .. } => Some(inner.sample(rng)),
             Dist::Uniform { min, max } => Some(min + (max - min) * rng.gen::<f64>()),
             Dist::Empirical { samples } => Some(samples[rng.gen_range(0..samples.len())]),
-            Dist::Mixture { cumulative, components } => {
-                let u: f64 = rng.gen();
-                let i = cumulative.iter().position(|&c| u < c).unwrap_or(components.len() - 1);
-                components[i].sample(rng)
-            }
+            Dist::Mixture { .. } => unreachable!("a mixture's component was picked above"),
         }
     }
 
