@@ -78,17 +78,12 @@ pub(super) struct Conv {
     /// The side-event stream (reader joins, manual response, transfers); a placeholder never
     /// drawn from where no (channel, skill) has side draws (`Sim::side_draws`).
     pub(super) side_rng: StreamRng,
-    pub(super) state: State,
+    /// Its state and the clocks the auto-close rules read, kept as the rules take them so
+    /// that judging its eligibility copies nothing.
+    pub(super) r: Readings,
     /// Bumped at every state change; events scheduled in an earlier state are stale.
     pub(super) epoch: u32,
-    pub(super) state_entered: SimTime,
-    pub(super) state_modified: SimTime,
-    pub(super) last_activity: SimTime,
-    pub(super) last_activity_excl_reader: SimTime,
-    pub(super) last_customer_message: SimTime,
-    pub(super) pending_consumer_since: Option<SimTime>,
     pub(super) pending_reply_at: Option<SimTime>,
-    pub(super) wrap_up_initiated: Option<SimTime>,
     pub(super) first_assigned: Option<SimTime>,
     pub(super) last_assigned: Option<SimTime>,
     pub(super) exchanges: u32,
@@ -106,7 +101,6 @@ pub(super) struct Conv {
     /// Key of this conversation's live entry in its scheduler's index (a lower bound of its
     /// eligibility), or `None` when it has none.
     pub(super) indexed_key: Option<SimTime>,
-    pub(super) manual_response: bool,
     /// This turn's park delay, if the agent will park while the customer is silent.
     pub(super) silence_park: Option<SimDuration>,
     /// This turn's time from the agent's message to a live-chat disconnect, if any.
@@ -126,21 +120,6 @@ pub(super) struct Conv {
 }
 
 impl Conv {
-    pub(super) fn readings(&self) -> Readings {
-        Readings {
-            state: self.state,
-            created: self.meta.created,
-            state_entered: self.state_entered,
-            state_modified: self.state_modified,
-            wrap_up_initiated: self.wrap_up_initiated,
-            last_activity: self.last_activity,
-            last_activity_excluding_reader: self.last_activity_excl_reader,
-            last_customer_message: self.last_customer_message,
-            pending_consumer_since: self.pending_consumer_since,
-            manual_response_time: self.manual_response,
-        }
-    }
-
     /// Its key in `slot` now, stamped with `which`.
     #[inline]
     pub(super) fn key(&self, slot: u32, which: Stamp) -> ConvKey {
@@ -158,8 +137,8 @@ impl Conv {
 
     /// Records a message or metadata change that is not a reader join.
     pub(super) fn touch(&mut self, t: SimTime) {
-        self.last_activity = t;
-        self.last_activity_excl_reader = t;
+        self.r.last_activity = t;
+        self.r.last_activity_excluding_reader = t;
     }
 }
 
@@ -193,16 +172,20 @@ impl<O: Observer> Sim<'_, O> {
             tag,
             rng,
             side_rng,
-            state: State::Open,
+            r: Readings {
+                state: State::Open,
+                created: t,
+                state_entered: t,
+                state_modified: t,
+                wrap_up_initiated: None,
+                last_activity: t,
+                last_activity_excluding_reader: t,
+                last_customer_message: t,
+                pending_consumer_since: None,
+                manual_response_time: false,
+            },
             epoch: 0,
-            state_entered: t,
-            state_modified: t,
-            last_activity: t,
-            last_activity_excl_reader: t,
-            last_customer_message: t,
-            pending_consumer_since: None,
             pending_reply_at: None,
-            wrap_up_initiated: None,
             first_assigned: None,
             last_assigned: None,
             exchanges,
@@ -213,7 +196,6 @@ impl<O: Observer> Sim<'_, O> {
             episode_start: t,
             scope: None,
             indexed_key: None,
-            manual_response: false,
             silence_park: None,
             silence_disconnect: None,
             silence: SilenceTally::default(),
@@ -295,14 +277,14 @@ pub(super) fn record(
         meta: c.meta,
         first_assigned: c.first_assigned,
         last_assigned: c.last_assigned,
-        wrap_up_initiated: c.wrap_up_initiated,
+        wrap_up_initiated: c.r.wrap_up_initiated,
         closed,
         last_state,
         reason,
         eligible_at: eligible,
-        last_customer_message: c.last_customer_message,
-        last_activity: c.last_activity,
-        state_entered: c.state_entered,
+        last_customer_message: c.r.last_customer_message,
+        last_activity: c.r.last_activity,
+        state_entered: c.r.state_entered,
         premature,
         race,
         recontact_of: c.recontact_of,

@@ -58,7 +58,7 @@ impl<O: Observer> Sim<'_, O> {
         let kind = self.s.channels[meta.channel as usize].kind;
         let c = self.conv_mut(slot);
         c.touch(t);
-        c.pending_consumer_since = Some(t);
+        c.r.pending_consumer_since = Some(t);
         c.turn += 1;
         c.turn_epoch = c.turn_epoch.wrapping_add(1);
         c.pending_reply_at = draws.reply.map(|d| t + d);
@@ -75,8 +75,8 @@ impl<O: Observer> Sim<'_, O> {
         self.obs.message(t, &meta, Sender::Customer);
         let c = self.conv_mut(slot);
         c.touch(t);
-        c.last_customer_message = t;
-        c.pending_consumer_since = None;
+        c.r.last_customer_message = t;
+        c.r.pending_consumer_since = None;
         c.pending_reply_at = None;
     }
 
@@ -99,8 +99,8 @@ impl<O: Observer> Sim<'_, O> {
     fn fast_forward(&mut self, slot: u32, t: SimTime) -> SimTime {
         let c = self.conv(slot);
         let b = self.s.behaviour(c.meta.channel as usize, c.meta.skill as usize);
-        if c.state != State::Active
-            || c.pending_consumer_since.is_some()
+        if c.r.state != State::Active
+            || c.r.pending_consumer_since.is_some()
             || b.reader_per_hour > 0.0
             || b.transfer_per_hour > 0.0
             || self.unchecked_batch_pending()
@@ -123,7 +123,7 @@ impl<O: Observer> Sim<'_, O> {
                 return now;
             }
             // Not eligible before the answer, nor between the answer and the reply.
-            let mut r = c.readings();
+            let mut r = c.r;
             let before = self.eligibility_with(c, &r).map(Eligibility::at);
             if before.is_some_and(|e| e <= agent_at) {
                 return now;
@@ -147,7 +147,7 @@ impl<O: Observer> Sim<'_, O> {
     pub(super) fn on_customer_reply(&mut self, slot: u32, t: SimTime) -> Step {
         let eligible = self.episode_eligibility(slot);
         self.customer_writes(slot, t, eligible);
-        match self.conv(slot).state {
+        match self.conv(slot).r.state {
             State::Active => {
                 self.schedule_agent_message(slot, t)?;
                 self.reindex(slot)
@@ -227,8 +227,8 @@ impl<O: Observer> Sim<'_, O> {
         // The dialogue is over: the silence it had ends here, unreplied.
         self.report_silence(slot, t, false);
         let c = self.conv_mut(slot);
-        c.wrap_up_initiated = Some(t);
-        c.pending_consumer_since = None;
+        c.r.wrap_up_initiated = Some(t);
+        c.r.pending_consumer_since = None;
         let (key, skill, channel) = (c.key(slot, Stamp::Epoch), c.meta.skill as usize, c.meta.channel as usize);
         let b = self.s.behaviour(channel, skill);
         // `never`: the agent never closes the wrap-up; only auto-close or the horizon ends it.
@@ -259,7 +259,7 @@ impl<O: Observer> Sim<'_, O> {
         let key = c.key(slot, Stamp::Epoch);
         let b = self.s.behaviour(c.meta.channel as usize, c.meta.skill as usize);
         let (reader, transfer) = (b.reader_per_hour, b.transfer_per_hour);
-        let state = c.state;
+        let state = c.r.state;
         if reader > 0.0 && matches!(state, State::Active | State::Waiting) {
             let d = exp_ms(self.side_rng(slot), reader);
             self.at(t + d, Ev::Reader(key))?;
@@ -277,8 +277,8 @@ impl<O: Observer> Sim<'_, O> {
     pub(super) fn on_reader(&mut self, slot: u32, t: SimTime) -> Step {
         self.end_episode(slot, t);
         let c = self.conv_mut(slot);
-        c.last_activity = t;
-        c.state_modified = t;
+        c.r.last_activity = t;
+        c.r.state_modified = t;
         let meta = c.meta;
         self.obs.reader_joined(t, &meta);
         let rate = self.s.behaviour(meta.channel as usize, meta.skill as usize).reader_per_hour;

@@ -20,14 +20,14 @@ impl<O: Observer> Sim<'_, O> {
         self.end_episode(slot, t);
         self.scope_leave(slot);
         let c = self.conv_mut(slot);
-        let from = c.state;
+        let from = c.r.state;
         let to = transition(from, trigger)?;
-        let entered = c.state_entered;
-        c.state = to;
+        let entered = c.r.state_entered;
+        c.r.state = to;
         c.epoch = c.epoch.wrapping_add(1);
         c.turn_epoch = c.turn_epoch.wrapping_add(1);
-        c.state_entered = t;
-        c.state_modified = t;
+        c.r.state_entered = t;
+        c.r.state_modified = t;
         c.touch(t);
         c.indexed_key = None;
         let meta = c.meta;
@@ -99,9 +99,9 @@ impl<O: Observer> Sim<'_, O> {
         if first && self.side_draws {
             let p = b.manual_response_probability;
             let draw: f64 = self.side_rng(slot).gen();
-            self.conv_mut(slot).manual_response = draw < p;
+            self.conv_mut(slot).r.manual_response_time = draw < p;
         }
-        match self.conv(slot).pending_consumer_since {
+        match self.conv(slot).r.pending_consumer_since {
             None => self.schedule_agent_message(slot, t)?,
             // Reassigned (after a transfer) while the customer is silent: the new agent parks,
             // or the live-chat customer drops, as the turn's draws say.
@@ -121,17 +121,17 @@ impl<O: Observer> Sim<'_, O> {
         eligible: Option<SimTime>,
         race: bool,
     ) -> Step {
-        let from = self.conv(slot).state;
+        let from = self.conv(slot).r.state;
         // Whatever closes it, a silence still running ends here without a reply.
         self.report_silence(slot, t, false);
         // The record shows the readings the closure was decided on, not the closing change.
         let before = self.conv(slot);
-        let (last_activity, state_entered) = (before.last_activity, before.state_entered);
+        let (last_activity, state_entered) = (before.r.last_activity, before.r.state_entered);
         self.enter(slot, t, trigger)?;
         let agent = self.release(slot, t);
         let mut c = self.convs[slot as usize].take().expect("a live slot should hold a conversation");
-        c.last_activity = last_activity;
-        c.state_entered = state_entered;
+        c.r.last_activity = last_activity;
+        c.r.state_entered = state_entered;
         self.free_slots.push(slot);
         self.live -= 1;
         self.stats.closed += 1;
@@ -196,12 +196,12 @@ impl<O: Observer> Sim<'_, O> {
         let c = self.conv(slot);
         if c.held > 0 {
             let ep = Episode {
-                state: c.state,
+                state: c.r.state,
                 held: c.held,
                 start: c.episode_start,
                 end: t,
                 eligible,
-                silent_since: c.pending_consumer_since,
+                silent_since: c.r.pending_consumer_since,
             };
             if let Some((from, to)) = ep.zombie() {
                 let meta = c.meta;
@@ -233,7 +233,7 @@ impl<O: Observer> Sim<'_, O> {
     pub(super) fn auto_close(&mut self, slot: u32, t: SimTime, e: Eligibility, race: bool) -> Step {
         let c = self.conv(slot);
         let i = self.rule_index(c).expect("an indexed conversation is in an open state");
-        let state = c.state;
+        let state = c.r.state;
         match (e, self.s.policy.rules[i].action) {
             (Eligibility::HardCap(at), _) => {
                 self.close(slot, t, Trigger::HardCap, CloseReason::HardCap(state), Some(at), race)
@@ -245,7 +245,7 @@ impl<O: Observer> Sim<'_, O> {
                 let c = self.conv_mut(slot);
                 let m = AutoMove {
                     eligible: at,
-                    last_customer_message: c.last_customer_message,
+                    last_customer_message: c.r.last_customer_message,
                     premature: c.pending_reply_at.is_some(),
                     race,
                 };
@@ -271,7 +271,7 @@ impl<O: Observer> Sim<'_, O> {
         c.auto_parks += 1;
         let m = AutoMove {
             eligible,
-            last_customer_message: c.last_customer_message,
+            last_customer_message: c.r.last_customer_message,
             premature: c.pending_reply_at.is_some(),
             race,
         };

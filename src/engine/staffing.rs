@@ -106,7 +106,9 @@ impl<O: Observer> Sim<'_, O> {
             .iter()
             .enumerate()
             .filter_map(|(i, c)| c.as_ref().map(|c| (i, c)))
-            .filter(|(_, c)| c.state == State::Active && c.held > 0 && is_leaving.get(c.agent as usize) == Some(&true))
+            .filter(|(_, c)| {
+                c.r.state == State::Active && c.held > 0 && is_leaving.get(c.agent as usize) == Some(&true)
+            })
             .map(|(i, c)| (c.meta.id, i as u32))
             .collect();
         slots.sort_unstable();
@@ -123,5 +125,5 @@ impl<O: Observer> Sim<'_, O> {
 }
 
 pub(super) fn check_live(convs: &[Option<Conv>], e: &QueueEntry) -> bool {
-    e.key.resolve(convs, Stamp::Epoch).is_some_and(|c| c.state == State::Open)
+    e.key.resolve(convs, Stamp::Epoch).is_some_and(|c| c.r.state == State::Open)
 }

@@ -183,14 +183,14 @@ impl<'a, O: Observer> Sim<'a, O> {
     pub(super) fn handle(&mut self, t: SimTime, ev: Ev) -> Step {
         if let Some((key, stamp)) = ev.conv_key() {
             let Some(c) = self.current(key, stamp) else { return Ok(()) };
-            let silent_in_active = c.state == State::Active && c.pending_consumer_since.is_some();
+            let silent_in_active = c.r.state == State::Active && c.r.pending_consumer_since.is_some();
             let applies = match ev {
-                Ev::AgentMessage(_) => c.state == State::Active && c.pending_consumer_since.is_none(),
+                Ev::AgentMessage(_) => c.r.state == State::Active && c.r.pending_consumer_since.is_none(),
                 Ev::CustomerReply(_) => c.pending_reply_at == Some(t),
                 Ev::Park(_) | Ev::Disconnect(_) => silent_in_active,
-                Ev::Patience(_) => c.state == State::Open,
+                Ev::Patience(_) => c.r.state == State::Open,
                 Ev::Timer(_) => c.indexed_key.is_some_and(|k| k <= t),
-                Ev::Transfer(_) => c.state == State::Active,
+                Ev::Transfer(_) => c.r.state == State::Active,
                 _ => true,
             };
             return if applies { self.handle_conv(t, key.slot, ev) } else { Ok(()) };
@@ -258,7 +258,7 @@ impl<'a, O: Observer> Sim<'a, O> {
             // A silence still running at the horizon counts as unreplied.
             self.report_silence(slot, h, false);
             let c = self.conv(slot);
-            let rec = record(c, None, c.state, None, None, false, false);
+            let rec = record(c, None, c.r.state, None, None, false, false);
             self.obs.conversation(&rec);
             self.stats.open_at_horizon += 1;
         }

@@ -141,7 +141,7 @@ impl<O: Observer> Sim<'_, O> {
     }
 
     pub(super) fn eligibility(&self, c: &Conv) -> Option<Eligibility> {
-        self.eligibility_with(c, &c.readings())
+        self.eligibility_with(c, &c.r)
     }
 
     /// Whether a sweep without recheck has a batch still to close: it closes what its run saw,
@@ -160,7 +160,7 @@ impl<O: Observer> Sim<'_, O> {
     pub(super) fn reindex(&mut self, slot: u32) -> Step {
         let c = self.conv(slot);
         let Some(i) = self.rule_index(c) else { return Ok(()) };
-        let Some(e) = eligible_at(&self.s.policy.rules[i], self.s.policy.hard_cap, &c.readings()) else {
+        let Some(e) = eligible_at(&self.s.policy.rules[i], self.s.policy.hard_cap, &c.r) else {
             return Ok(());
         };
         let at = e.at();
@@ -195,7 +195,7 @@ impl<O: Observer> Sim<'_, O> {
             let current = key.resolve_mut(&mut self.convs, Stamp::Epoch);
             let Some(c) = current.filter(|c| c.indexed_key == Some(bound)) else { continue };
             let i = rule_index(self.s, c).expect("an indexed conversation is in an open state");
-            match eligible_at(&self.s.policy.rules[i], self.s.policy.hard_cap, &c.readings()) {
+            match eligible_at(&self.s.policy.rules[i], self.s.policy.hard_cap, &c.r) {
                 None => c.indexed_key = None,
                 Some(e) if e.at() > t => {
                     c.indexed_key = Some(e.at());
@@ -205,7 +205,7 @@ impl<O: Observer> Sim<'_, O> {
                 }
                 Some(e) => {
                     c.indexed_key = Some(e.at());
-                    candidates.push((e.at(), id, BatchItem { key, state: c.state, eligibility: e }));
+                    candidates.push((e.at(), id, BatchItem { key, state: c.r.state, eligibility: e }));
                 }
             }
         }
@@ -327,7 +327,7 @@ impl<O: Observer> Sim<'_, O> {
         }
         // Decided at the start of the run from what it saw then: a customer who wrote since is
         // closed all the same (a race closure).
-        let race = c.last_customer_message > started;
+        let race = c.r.last_customer_message > started;
         let moved_on = !as_seen;
         if moved_on && self.parks_from(slot, &item) {
             // A park moves an Active conversation only: one that has moved on is left alone
@@ -388,7 +388,7 @@ impl<O: Observer> Sim<'_, O> {
     pub(super) fn acts_as_park(&self, slot: u32, e: Eligibility) -> bool {
         let c = self.conv(slot);
         let park = |i: usize| self.s.policy.rules[i].action == crate::policy::CloseAction::Park;
-        c.state == State::Active && matches!(e, Eligibility::Rule(_)) && self.rule_index(c).is_some_and(park)
+        c.r.state == State::Active && matches!(e, Eligibility::Rule(_)) && self.rule_index(c).is_some_and(park)
     }
 
     /// Whether a batch item's conversation is still open in the state the run saw it in.
@@ -406,5 +406,5 @@ pub(super) fn jitter(st: &mut SweepState) -> SimDuration {
 
 /// The index of the rule that applies to `c` now, if it is in an open state.
 fn rule_index(s: &Scenario, c: &Conv) -> Option<usize> {
-    s.policy.rule_index(c.meta.channel as usize, c.meta.skill as usize, c.state)
+    s.policy.rule_index(c.meta.channel as usize, c.meta.skill as usize, c.r.state)
 }
