@@ -255,6 +255,9 @@ impl<O: Observer> Sim<'_, O> {
     }
 
     pub(super) fn schedule_side_events(&mut self, slot: u32, t: SimTime) -> Step {
+        if !self.side_draws {
+            return Ok(());
+        }
         let c = self.conv(slot);
         let key = c.key(slot, Stamp::Epoch);
         let b = self.s.behaviour(c.meta.channel as usize, c.meta.skill as usize);
