@@ -9,7 +9,7 @@ use super::world::{Ev, Sim};
 use crate::model::dist::round_ms;
 use crate::model::state::{State, Trigger};
 use crate::model::ziggurat::exp1;
-use crate::policy::Eligibility;
+use crate::policy::{eligible_at, Eligibility, Readings};
 use crate::scenario::{Behaviour, ChannelKind, WrapUpBlock};
 use crate::time::{SimDuration, SimTime, MS_PER_HOUR};
 use rand::Rng;
@@ -108,6 +108,9 @@ impl<O: Observer> Sim<'_, O> {
             return t;
         }
         let kind = self.s.channels[c.meta.channel as usize].kind;
+        // Its state, so its rule, stays the same throughout: looked up once.
+        let (policy, rule) = (&self.s.policy, self.rule_index(c));
+        let eligible = |r: &Readings| eligible_at(&policy.rules[rule?], policy.hard_cap, r).map(Eligibility::at);
         let mut now = t;
         loop {
             let c = self.conv(slot);
@@ -123,14 +126,14 @@ impl<O: Observer> Sim<'_, O> {
                 return now;
             }
             // Not eligible before the answer, nor between the answer and the reply.
-            let mut r = c.r;
-            let before = self.eligibility_with(c, &r).map(Eligibility::at);
+            let before = eligible(&c.r);
             if before.is_some_and(|e| e <= agent_at) {
                 return now;
             }
+            let mut r = c.r;
             (r.last_activity, r.last_activity_excluding_reader, r.pending_consumer_since) =
                 (agent_at, agent_at, Some(agent_at));
-            let after = self.eligibility_with(c, &r).map(Eligibility::at);
+            let after = eligible(&r);
             if after.is_some_and(|e| e <= reply_at) {
                 return now;
             }
