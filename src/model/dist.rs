@@ -214,10 +214,12 @@ impl Dist {
     /// far end) saturate, which lands them beyond any horizon.
     #[inline]
     pub fn sample_duration<R: Rng + ?Sized>(&self, rng: &mut R) -> Option<SimDuration> {
-        // `never` and a constant (a turn's park delay and disconnect, often) without a call.
+        // `never` and a constant (a turn's park delay and disconnect, often) and the exponential
+        // (response times, often) without a call.
         match self {
             Dist::Never => None,
             Dist::Constant(v) => Some(SimDuration(round_ms(*v))),
+            Dist::Exponential { mean } => Some(SimDuration(round_ms(mean * exp1(rng)))),
             _ => self.sample(rng).map(|ms| SimDuration(round_ms(ms))),
         }
     }
