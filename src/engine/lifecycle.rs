@@ -129,39 +129,40 @@ impl<O: Observer> Sim<'_, O> {
         let (last_activity, state_entered) = (before.r.last_activity, before.r.state_entered);
         self.enter(slot, t, trigger)?;
         let agent = self.release(slot, t);
-        let mut c = self.convs[slot as usize].take().expect("a live slot should hold a conversation");
+        let c = self.conv_mut(slot);
         c.r.last_activity = last_activity;
         c.r.state_entered = state_entered;
+        let premature = reason.is_auto() && c.pending_reply_at.is_some();
+        let rec = record(c, Some(t), from, Some(reason), eligible, premature, race);
+        let (reply_at, tag) = (c.pending_reply_at, c.tag);
+        let info = RecontactInfo {
+            channel: c.meta.channel,
+            skill: c.meta.skill,
+            parent: c.meta.id,
+            key: (c.key.0, c.key.1 + 1, c.key.2),
+        };
+        // Freed where it lies: the record is not moved out.
+        self.convs[slot as usize] = None;
         self.free_slots.push(slot);
         self.live -= 1;
         self.stats.closed += 1;
-        let premature = reason.is_auto() && c.pending_reply_at.is_some();
         // A customer who writes to a closed conversation starts a new one (a reply can still
         // be on its way after an auto-close, or after a wrap-up an auto-close began).
-        if let Some(at) = c.pending_reply_at {
-            if at < self.horizon {
-                let info = RecontactInfo {
-                    channel: c.meta.channel,
-                    skill: c.meta.skill,
-                    parent: c.meta.id,
-                    key: (c.key.0, c.key.1 + 1, c.key.2),
-                };
-                // Entries of recontacts already made are reused, so the table holds only
-                // the recontacts still to come.
-                let idx = match self.free_recontacts.pop() {
-                    Some(i) => {
-                        self.recontacts[i as usize] = info;
-                        i
-                    }
-                    None => {
-                        self.recontacts.push(info);
-                        (self.recontacts.len() - 1) as u32
-                    }
-                };
-                self.at(at, Ev::Recontact { idx, parent_tag: c.tag })?;
-            }
+        if let Some(at) = reply_at.filter(|&at| at < self.horizon) {
+            // Entries of recontacts already made are reused, so the table holds only the
+            // recontacts still to come.
+            let idx = match self.free_recontacts.pop() {
+                Some(i) => {
+                    self.recontacts[i as usize] = info;
+                    i
+                }
+                None => {
+                    self.recontacts.push(info);
+                    (self.recontacts.len() - 1) as u32
+                }
+            };
+            self.at(at, Ev::Recontact { idx, parent_tag: tag })?;
         }
-        let rec = record(&c, Some(t), from, Some(reason), eligible, premature, race);
         self.obs.conversation(&rec);
         if let Some(a) = agent {
             self.refill(a, t)?;
