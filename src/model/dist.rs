@@ -212,7 +212,7 @@ impl Dist {
 
     /// A draw rounded to whole milliseconds. Draws beyond `u64` milliseconds (a heavy tail's
     /// far end) saturate, which lands them beyond any horizon.
-    #[inline]
+    #[inline(always)]
     pub fn sample_duration<R: Rng + ?Sized>(&self, rng: &mut R) -> Option<SimDuration> {
         // `never` and a constant (a turn's park delay and disconnect, often) and the exponential
         // (response times, often) without a call.
