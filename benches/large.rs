@@ -6,8 +6,10 @@
 //! (`--scenario`, repeatable, replaces the two; `--set` applies to each).
 //!
 //! Figures are medians over the runs; the machine may be shared, so compare medians and
-//! ratios, not single runs. Peak memory is the process's high-water mark (VmHWM), reset before
-//! each benchmark (`/proc/self/clear_refs`), so it covers that benchmark's largest run.
+//! ratios, not single runs. Each benchmark runs in a child process of its own (this binary,
+//! started again with `--one FILE`), so that its peak memory, the child's high-water mark
+//! (VmHWM), is that benchmark's alone: memory the allocator keeps after an earlier, larger
+//! benchmark does not count.
 
 use autoclose::metrics::Metrics;
 use autoclose::scenario::{load_file, overrides::Override};
@@ -26,32 +28,42 @@ fn median(mut v: Vec<f64>) -> f64 {
     v[v.len() / 2]
 }
 
-/// Resets the process's high-water mark so that the next benchmark's peak is its own.
-fn reset_peak_rss() {
-    // "5" resets VmHWM (Linux 4.0 and later); elsewhere the peak stays the process's.
-    let _ = std::fs::write("/proc/self/clear_refs", "5");
-}
-
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut runs = 5;
     let mut overrides = Vec::new();
     let mut files = Vec::new();
+    let mut one = None;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
             "--runs" => runs = it.next().and_then(|v| v.parse().ok()).expect("--runs takes a number"),
             "--set" => overrides.push(Override::parse(it.next().expect("--set takes KEY=VALUE")).expect("KEY=VALUE")),
             "--scenario" => files.push(it.next().expect("--scenario takes a path").clone()),
+            "--one" => one = Some(it.next().expect("--one takes a path").clone()),
             "--bench" => {}
             _ => {}
         }
     }
+    if let Some(file) = one {
+        return bench(&file, &overrides, runs);
+    }
     if files.is_empty() {
         files = vec!["scenarios/bench_large.toml".to_string(), "scenarios/bench_small.toml".to_string()];
     }
+    // Each in a child of its own: the same arguments, with `--one FILE` for the scenario.
+    let exe = std::env::current_exe().expect("the benchmark should know its own path");
+    let rest = args.iter().enumerate().filter(|(i, a)| {
+        let is_scenario = |j: usize| args.get(j).is_some_and(|a| a == "--scenario");
+        *a != "--scenario" && !(*i > 0 && is_scenario(i - 1))
+    });
+    let rest: Vec<&String> = rest.map(|(_, a)| a).collect();
     for file in &files {
-        bench(file, &overrides, runs);
+        let status = std::process::Command::new(&exe).args(&rest).args(["--one", file]).status();
+        if !status.is_ok_and(|s| s.success()) {
+            eprintln!("the benchmark of {file} failed");
+            std::process::exit(1);
+        }
     }
 }
 
@@ -64,7 +76,6 @@ fn bench(file: &str, overrides: &[Override], runs: usize) {
             std::process::exit(1);
         }
     };
-    reset_peak_rss();
     println!("benchmark: {file} ({} of simulated time, replication 0, {runs} runs)", scenario.horizon);
     let (mut walls, mut eps, mut cps) = (Vec::new(), Vec::new(), Vec::new());
     for run in 0..runs {
