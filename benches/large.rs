@@ -32,13 +32,23 @@ fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let mut runs = 5;
     let mut overrides = Vec::new();
+    // What a child is started with besides its scenario: the runs and the overrides.
+    let mut passed = Vec::new();
     let mut files = Vec::new();
     let mut one = None;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
-            "--runs" => runs = it.next().and_then(|v| v.parse().ok()).expect("--runs takes a number"),
-            "--set" => overrides.push(Override::parse(it.next().expect("--set takes KEY=VALUE")).expect("KEY=VALUE")),
+            "--runs" => {
+                let n = it.next().expect("--runs takes a number");
+                runs = n.parse().expect("--runs takes a number");
+                passed.extend(["--runs", n]);
+            }
+            "--set" => {
+                let kv = it.next().expect("--set takes KEY=VALUE");
+                overrides.push(Override::parse(kv).expect("KEY=VALUE"));
+                passed.extend(["--set", kv]);
+            }
             "--scenario" => files.push(it.next().expect("--scenario takes a path").clone()),
             "--one" => one = Some(it.next().expect("--one takes a path").clone()),
             "--bench" => {}
@@ -51,15 +61,10 @@ fn main() {
     if files.is_empty() {
         files = vec!["scenarios/bench_large.toml".to_string(), "scenarios/bench_small.toml".to_string()];
     }
-    // Each in a child of its own: the same arguments, with `--one FILE` for the scenario.
+    // Each in a child of its own, with `--one FILE`.
     let exe = std::env::current_exe().expect("the benchmark should know its own path");
-    let rest = args.iter().enumerate().filter(|(i, a)| {
-        let is_scenario = |j: usize| args.get(j).is_some_and(|a| a == "--scenario");
-        *a != "--scenario" && !(*i > 0 && is_scenario(i - 1))
-    });
-    let rest: Vec<&String> = rest.map(|(_, a)| a).collect();
     for file in &files {
-        let status = std::process::Command::new(&exe).args(&rest).args(["--one", file]).status();
+        let status = std::process::Command::new(&exe).args(&passed).args(["--one", file]).status();
         if !status.is_ok_and(|s| s.success()) {
             eprintln!("the benchmark of {file} failed");
             std::process::exit(1);
