@@ -4,7 +4,7 @@
 use super::kernel::Step;
 use super::observer::Observer;
 use super::rng::{self, Purpose, StreamRng};
-use super::world::{Ev, Sim};
+use super::world::Sim;
 use crate::model::ziggurat::exp1;
 use crate::time::{SimTime, MS_PER_HOUR};
 use rand::Rng;
@@ -16,6 +16,9 @@ pub(super) struct ArrivalGen {
     pub(super) next_ms: f64,
     pub(super) max_rate_per_ms: f64,
     pub(super) count: u64,
+    /// The instant of its next arrival (`SimTime::MAX` for none before the horizon): an own
+    /// event of the world, not queued.
+    pub(super) next_at: SimTime,
 }
 
 pub(super) struct RecontactInfo {
@@ -26,8 +29,8 @@ pub(super) struct RecontactInfo {
 }
 
 impl<O: Observer> Sim<'_, O> {
-    /// Sets up each stream's generator and schedules its first arrival.
-    pub(super) fn start_arrivals(&mut self) -> Step {
+    /// Sets up each stream's generator and draws its first arrival.
+    pub(super) fn start_arrivals(&mut self) {
         for (i, a) in self.s.arrivals.iter().enumerate() {
             let peak = a.intraday.iter().copied().fold(0.0, f64::max) * a.weekly.iter().copied().fold(0.0, f64::max);
             self.arrivals.push(ArrivalGen {
@@ -35,10 +38,10 @@ impl<O: Observer> Sim<'_, O> {
                 next_ms: 0.0,
                 max_rate_per_ms: a.rate_per_hour * peak / MS_PER_HOUR as f64,
                 count: 0,
+                next_at: SimTime::MAX,
             });
-            self.schedule_next_arrival(i)?;
+            self.schedule_next_arrival(i);
         }
-        Ok(())
     }
 
     /// A customer writes to a closed conversation: a new one, seeded from its parent's key.
@@ -50,32 +53,35 @@ impl<O: Observer> Sim<'_, O> {
     }
 
     /// Draws candidates from the stream's peak-rate Poisson process and thins them down to the
-    /// hour-of-day and weekday profile (exact for piecewise-constant rates).
-    pub(super) fn schedule_next_arrival(&mut self, i: usize) -> Step {
+    /// hour-of-day and weekday profile (exact for piecewise-constant rates), and sets the
+    /// stream's next arrival (`next_at`, never if none before the horizon).
+    pub(super) fn schedule_next_arrival(&mut self, i: usize) {
         let a = &self.s.arrivals[i];
+        let horizon = self.horizon;
         let g = &mut self.arrivals[i];
+        g.next_at = SimTime::MAX;
         if let Some(times) = &a.replay {
             // Replayed: the next instant of the file (sorted, within the horizon).
-            if let Some(&t) = times.get(g.count as usize) {
-                self.at(t, Ev::Arrival { stream: i as u32 })?;
+            if let Some(&t) = times.get(g.count as usize).filter(|&&t| t < horizon) {
+                g.next_at = t;
             }
-            return Ok(());
+            return;
         }
         if g.max_rate_per_ms <= 0.0 {
-            return Ok(());
+            return;
         }
         loop {
             g.next_ms += exp1(&mut g.rng) / g.max_rate_per_ms;
-            if g.next_ms >= self.horizon.0 as f64 {
-                return Ok(());
+            if g.next_ms >= horizon.0 as f64 {
+                return;
             }
             let t = SimTime(g.next_ms as u64);
             let weekday = (self.weekday0 + t.day() as usize) % 7;
             let rate = a.rate_per_hour * a.intraday[t.hour_of_day()] * a.weekly[weekday] / MS_PER_HOUR as f64;
             let accept: f64 = g.rng.gen();
             if accept * g.max_rate_per_ms < rate {
-                self.at(t, Ev::Arrival { stream: i as u32 })?;
-                return Ok(());
+                g.next_at = t;
+                return;
             }
         }
     }
@@ -86,6 +92,7 @@ impl<O: Observer> Sim<'_, O> {
         let a = &self.s.arrivals[stream];
         let (channel, skill) = (a.channel as u16, a.skill as u16);
         self.create(t, channel, skill, (stream as u32, 0, index), None)?;
-        self.schedule_next_arrival(stream)
+        self.schedule_next_arrival(stream);
+        Ok(())
     }
 }

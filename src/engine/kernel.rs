@@ -60,7 +60,8 @@ pub const MAX_EVENTS_PER_INSTANT: u64 = 10_000_000;
 /// Totals of one run, for invariants and throughput figures.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct RunStats {
-    /// Events popped from the event queue.
+    /// Events handled: popped from the event queue, and the arrivals and staffing changes
+    /// played beside it.
     pub events: u64,
     pub arrived: u64,
     pub closed: u64,
@@ -93,12 +94,14 @@ pub fn run_limited<O: Observer>(
     sim.start().map_err(|e| *e)?;
     drive(&mut sim, progress, max_events_per_instant).map_err(|e| *e)?;
     sim.finish();
-    sim.stats.events = sim.q.popped();
+    sim.stats.events += sim.q.popped();
     Ok(sim.stats)
 }
 
 /// What the kernel drives: a world that owns the queue its handlers schedule into and
-/// handles each event popped from it. The kernel knows nothing else of it.
+/// handles each event popped from it, beside the events it plays itself: processes known
+/// ahead (the engine's arrivals and its hourly staffing clock) need no queue, only the instant
+/// of their next event. The kernel knows nothing else of it.
 pub(super) trait World {
     type Event;
     fn queue(&mut self) -> &mut EventQueue<Self::Event>;
@@ -107,27 +110,70 @@ pub(super) trait World {
     fn handle(&mut self, t: SimTime, ev: Self::Event) -> Step;
     /// What an event is about, for the stall error.
     fn describe(&self, ev: &Self::Event) -> String;
+    /// The instant of the world's next own event (`SimTime::MAX` for none). Own events come
+    /// before the queued events of their instant.
+    fn next_own(&self) -> SimTime {
+        SimTime::MAX
+    }
+    /// Runs the world's own event due at `t` (`next_own`): one of them, if several are due.
+    fn run_own(&mut self, t: SimTime) -> Step {
+        unreachable!("a world without own events was asked to run one at {t}")
+    }
+    /// What the own event due at `t` is about, for the stall error.
+    fn describe_own(&self, t: SimTime) -> String {
+        format!("an event of the world at {t}")
+    }
 }
 
-/// Pops and hands over every event before the horizon, in (time, sequence) order; stops with
-/// `SimError::Stalled` when one instant holds more than `max_events_per_instant` events.
-/// `progress`, if given, is kept at the simulated milliseconds done.
+/// Hands over every event before the horizon, the world's own first at each instant, then the
+/// queued ones in (time, sequence) order; stops with `SimError::Stalled` when one instant holds
+/// more than `max_events_per_instant` events. `progress`, if given, is kept at the simulated
+/// milliseconds done.
 pub(super) fn drive<W: World>(w: &mut W, progress: Option<&AtomicU64>, max_events_per_instant: u64) -> Step {
     let last = SimTime(w.horizon().0.saturating_sub(1));
-    let mut done_ms = 0u64;
+    let (mut done_ms, mut handed) = (0u64, 0u64);
     let (mut instant, mut at_instant) = (SimTime::ZERO, 0u64);
-    while let Some((t, ev)) = w.queue().pop_until(last) {
+    let mut stalls = |t: SimTime| {
         if t == instant {
             at_instant += 1;
-            if at_instant > max_events_per_instant {
-                return Err(SimError::Stalled { at: t, what: w.describe(&ev), limit: max_events_per_instant }.into());
-            }
+            at_instant > max_events_per_instant
         } else {
             (instant, at_instant) = (t, 1);
+            false
         }
-        w.handle(t, ev)?;
+    };
+    loop {
+        let own = w.next_own();
+        // Only queued events strictly before the next own event: an own event goes first at
+        // its instant.
+        let queued = own.0.checked_sub(1).and_then(|before| w.queue().pop_until(SimTime(before.min(last.0))));
+        let t = match queued {
+            Some((t, ev)) => {
+                if stalls(t) {
+                    return Err(
+                        SimError::Stalled { at: t, what: w.describe(&ev), limit: max_events_per_instant }.into()
+                    );
+                }
+                w.handle(t, ev)?;
+                t
+            }
+            None if own <= last => {
+                if stalls(own) {
+                    return Err(SimError::Stalled {
+                        at: own,
+                        what: w.describe_own(own),
+                        limit: max_events_per_instant,
+                    }
+                    .into());
+                }
+                w.run_own(own)?;
+                own
+            }
+            None => break,
+        };
+        handed += 1;
         if let Some(p) = progress {
-            if w.queue().popped() & 0xFFFF == 0 {
+            if handed & 0xFFFF == 0 {
                 p.fetch_add(t.0 - done_ms, Ordering::Relaxed);
                 done_ms = t.0;
             }
@@ -153,11 +199,24 @@ impl<O: Observer> World for Sim<'_, O> {
     fn describe(&self, ev: &Ev) -> String {
         Sim::describe(self, ev)
     }
+    fn next_own(&self) -> SimTime {
+        self.next_own
+    }
+    fn run_own(&mut self, t: SimTime) -> Step {
+        Sim::run_own(self, t)
+    }
+    fn describe_own(&self, t: SimTime) -> String {
+        Sim::describe_own(self, t)
+    }
 }
 
 impl<O: Observer> Sim<'_, O> {
     /// Schedules an event, unless it falls at or after the horizon (it would never run).
+    /// The queue refuses an instant before its clock; the world's (`Sim::now`) can be ahead of
+    /// it, since own events do not pass through the queue: every caller schedules from the
+    /// instant it handles (checked in debug builds).
     pub(super) fn at(&mut self, t: SimTime, ev: Ev) -> Step {
+        debug_assert!(t >= self.now, "scheduled at {t} while the world's clock reads {}", self.now);
         if t < self.horizon {
             self.q.schedule(t, ev)?;
         }
@@ -166,6 +225,7 @@ impl<O: Observer> Sim<'_, O> {
 
     /// Schedules an event after every other event of its instant (sweep runs).
     pub(super) fn at_last(&mut self, t: SimTime, ev: Ev) -> Step {
+        debug_assert!(t >= self.now, "scheduled at {t} while the world's clock reads {}", self.now);
         if t < self.horizon {
             self.q.schedule_last(t, ev)?;
         }
@@ -218,6 +278,57 @@ mod tests {
         // 10, 50, 90; the event due at 130 lies past the horizon (100) and never runs.
         assert_eq!(w.seen, vec![(10, 5), (50, 4), (90, 3)]);
         assert_eq!(progress.load(Ordering::Relaxed), 100);
+    }
+
+    /// A world whose own events (a list of instants) schedule a queued event at their instant.
+    struct Ticks {
+        q: EventQueue<u32>,
+        own: Vec<u64>,
+        seen: Vec<(u64, &'static str)>,
+    }
+
+    impl World for Ticks {
+        type Event = u32;
+        fn queue(&mut self) -> &mut EventQueue<u32> {
+            &mut self.q
+        }
+        fn horizon(&self) -> SimTime {
+            SimTime(100)
+        }
+        fn handle(&mut self, t: SimTime, _: u32) -> Step {
+            self.seen.push((t.0, "queued"));
+            Ok(())
+        }
+        fn describe(&self, n: &u32) -> String {
+            format!("queued {n}")
+        }
+        fn next_own(&self) -> SimTime {
+            self.own.first().map_or(SimTime::MAX, |&t| SimTime(t))
+        }
+        fn run_own(&mut self, t: SimTime) -> Step {
+            self.seen.push((t.0, "own"));
+            self.own.remove(0);
+            self.q.schedule(t, 0)?;
+            Ok(())
+        }
+        fn describe_own(&self, t: SimTime) -> String {
+            format!("own at {}", t.0)
+        }
+    }
+
+    #[test]
+    fn own_events_come_before_the_queued_events_of_their_instant() {
+        let mut w = Ticks { q: EventQueue::new(), own: vec![0, 20, 20, 150], seen: Vec::new() };
+        w.q.schedule(SimTime(20), 7).expect("the start is not in the past");
+        drive(&mut w, None, 10).expect("no instant holds ten events");
+        // At 20: both own events, then the queued one scheduled before them and theirs; the own
+        // event at 150 lies past the horizon.
+        let want =
+            [(0, "own"), (0, "queued"), (20, "own"), (20, "own"), (20, "queued"), (20, "queued"), (20, "queued")];
+        assert_eq!(w.seen, want);
+        let mut w = Ticks { q: EventQueue::new(), own: vec![5; 4], seen: Vec::new() };
+        let err = drive(&mut w, None, 3).expect_err("four own events at one instant");
+        assert!(err.to_string().contains("more than 3 events at that instant, the last for own at 5"), "{err}");
     }
 
     #[test]

@@ -1,6 +1,8 @@
 //! The world the kernel drives: the `Sim` that holds one replication's conversations,
 //! agents, arrivals and schedulers, the events it schedules (`Ev`), and the dispatch of each
 //! event to the room that owns it, after the one staleness check of its conversation key.
+//! Arrivals and the hourly staffing clock are known ahead: they are the world's own events,
+//! played beside the queue (`kernel::World::next_own`), not queued.
 
 use super::arrivals::{ArrivalGen, RecontactInfo};
 use super::conversation::{record, Conv, ConvKey, Stamp};
@@ -18,9 +20,6 @@ use chrono::Datelike;
 /// event carries the key it was scheduled with (see `Ev::conv_key` for the stamp each uses).
 #[derive(Debug, Clone, Copy)]
 pub(super) enum Ev {
-    Arrival {
-        stream: u32,
-    },
     /// A re-contact from the customer of the conversation with tag `parent_tag`.
     Recontact {
         idx: u32,
@@ -43,14 +42,14 @@ pub(super) enum Ev {
         sched: u32,
         run: u32,
     },
-    Shift,
 }
 
 impl Ev {
     /// The order of the events of one instant (`EventQueue::with_tie`), from the event alone,
     /// so that it does not depend on when each was scheduled (the dialogue's fast-forward
-    /// schedules an agent message earlier than the events would): a staffing change first,
-    /// then arrivals by stream, then the events of each conversation by its creation order
+    /// schedules an agent message earlier than the events would): after the world's own
+    /// events (a staffing change, then arrivals by stream, which are not queued), the events
+    /// of each conversation by its creation order
     /// (its tag; a re-contact under its parent's) and, within one conversation, by kind, then
     /// a rate-limited sweep's closures by scheduler. Sweep runs come after all of them (their
     /// own class) by scheduler.
@@ -59,8 +58,6 @@ impl Ev {
         const SWEEP: u64 = 1 << 48;
         let conv = |tag: u32, kind: u64| CONV + ((tag as u64) << 8 | kind);
         match *self {
-            Ev::Shift => 0,
-            Ev::Arrival { stream } => 1 + stream as u64,
             Ev::Patience(k) => conv(k.tag(), 0),
             Ev::AgentMessage(k) => conv(k.tag(), 1),
             Ev::CustomerReply(k) => conv(k.tag(), 2),
@@ -90,7 +87,7 @@ impl Ev {
             | Ev::Timer(k)
             | Ev::Reader(k)
             | Ev::Transfer(k) => Some((k, Stamp::Epoch)),
-            Ev::Arrival { .. } | Ev::Recontact { .. } | Ev::SweepRun { .. } | Ev::SweepClose { .. } | Ev::Shift => None,
+            Ev::Recontact { .. } | Ev::SweepRun { .. } | Ev::SweepClose { .. } => None,
         }
     }
 }
@@ -101,6 +98,8 @@ pub(super) struct Sim<'a, O: Observer> {
     pub(super) obs: &'a mut O,
     pub(super) q: EventQueue<Ev>,
     pub(super) horizon: SimTime,
+    /// The instant of the event being handled (own or queued).
+    pub(super) now: SimTime,
     pub(super) convs: Vec<Option<Conv>>,
     pub(super) free_slots: Vec<u32>,
     pub(super) live: u64,
@@ -108,6 +107,10 @@ pub(super) struct Sim<'a, O: Observer> {
     pub(super) next_tag: u32,
     pub(super) routing: Routing,
     pub(super) arrivals: Vec<ArrivalGen>,
+    /// The next hourly staffing change (`SimTime::MAX` without a weekly rota).
+    pub(super) next_shift: SimTime,
+    /// The earliest of `next_shift` and every stream's next arrival: the world's next own event.
+    pub(super) next_own: SimTime,
     pub(super) recontacts: Vec<RecontactInfo>,
     /// Entries of `recontacts` whose event has run, free for the next recontact.
     pub(super) free_recontacts: Vec<u32>,
@@ -149,6 +152,7 @@ impl<'a, O: Observer> Sim<'a, O> {
             obs,
             q: EventQueue::with_tie(Ev::tie),
             horizon: SimTime(s.horizon.ms()),
+            now: SimTime::ZERO,
             convs: Vec::new(),
             free_slots: Vec::new(),
             live: 0,
@@ -156,6 +160,8 @@ impl<'a, O: Observer> Sim<'a, O> {
             next_tag: 0,
             routing: Routing::new(s),
             arrivals: Vec::new(),
+            next_shift: SimTime::MAX,
+            next_own: SimTime::MAX,
             recontacts: Vec::new(),
             free_recontacts: Vec::new(),
             in_scope: vec![0; s.policy.schedulers.len()],
@@ -170,17 +176,56 @@ impl<'a, O: Observer> Sim<'a, O> {
     }
 
     pub(super) fn start(&mut self) -> Step {
-        self.start_arrivals()?;
+        self.start_arrivals();
         self.apply_staffing(SimTime::ZERO)?;
         if self.s.agent_groups.iter().any(|g| matches!(g.staffing, Staffing::Weekly(_))) {
-            self.at(SimTime(MS_PER_HOUR), Ev::Shift)?;
+            self.next_shift = self.before_horizon(SimTime(MS_PER_HOUR));
         }
+        self.refresh_own();
         self.start_sweeps()
+    }
+
+    /// `t`, or `SimTime::MAX` (never) if it falls at or after the horizon.
+    pub(super) fn before_horizon(&self, t: SimTime) -> SimTime {
+        if t < self.horizon {
+            t
+        } else {
+            SimTime::MAX
+        }
+    }
+
+    /// Recomputes the instant of the next own event after one has run or been set.
+    pub(super) fn refresh_own(&mut self) {
+        self.next_own = self.arrivals.iter().map(|g| g.next_at).fold(self.next_shift, SimTime::min);
+    }
+
+    /// Runs one own event due at `t`: the staffing change first, then the arrivals by stream.
+    pub(super) fn run_own(&mut self, t: SimTime) -> Step {
+        self.now = t;
+        self.stats.events += 1;
+        if self.next_shift == t {
+            self.next_shift = self.before_horizon(t + SimDuration(MS_PER_HOUR));
+            self.apply_staffing(t)?;
+        } else {
+            let stream = self.arrivals.iter().position(|g| g.next_at == t).expect("an own event is due at `t`");
+            self.on_arrival(t, stream)?;
+        }
+        self.refresh_own();
+        Ok(())
+    }
+
+    /// What the own event due at `t` is, for the stall error.
+    pub(super) fn describe_own(&self, t: SimTime) -> String {
+        match self.arrivals.iter().position(|g| g.next_at == t) {
+            Some(stream) if self.next_shift != t => format!("the arrivals of stream arrivals.{stream}"),
+            _ => "a staffing change".to_string(),
+        }
     }
 
     /// Dispatches an event to the room that owns it. A conversation's event is dropped when
     /// its key is stale (lazy deletion) or the conversation no longer is where it applies.
     pub(super) fn handle(&mut self, t: SimTime, ev: Ev) -> Step {
+        self.now = t;
         if let Some((key, stamp)) = ev.conv_key() {
             let Some(c) = self.current(key, stamp) else { return Ok(()) };
             let silent_in_active = c.r.state == State::Active && c.r.pending_consumer_since.is_some();
@@ -196,14 +241,9 @@ impl<'a, O: Observer> Sim<'a, O> {
             return if applies { self.handle_conv(t, key.slot, ev) } else { Ok(()) };
         }
         match ev {
-            Ev::Arrival { stream } => self.on_arrival(t, stream as usize),
             Ev::Recontact { idx, .. } => self.on_recontact(t, idx as usize),
             Ev::SweepRun { sched } => self.on_sweep_run(sched as usize, t),
             Ev::SweepClose { sched, run } => self.on_sweep_close_event(sched as usize, run, t),
-            Ev::Shift => {
-                self.apply_staffing(t)?;
-                self.at(t + SimDuration(MS_PER_HOUR), Ev::Shift)
-            }
             _ => unreachable!("conversation events are dispatched above"),
         }
     }
@@ -228,14 +268,12 @@ impl<'a, O: Observer> Sim<'a, O> {
     /// What an event is about, for the stall error: its conversation, stream or scheduler.
     pub(super) fn describe(&self, ev: &Ev) -> String {
         let slot = match ev {
-            Ev::Arrival { stream } => return format!("the arrivals of stream arrivals.{stream}"),
             Ev::Recontact { idx, .. } => {
                 return format!("a recontact of conversation {}", self.recontacts[*idx as usize].parent)
             }
             Ev::SweepRun { sched } | Ev::SweepClose { sched, .. } => {
                 return format!("scheduler `{}`", self.s.policy.schedulers[*sched as usize].name)
             }
-            Ev::Shift => return "a staffing change".to_string(),
             ev => ev.conv_key().expect("every other event is a conversation's").0.slot,
         };
         match self.convs.get(slot as usize) {

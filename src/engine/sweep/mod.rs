@@ -173,7 +173,7 @@ impl<O: Observer> Sim<'_, O> {
             return Ok(());
         }
         match &mut self.scheds[sched] {
-            SchedState::Exact => self.at(at.max(self.q.now()), Ev::Timer(key))?,
+            SchedState::Exact => self.at(at.max(self.now), Ev::Timer(key))?,
             SchedState::Sweep(st) => st.index.push((at, id, key)),
         }
         Ok(())
