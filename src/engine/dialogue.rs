@@ -16,15 +16,48 @@ use rand::Rng;
 
 impl<O: Observer> Sim<'_, O> {
     pub(super) fn schedule_agent_message(&mut self, slot: u32, t: SimTime) -> Step {
-        let t = if self.fast_forward { self.fast_forward(slot, t) } else { t };
+        let (t, over) = if self.fast_forward { self.fast_forward(slot, t) } else { (t, false) };
         let c = self.conv(slot);
         let b = self.s.behaviour(c.meta.channel as usize, c.meta.skill as usize);
         let key = c.key(slot, Stamp::Epoch);
         // `never`: the agent never answers; only auto-close or the horizon ends it.
         if let Some(d) = b.agent_response.sample_duration(&mut self.conv_mut(slot).rng) {
+            if let Some(eligible) = over.then(|| self.end_ahead_eligibility(slot, t + d)).flatten() {
+                return self.end_ahead(slot, t + d, eligible);
+            }
             self.at(t + d, Ev::AgentMessage(key))?;
         }
         Ok(())
+    }
+
+    /// Whether the agent's closing of a dialogue played ahead (`fast_forward` says it is over)
+    /// may be applied now for the instant `end`, ahead of the clock: if it comes before the
+    /// horizon, the conversation is not eligible at any instant until then (no sweep run can
+    /// touch it) and the wrap-up keeps the agent's capacity (routing sees a release only in
+    /// time order, as an event), the eligibility its episode until `end` is accounted with
+    /// (`episode_eligibility`).
+    fn end_ahead_eligibility(&self, slot: u32, end: SimTime) -> Option<Option<SimTime>> {
+        let c = self.conv(slot);
+        if end >= self.horizon || self.s.skills[c.meta.skill as usize].wrap_up == WrapUpBlock::Never {
+            return None;
+        }
+        let eligible = self.eligibility(c).map(Eligibility::at);
+        if eligible.is_some_and(|e| e <= end) {
+            return None;
+        }
+        Some(eligible.filter(|_| c.held > 0))
+    }
+
+    /// The agent closes the dialogue at `end`, ahead of the clock (`end_ahead_eligibility`):
+    /// Active to Wrap-up, with the wrap-up's events scheduled from `end`; the changes of scope
+    /// count from `end` (`Sim::ahead`).
+    fn end_ahead(&mut self, slot: u32, end: SimTime, eligible: Option<SimTime>) -> Step {
+        self.ahead = Some(end);
+        self.end_episode_with(slot, end, eligible);
+        self.change_state(slot, end, Trigger::AgentEnd)?;
+        let r = self.begin_wrap_up(slot, end);
+        self.ahead = None;
+        r
     }
 
     pub(super) fn on_agent_message(&mut self, slot: u32, t: SimTime) -> Step {
@@ -88,7 +121,9 @@ impl<O: Observer> Sim<'_, O> {
     /// of the turn under its rule or the hard cap), the turn's messages are applied at their
     /// own instants, with the same draws from the conversation's stream in the same order, the
     /// same reports and the same capacity accounting. Returns the instant of the last reply so
-    /// played (`t` if none), from which the next agent message is scheduled as usual.
+    /// played (`t` if none), from which the next agent message is scheduled as usual, and
+    /// whether the dialogue is over there (its next agent message ends it, and may be played
+    /// ahead too: `can_end_ahead`).
     ///
     /// Exact because nothing reads a conversation between its events but its own events, a
     /// sweep run (which finds it not eligible either way) and the horizon (never crossed);
@@ -96,7 +131,7 @@ impl<O: Observer> Sim<'_, O> {
     /// and so does an observer that needs every report in time order (`Observer::needs_time_order`),
     /// and a sweep without recheck still closing a batch (it closes what it saw, whatever
     /// happened since).
-    fn fast_forward(&mut self, slot: u32, t: SimTime) -> SimTime {
+    fn fast_forward(&mut self, slot: u32, t: SimTime) -> (SimTime, bool) {
         let c = self.conv(slot);
         let b = self.s.behaviour(c.meta.channel as usize, c.meta.skill as usize);
         if c.r.state != State::Active
@@ -105,7 +140,7 @@ impl<O: Observer> Sim<'_, O> {
             || b.transfer_per_hour > 0.0
             || self.unchecked_batch_pending()
         {
-            return t;
+            return (t, false);
         }
         let kind = self.s.channels[c.meta.channel as usize].kind;
         // Its state, so its rule, stays the same throughout: looked up once.
@@ -115,27 +150,27 @@ impl<O: Observer> Sim<'_, O> {
         loop {
             let c = self.conv(slot);
             if c.turn >= c.exchanges {
-                return now;
+                return (now, true);
             }
             let mut rng = c.rng.clone();
-            let Some(answer) = b.agent_response.sample_duration(&mut rng) else { return now };
+            let Some(answer) = b.agent_response.sample_duration(&mut rng) else { return (now, false) };
             let draws = TurnDraws::draw(b, &mut rng);
             let agent_at = now + answer;
-            let Some(reply_at) = draws.reply.map(|d| agent_at + d) else { return now };
+            let Some(reply_at) = draws.reply.map(|d| agent_at + d) else { return (now, false) };
             if reply_at >= self.horizon || draws.interrupts(kind, agent_at, reply_at) {
-                return now;
+                return (now, false);
             }
             // Not eligible before the answer, nor between the answer and the reply.
             let before = eligible(&c.r);
             if before.is_some_and(|e| e <= agent_at) {
-                return now;
+                return (now, false);
             }
             let mut r = c.r;
             (r.last_activity, r.last_activity_excluding_reader, r.pending_consumer_since) =
                 (agent_at, agent_at, Some(agent_at));
             let after = eligible(&r);
             if after.is_some_and(|e| e <= reply_at) {
-                return now;
+                return (now, false);
             }
             // The answer's own draw, then the turn's: the stream is where the events leave it.
             // Active, so it holds capacity: the episodes are accounted with these eligibilities.

@@ -18,6 +18,12 @@ impl<O: Observer> Sim<'_, O> {
     /// Moves the conversation to the next state for `trigger`, as a metadata change.
     pub(super) fn enter(&mut self, slot: u32, t: SimTime, trigger: Trigger) -> Step<State> {
         self.end_episode(slot, t);
+        self.change_state(slot, t, trigger)
+    }
+
+    /// `enter` once the episode until `t` is accounted (`end_episode`).
+    #[inline(always)]
+    pub(super) fn change_state(&mut self, slot: u32, t: SimTime, trigger: Trigger) -> Step<State> {
         self.scope_leave(slot);
         let c = self.conv_mut(slot);
         let from = c.r.state;

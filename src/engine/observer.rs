@@ -180,9 +180,11 @@ pub trait Observer {
     fn conversation(&mut self, rec: &ConversationRecord) {}
     fn sweep_run(&mut self, rec: &SweepRecord) {}
     /// Whether this observer needs every report in time order across conversations. `false`
-    /// lets the engine report a conversation's messages and silences ahead of the other
-    /// conversations' events when nothing can change them (the dialogue's fast-forward); each
-    /// conversation's own reports still come in its time order. The default is the safe one.
+    /// lets the engine report a conversation's messages and silences, and the agent's closing
+    /// of its dialogue (a state change that moves no capacity), ahead of the other
+    /// conversations' events when nothing can change them (the dialogue's fast-forward);
+    /// arrivals and capacity changes still come in time order, and each conversation's own
+    /// reports in its time order. The default is the safe one.
     fn needs_time_order(&self) -> bool {
         true
     }

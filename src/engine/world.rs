@@ -115,8 +115,12 @@ pub(super) struct Sim<'a, O: Observer> {
     /// Entries of `recontacts` whose event has run, free for the next recontact.
     pub(super) free_recontacts: Vec<u32>,
     pub(super) scheds: Vec<SchedState>,
-    /// Open conversations in a state with a rule, per scheduler.
-    pub(super) in_scope: Vec<u64>,
+    /// Open conversations in a state with a rule, per scheduler (signed: a change played
+    /// ahead may be counted after a later one made in time).
+    pub(super) in_scope: Vec<i64>,
+    /// The instant the changes being made are for, when the dialogue plays the agent's closing
+    /// ahead of the clock (`dialogue::end_ahead`); `None` for changes made now.
+    pub(super) ahead: Option<SimTime>,
     /// Per rule: the scheduler whose scope a conversation under it is in, if the rule (or the
     /// hard cap) can close it.
     pub(super) scope_by_rule: Vec<Option<u32>>,
@@ -165,6 +169,7 @@ impl<'a, O: Observer> Sim<'a, O> {
             recontacts: Vec::new(),
             free_recontacts: Vec::new(),
             in_scope: vec![0; s.policy.schedulers.len()],
+            ahead: None,
             scope_by_rule,
             scheds: SchedState::for_policy(s, replication),
             stats: RunStats::default(),

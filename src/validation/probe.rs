@@ -57,8 +57,6 @@ pub struct Probe {
     pub wait_censored: u64,
     /// Per open state (Open, Active, Waiting, Wrap-up).
     pub states: [StateTally; 4],
-    level: [i64; 4],
-    last_change: [SimTime; 4],
     /// Closure latency (closed minus eligible, ms) of auto-closures eligible in the window.
     pub latencies_ms: Vec<u64>,
 }
@@ -72,23 +70,18 @@ impl Probe {
         self.window.expect("a probe is built with `Probe::new`, which sets its window")
     }
 
+    /// A state's count changes by `delta` at `t`: its window integral by `delta` times what is
+    /// left of the window from `t`, so that the changes may come in any order (the engine
+    /// plays some of a conversation's changes ahead of the others' events).
     fn change_level(&mut self, s: usize, t: SimTime, delta: i64) {
         let w = self.window();
-        let from = self.last_change[s].max(w.start);
-        let to = t.min(w.end);
-        if to > from {
-            self.states[s].area_ms += self.level[s] as i128 * (to.ms() - from.ms()) as i128;
-        }
-        self.last_change[s] = t;
-        self.level[s] += delta;
+        let rest = w.end.ms().saturating_sub(t.max(w.start).ms());
+        self.states[s].area_ms += delta as i128 * rest as i128;
     }
 
     /// Closes the integrals and the sojourns still running at the horizon.
     pub fn finish(mut self) -> Probe {
         let w = self.window();
-        for s in 0..4 {
-            self.change_level(s, w.horizon, 0);
-        }
         for (_, entered) in self.queued.drain() {
             self.wait_sum_ms += w.horizon.ms().saturating_sub(entered.ms()) as u128;
             self.waited += 1;

@@ -39,6 +39,12 @@ pub(super) struct SweepState {
     pub(super) runs: u64,
     pub(super) batch: VecDeque<BatchItem>,
     pub(super) current: Option<SweepRecord>,
+    /// The instant of its next run (`SimTime::MAX` if none before the horizon).
+    pub(super) next_run: SimTime,
+    /// Changes of its scope count played ahead of the clock for instants after its next run
+    /// (instant, change): each counted by the runs from its instant on. A few at most (the
+    /// changes played ahead across one run), so kept unsorted.
+    pub(super) scope_later: Vec<(SimTime, i64)>,
 }
 
 pub(super) enum SchedState {
@@ -57,6 +63,8 @@ impl SchedState {
             runs: 0,
             batch: VecDeque::new(),
             current: None,
+            next_run: SimTime::MAX,
+            scope_later: Vec::new(),
         };
         let states = s.policy.schedulers.iter().enumerate().map(|(i, sc)| match &sc.kind {
             SchedulerKind::Exact => SchedState::Exact,
@@ -72,6 +80,7 @@ impl<O: Observer> Sim<'_, O> {
         for i in 0..self.scheds.len() {
             if let SchedState::Sweep(st) = &mut self.scheds[i] {
                 let at = st.spec.nominal_run(0) + jitter(st);
+                st.next_run = at;
                 self.at_last(at, Ev::SweepRun { sched: i as u32 })?;
             }
         }
@@ -129,15 +138,42 @@ impl<O: Observer> Sim<'_, O> {
         let scope = self.rule_index(self.conv(slot)).and_then(|i| self.scope_by_rule[i]);
         self.conv_mut(slot).scope = scope;
         if let Some(sched) = scope {
-            self.in_scope[sched as usize] += 1;
+            self.count_in_scope(sched as usize, 1);
         }
     }
 
     /// Takes the conversation in `slot` out of the scope it was counted in.
     pub(super) fn scope_leave(&mut self, slot: u32) {
         if let Some(sched) = self.conv_mut(slot).scope.take() {
-            self.in_scope[sched as usize] -= 1;
+            self.count_in_scope(sched as usize, -1);
         }
+    }
+
+    /// Changes a scheduler's scope count by `delta`, now or, for a change played ahead of the
+    /// clock (`Sim::ahead`), from its instant: only runs read the count, so a change for an
+    /// instant no later than the next run counts at once, a later one from the first run at
+    /// or after its instant (a run comes after every other event of its instant).
+    fn count_in_scope(&mut self, sched: usize, delta: i64) {
+        match (self.ahead, &mut self.scheds[sched]) {
+            (Some(at), SchedState::Sweep(st)) if at > st.next_run => st.scope_later.push((at, delta)),
+            _ => self.in_scope[sched] += delta,
+        }
+    }
+
+    /// The scope count of sweep `si` at its run at `t`, with the changes played ahead for
+    /// instants up to `t`.
+    fn in_scope_at(&mut self, si: usize, t: SimTime) -> u64 {
+        if let SchedState::Sweep(st) = &mut self.scheds[si] {
+            let count = &mut self.in_scope[si];
+            st.scope_later.retain(|&(at, delta)| {
+                let due = at <= t;
+                if due {
+                    *count += delta;
+                }
+                !due
+            });
+        }
+        u64::try_from(self.in_scope[si]).expect("a scope counts no fewer than no conversations")
     }
 
     pub(super) fn eligibility(&self, c: &Conv) -> Option<Eligibility> {
@@ -219,11 +255,13 @@ impl<O: Observer> Sim<'_, O> {
             deferred += 1;
         }
         st.batch.extend(candidates.into_iter().map(|(_, _, item)| item));
+        let in_scope = self.in_scope_at(si, t);
+        let SchedState::Sweep(st) = &mut self.scheds[si] else { unreachable!("matched above") };
         st.current = Some(SweepRecord {
             scheduler: si,
             run,
             started: t,
-            in_scope: self.in_scope[si],
+            in_scope,
             eligible,
             closed: 0,
             parked: 0,
@@ -233,6 +271,7 @@ impl<O: Observer> Sim<'_, O> {
             duration: SimDuration::ZERO,
         });
         let next = st.spec.nominal_run(run + 1) + jitter(st);
+        st.next_run = next;
         self.at_last(next, Ev::SweepRun { sched: si as u32 })?;
         self.on_sweep_close(si, t)
     }
