@@ -19,12 +19,13 @@ use std::fmt;
 
 /// The five status reasons of a conversation (`msdyn_liveconversation`, seed 004).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[repr(u8)]
 pub enum State {
-    Open,
-    Active,
-    Waiting,
-    WrapUp,
-    Closed,
+    Open = 0,
+    Active = 1,
+    Waiting = 2,
+    WrapUp = 3,
+    Closed = 4,
 }
 
 impl State {
@@ -32,14 +33,12 @@ impl State {
     pub const OPEN_STATES: [State; 4] = [State::Open, State::Active, State::Waiting, State::WrapUp];
 
     /// Index into arrays over `OPEN_STATES` (Closed has none).
+    /// Arithmetic on the discriminant, not a `match`: the hot paths call it at every state
+    /// change, and a jump table there costs a mispredicted indirect branch.
+    #[inline]
     pub fn open_index(self) -> Option<usize> {
-        match self {
-            State::Open => Some(0),
-            State::Active => Some(1),
-            State::Waiting => Some(2),
-            State::WrapUp => Some(3),
-            State::Closed => None,
-        }
+        let i = self as usize;
+        (i < State::OPEN_STATES.len()).then_some(i)
     }
 
     /// Name used in scenario files and CSV columns.
