@@ -54,8 +54,7 @@ impl<O: Observer> Sim<'_, O> {
     fn end_ahead(&mut self, slot: u32, end: SimTime, eligible: Option<SimTime>) -> Step {
         self.ahead = Some(end);
         self.end_episode_with(slot, end, eligible);
-        self.change_state(slot, end, Trigger::AgentEnd)?;
-        let r = self.begin_wrap_up(slot, end);
+        let r = self.change_state(slot, end, Trigger::AgentEnd).and_then(|_| self.begin_wrap_up(slot, end));
         self.ahead = None;
         r
     }
