@@ -1,5 +1,6 @@
 //! The event kernel: simulated time, the event queue and the loop (`drive`) that pops events in
-//! (time, sequence) order and hands each to a `World` (the engine's is `Sim`), with the stall and
+//! (time, sequence) order and hands each to a `World` (the engine's is `Sim`), beside the
+//! world's own events (processes known ahead, which need no queue), with the stall and
 //! overload bounds that stop a run that would never end. Knows nothing of conversations.
 
 use super::observer::Observer;
