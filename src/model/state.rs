@@ -29,6 +29,9 @@ pub enum State {
 }
 
 impl State {
+    /// Every state, in discriminant order.
+    pub const ALL: [State; 5] = [State::Open, State::Active, State::Waiting, State::WrapUp, State::Closed];
+
     /// The four states a conversation can be in before it is closed, in export order.
     pub const OPEN_STATES: [State; 4] = [State::Open, State::Active, State::Waiting, State::WrapUp];
 
@@ -84,6 +87,7 @@ impl fmt::Display for State {
 /// What happened to a conversation. Each trigger names its cause, so the same target state
 /// reached for different reasons stays distinguishable in the rules below.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[repr(u8)]
 pub enum Trigger {
     /// Routing pushes the conversation to an agent.
     Assign,
@@ -124,12 +128,59 @@ pub struct IllegalTransition {
     pub trigger: Trigger,
 }
 
+impl Trigger {
+    /// Every trigger, in discriminant order.
+    pub const ALL: [Trigger; 14] = [
+        Trigger::Assign,
+        Trigger::QueueAbandon,
+        Trigger::AgentEnd,
+        Trigger::CustomerDisconnect,
+        Trigger::Transfer,
+        Trigger::Park,
+        Trigger::CustomerRevive,
+        Trigger::AgentRevive,
+        Trigger::WrapUpDone,
+        Trigger::RecordResolved,
+        Trigger::AutoClose,
+        Trigger::AutoCloseToWrapUp,
+        Trigger::HardCap,
+        Trigger::Release,
+    ];
+}
+
 /// The next state after `trigger` in state `from`, or the error for every pair seed 002 does
-/// not list. Written without a catch-all arm so that a new state or trigger forces a review.
+/// not list. A lookup in `TABLE`, which `seed_002_next` fills at compile time: the engine asks
+/// at every state change, and a `match` there compiles to a jump table whose indirect branch
+/// the processor mispredicts.
+#[inline]
 pub fn transition(from: State, trigger: Trigger) -> Result<State, IllegalTransition> {
+    TABLE[from as usize][trigger as usize].ok_or(IllegalTransition { from, trigger })
+}
+
+/// `seed_002_next` for every (state, trigger), indexed by their discriminants.
+static TABLE: [[Option<State>; Trigger::ALL.len()]; State::ALL.len()] = {
+    let mut table = [[None; Trigger::ALL.len()]; State::ALL.len()];
+    let mut i = 0;
+    while i < State::ALL.len() {
+        assert!(State::ALL[i] as usize == i, "State::ALL is in discriminant order");
+        let mut j = 0;
+        while j < Trigger::ALL.len() {
+            assert!(Trigger::ALL[j] as usize == j, "Trigger::ALL is in discriminant order");
+            table[i][j] = seed_002_next(State::ALL[i], Trigger::ALL[j]);
+            j += 1;
+        }
+        i += 1;
+    }
+    table
+};
+
+/// Seed 002's table: the next state after `trigger` in state `from`, `None` for every pair it
+/// does not list. Written without a catch-all arm so that a new state or trigger forces a
+/// review.
+const fn seed_002_next(from: State, trigger: Trigger) -> Option<State> {
     use State::*;
     use Trigger::*;
-    let to = match (from, trigger) {
+    match (from, trigger) {
         (Open, Assign) => Some(Active),
         (Open, QueueAbandon | AutoClose | HardCap) => Some(Closed),
         (Open, AgentEnd | CustomerDisconnect | Transfer | Park | CustomerRevive | AgentRevive | Release) => None,
@@ -154,8 +205,7 @@ pub fn transition(from: State, trigger: Trigger) -> Result<State, IllegalTransit
         (Closed, Assign | QueueAbandon | AgentEnd | CustomerDisconnect | Transfer | Park) => None,
         (Closed, CustomerRevive | AgentRevive | WrapUpDone | RecordResolved) => None,
         (Closed, AutoClose | AutoCloseToWrapUp | HardCap | Release) => None,
-    };
-    to.ok_or(IllegalTransition { from, trigger })
+    }
 }
 
 /// Whether seed 002's table lists `from -> to` (for any trigger).
@@ -180,23 +230,8 @@ pub fn seed_002_allows(from: State, to: State) -> bool {
 mod tests {
     use super::*;
 
-    const ALL_STATES: [State; 5] = [State::Open, State::Active, State::Waiting, State::WrapUp, State::Closed];
-    const ALL_TRIGGERS: [Trigger; 14] = [
-        Trigger::Assign,
-        Trigger::QueueAbandon,
-        Trigger::AgentEnd,
-        Trigger::CustomerDisconnect,
-        Trigger::Transfer,
-        Trigger::Park,
-        Trigger::CustomerRevive,
-        Trigger::AgentRevive,
-        Trigger::WrapUpDone,
-        Trigger::RecordResolved,
-        Trigger::AutoClose,
-        Trigger::AutoCloseToWrapUp,
-        Trigger::HardCap,
-        Trigger::Release,
-    ];
+    const ALL_STATES: [State; 5] = State::ALL;
+    const ALL_TRIGGERS: [Trigger; 14] = Trigger::ALL;
 
     #[test]
     fn every_allowed_transition_is_in_seed_002() {
