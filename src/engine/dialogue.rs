@@ -122,7 +122,7 @@ impl<O: Observer> Sim<'_, O> {
     /// same reports and the same capacity accounting. Returns the instant of the last reply so
     /// played (`t` if none), from which the next agent message is scheduled as usual, and
     /// whether the dialogue is over there (its next agent message ends it, and may be played
-    /// ahead too: `can_end_ahead`).
+    /// ahead too: `end_ahead_eligibility`).
     ///
     /// Exact because nothing reads a conversation between its events but its own events, a
     /// sweep run (which finds it not eligible either way) and the horizon (never crossed);
