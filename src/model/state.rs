@@ -230,13 +230,10 @@ pub fn seed_002_allows(from: State, to: State) -> bool {
 mod tests {
     use super::*;
 
-    const ALL_STATES: [State; 5] = State::ALL;
-    const ALL_TRIGGERS: [Trigger; 14] = Trigger::ALL;
-
     #[test]
     fn every_allowed_transition_is_in_seed_002() {
-        for from in ALL_STATES {
-            for trigger in ALL_TRIGGERS {
+        for from in State::ALL {
+            for trigger in Trigger::ALL {
                 if let Ok(to) = transition(from, trigger) {
                     assert!(seed_002_allows(from, to), "{from} -> {to} via {trigger:?}");
                 }
@@ -246,11 +243,11 @@ mod tests {
 
     #[test]
     fn every_seed_002_transition_is_reachable() {
-        for from in ALL_STATES {
-            for to in ALL_STATES {
+        for from in State::ALL {
+            for to in State::ALL {
                 if seed_002_allows(from, to) {
                     assert!(
-                        ALL_TRIGGERS.iter().any(|&t| transition(from, t) == Ok(to)),
+                        Trigger::ALL.iter().any(|&t| transition(from, t) == Ok(to)),
                         "{from} -> {to} has no trigger"
                     );
                 }
@@ -260,7 +257,7 @@ mod tests {
 
     #[test]
     fn closed_is_final() {
-        for trigger in ALL_TRIGGERS {
+        for trigger in Trigger::ALL {
             assert!(transition(State::Closed, trigger).is_err());
         }
     }

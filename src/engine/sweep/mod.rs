@@ -176,20 +176,16 @@ impl<O: Observer> Sim<'_, O> {
         u64::try_from(self.in_scope[si]).expect("a scope counts no fewer than no conversations")
     }
 
+    /// The first instant the rule of `c`'s state (or the hard cap) would close it.
     pub(super) fn eligibility(&self, c: &Conv) -> Option<Eligibility> {
-        self.eligibility_with(c, &c.r)
+        let i = self.rule_index(c)?;
+        eligible_at(&self.s.policy.rules[i], self.s.policy.hard_cap, &c.r)
     }
 
     /// Whether a sweep without recheck has a batch still to close: it closes what its run saw,
     /// whatever happened since, so nothing may be played ahead meanwhile.
     pub(super) fn unchecked_batch_pending(&self) -> bool {
         self.scheds.iter().any(|st| matches!(st, SchedState::Sweep(st) if !st.spec.recheck && !st.batch.is_empty()))
-    }
-
-    /// The eligibility of `c` if its readings were `r` (in the state it is in).
-    pub(super) fn eligibility_with(&self, c: &Conv, r: &crate::policy::Readings) -> Option<Eligibility> {
-        let i = self.rule_index(c)?;
-        eligible_at(&self.s.policy.rules[i], self.s.policy.hard_cap, r)
     }
 
     /// Makes sure the conversation's scheduler will look at it no later than its eligibility.
