@@ -1,6 +1,7 @@
 //! The conversation slab: each open conversation's record (its clocks, draws and stamps) in a
 //! reusable slot, freed when it closes, and its creation.
 
+use super::dialogue::TurnFixed;
 use super::kernel::{SimError, Step, MAX_LIVE_CONVERSATIONS};
 use super::observer::CloseReason;
 use super::observer::{ConvMeta, ConversationRecord, Observer};
@@ -9,6 +10,7 @@ use super::world::Sim;
 use crate::metrics::episodes::SilenceTally;
 use crate::model::state::State;
 use crate::policy::Readings;
+use crate::scenario::Behaviour;
 use crate::time::{SimDuration, SimTime};
 
 pub(super) const NO_AGENT: u32 = u32::MAX;
@@ -98,6 +100,9 @@ pub(super) struct Conv {
     pub(super) episode_start: SimTime,
     /// The scheduler whose scope it is counted in (`Sim::scope_enter`), if any.
     pub(super) scope: Option<u32>,
+    /// Where the rule that applies to it now is in the policy's rules (`Sim::scope_enter`, at
+    /// each change of state or skill), `None` in no open state: looked up often, set rarely.
+    pub(super) rule: Option<u32>,
     /// Key of this conversation's live entry in its scheduler's index (a lower bound of its
     /// eligibility), or `None` when it has none.
     pub(super) indexed_key: Option<SimTime>,
@@ -142,7 +147,7 @@ impl Conv {
     }
 }
 
-impl<O: Observer> Sim<'_, O> {
+impl<'a, O: Observer> Sim<'a, O> {
     pub(super) fn create(
         &mut self,
         t: SimTime,
@@ -195,6 +200,7 @@ impl<O: Observer> Sim<'_, O> {
             held: 0,
             episode_start: t,
             scope: None,
+            rule: None,
             indexed_key: None,
             silence_park: None,
             silence_disconnect: None,
@@ -231,6 +237,13 @@ impl<O: Observer> Sim<'_, O> {
     pub(super) fn side_rng(&mut self, slot: u32) -> &mut StreamRng {
         debug_assert!(self.side_draws, "the side stream should be drawn from only where it was made");
         &mut self.conv_mut(slot).side_rng
+    }
+
+    /// The behaviour of `c`'s (channel, skill), with its turns' fixed durations.
+    #[inline]
+    pub(super) fn behaviour_of(&self, c: &Conv) -> (&'a Behaviour, TurnFixed) {
+        let i = c.meta.channel as usize * self.s.skills.len() + c.meta.skill as usize;
+        (&self.s.behaviour[i], self.turn_fixed[i])
     }
 
     pub(super) fn conv(&self, slot: u32) -> &Conv {

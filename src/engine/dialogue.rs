@@ -65,8 +65,8 @@ impl<O: Observer> Sim<'_, O> {
             self.enter(slot, t, Trigger::AgentEnd)?;
             return self.begin_wrap_up(slot, t);
         }
-        let b = self.s.behaviour(c.meta.channel as usize, c.meta.skill as usize);
-        let draws = TurnDraws::draw(b, &mut self.conv_mut(slot).rng);
+        let (b, fixed) = self.behaviour_of(c);
+        let draws = TurnDraws::draw(b, fixed, &mut self.conv_mut(slot).rng);
         let eligible = self.episode_eligibility(slot);
         self.agent_writes(slot, t, draws, eligible);
         if let Some(at) = self.conv(slot).pending_reply_at {
@@ -132,7 +132,7 @@ impl<O: Observer> Sim<'_, O> {
     /// happened since).
     fn fast_forward(&mut self, slot: u32, t: SimTime) -> (SimTime, bool) {
         let c = self.conv(slot);
-        let b = self.s.behaviour(c.meta.channel as usize, c.meta.skill as usize);
+        let (b, fixed) = self.behaviour_of(c);
         if c.r.state != State::Active
             || c.r.pending_consumer_since.is_some()
             || b.reader_per_hour > 0.0
@@ -153,7 +153,7 @@ impl<O: Observer> Sim<'_, O> {
             }
             let mut rng = c.rng.clone();
             let Some(answer) = b.agent_response.sample_duration(&mut rng) else { return (now, false) };
-            let draws = TurnDraws::draw(b, &mut rng);
+            let draws = TurnDraws::draw(b, fixed, &mut rng);
             let agent_at = now + answer;
             let Some(reply_at) = draws.reply.map(|d| agent_at + d) else { return (now, false) };
             if reply_at >= self.horizon || draws.interrupts(kind, agent_at, reply_at) {
@@ -366,9 +366,25 @@ impl<O: Observer> Sim<'_, O> {
     }
 }
 
+/// The durations of a (channel, skill)'s turns that need no random number (`never` or a
+/// constant park delay or disconnect, as most scenarios have), known once for the run: a turn
+/// takes them as they are instead of dispatching on the distribution each time.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct TurnFixed {
+    park_delay: Option<Option<SimDuration>>,
+    disconnect: Option<Option<SimDuration>>,
+}
+
+impl TurnFixed {
+    pub(super) fn of(b: &Behaviour) -> TurnFixed {
+        TurnFixed { park_delay: b.park_delay.fixed_duration(), disconnect: b.disconnect.fixed_duration() }
+    }
+}
+
 /// The draws of one turn, at the agent's answer, in stream order: the customer's response
 /// time, whether the agent will park while the customer is silent, the park delay and the
-/// live-chat disconnect delay. Always all four (common random numbers).
+/// live-chat disconnect delay. Always all four (common random numbers; a fixed one draws no
+/// random number either way).
 #[derive(Debug, Clone, Copy)]
 pub(super) struct TurnDraws {
     reply: Option<SimDuration>,
@@ -379,11 +395,11 @@ pub(super) struct TurnDraws {
 
 impl TurnDraws {
     #[inline(always)]
-    fn draw(b: &Behaviour, rng: &mut StreamRng) -> TurnDraws {
+    fn draw(b: &Behaviour, fixed: TurnFixed, rng: &mut StreamRng) -> TurnDraws {
         let reply = b.customer_response.sample_duration(rng);
         let park = rng.gen::<f64>() < b.park_probability;
-        let park_delay = b.park_delay.sample_duration(rng);
-        let disconnect = b.disconnect.sample_duration(rng);
+        let park_delay = fixed.park_delay.unwrap_or_else(|| b.park_delay.sample_duration(rng));
+        let disconnect = fixed.disconnect.unwrap_or_else(|| b.disconnect.sample_duration(rng));
         TurnDraws { reply, park, park_delay, disconnect }
     }
 

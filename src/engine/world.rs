@@ -6,6 +6,7 @@
 
 use super::arrivals::{ArrivalGen, RecontactInfo};
 use super::conversation::{record, Conv, ConvKey, Stamp};
+use super::dialogue::TurnFixed;
 use super::kernel::{RunStats, Step};
 use super::observer::{CloseReason, Observer};
 use super::queue::EventQueue;
@@ -135,6 +136,9 @@ pub(super) struct Sim<'a, O: Observer> {
     /// Whether any (channel, skill) draws from the side stream (reader joins, transfers, a
     /// manual response probability): if none does, the stream is never made.
     pub(super) side_draws: bool,
+    /// Per (channel, skill), as `Scenario::behaviour` indexes them: the turn durations that
+    /// need no random number (`TurnFixed`).
+    pub(super) turn_fixed: Vec<TurnFixed>,
 }
 
 impl<'a, O: Observer> Sim<'a, O> {
@@ -177,6 +181,7 @@ impl<'a, O: Observer> Sim<'a, O> {
             held_refills: None,
             fast_forward,
             side_draws,
+            turn_fixed: s.behaviour.iter().map(TurnFixed::of).collect(),
         }
     }
 

@@ -34,6 +34,7 @@ pub fn round_ms(ms: f64) -> u64 {
 
 /// A distribution of a non-negative quantity, or of nothing at all (`Never`).
 #[derive(Debug, Clone)]
+#[repr(u8)]
 pub enum Dist {
     /// The event never happens.
     Never,
@@ -221,6 +222,16 @@ impl Dist {
             Dist::Constant(v) => Some(SimDuration(round_ms(*v))),
             Dist::Exponential { mean } => Some(SimDuration(round_ms(mean * exp1(rng)))),
             _ => self.sample(rng).map(|ms| SimDuration(round_ms(ms))),
+        }
+    }
+
+    /// The draw of `sample_duration` when it needs no random number: `Some(None)` for `never`,
+    /// `Some(Some(d))` for a constant, `None` for a distribution that draws.
+    pub fn fixed_duration(&self) -> Option<Option<SimDuration>> {
+        match self {
+            Dist::Never => Some(None),
+            Dist::Constant(v) => Some(Some(SimDuration(round_ms(*v)))),
+            _ => None,
         }
     }
 

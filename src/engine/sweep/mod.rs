@@ -127,16 +127,22 @@ impl<O: Observer> Sim<'_, O> {
         self.on_sweep_close(si, t)
     }
 
+    /// The index of the rule that applies to `c` now, if it is in an open state (kept in the
+    /// record by `scope_enter`).
+    #[inline]
     pub(super) fn rule_index(&self, c: &Conv) -> Option<usize> {
-        rule_index(self.s, c)
+        debug_assert_eq!(c.rule.map(|r| r as usize), rule_index(self.s, c), "the record's rule should be its state's");
+        c.rule.map(|r| r as usize)
     }
 
     /// Counts the conversation in `slot` in the scope it is in now: that of its state's rule's
-    /// scheduler, if that rule (or the hard cap) can close it. The scope is kept in the record
-    /// for `scope_leave`.
+    /// scheduler, if that rule (or the hard cap) can close it. The scope and the rule are kept
+    /// in the record, for `scope_leave` and `rule_index`.
     pub(super) fn scope_enter(&mut self, slot: u32) {
-        let scope = self.rule_index(self.conv(slot)).and_then(|i| self.scope_by_rule[i]);
-        self.conv_mut(slot).scope = scope;
+        let rule = rule_index(self.s, self.conv(slot));
+        let scope = rule.and_then(|i| self.scope_by_rule[i]);
+        let c = self.conv_mut(slot);
+        (c.scope, c.rule) = (scope, rule.map(|i| i as u32));
         if let Some(sched) = scope {
             self.count_in_scope(sched as usize, 1);
         }
@@ -144,7 +150,9 @@ impl<O: Observer> Sim<'_, O> {
 
     /// Takes the conversation in `slot` out of the scope it was counted in.
     pub(super) fn scope_leave(&mut self, slot: u32) {
-        if let Some(sched) = self.conv_mut(slot).scope.take() {
+        let c = self.conv_mut(slot);
+        c.rule = None;
+        if let Some(sched) = c.scope.take() {
             self.count_in_scope(sched as usize, -1);
         }
     }
@@ -226,7 +234,7 @@ impl<O: Observer> Sim<'_, O> {
             }
             let current = key.resolve_mut(&mut self.convs, Stamp::Epoch);
             let Some(c) = current.filter(|c| c.indexed_key == Some(bound)) else { continue };
-            let i = rule_index(self.s, c).expect("an indexed conversation is in an open state");
+            let i = c.rule.expect("an indexed conversation is in an open state") as usize;
             match eligible_at(&self.s.policy.rules[i], self.s.policy.hard_cap, &c.r) {
                 None => c.indexed_key = None,
                 Some(e) if e.at() > t => {
