@@ -8,7 +8,7 @@
 //! Also owns the saturation rule (`Validity`): whether a replication's figures describe a
 //! steady state or a backlog.
 
-use super::levels::{rest_of_window_ms, BucketClock, BucketIntegral};
+use super::levels::{rest_of_window_ms, weighted, BucketClock, BucketIntegral};
 use super::report::{Breakdown, GroupRow, Metric, RepReport, TsRow, METRICS};
 use super::stats::{mean, percentile};
 use crate::engine::{AutoMove, CloseReason, ConvMeta, ConversationRecord, Observer, RunStats, SweepRecord};
@@ -550,7 +550,9 @@ impl Metrics {
                 waits_s: Vec::with_capacity(if with_waits { w[2] } else { 0 }),
             })
             .collect();
-        let secs = |s: &Sample| s.ms as f64 / MS_PER_S as f64;
+        // Through i64 (a sample is below the horizon, under 2^48 ms): the same value, converted
+        // by one instruction where a u64's takes several.
+        let secs = |s: &Sample| s.ms as i64 as f64 / MS_PER_S as f64;
         let group = |s: &Sample| group_of(s.cell as usize, s.state as usize);
         self.latency.iter().for_each(|s| rows[group(s)].latency_s.push(secs(s)));
         self.idle.iter().for_each(|s| rows[group(s)].idle_s.push(secs(s)));
@@ -823,8 +825,7 @@ impl Observer for Metrics {
     #[inline]
     fn capacity(&mut self, t: SimTime, c: &ConvMeta, delta: i64) {
         let (i, tm) = (self.cell_index(c), t.ms());
-        // |delta| < 2^63 and the rest of the window < 2^64: the product fits an i128.
-        self.cells[i].capacity_unit_ms += delta as i128 * rest_of_window_ms(tm, self.window) as i128;
+        self.cells[i].capacity_unit_ms += weighted(delta, rest_of_window_ms(tm, self.window));
         if let Some(at) = self.ts_clock.locate(tm) {
             self.ts_capacity.add_at(at, 0, delta);
         }
@@ -837,7 +838,7 @@ impl Observer for Metrics {
     fn available(&mut self, t: SimTime, units: u64) {
         let (delta, tm) = (units as i64 - self.available_units, t.ms());
         self.available_units = units as i64;
-        self.available_unit_ms += delta as i128 * rest_of_window_ms(tm, self.window) as i128;
+        self.available_unit_ms += weighted(delta, rest_of_window_ms(tm, self.window));
         if let Some(at) = self.ts_clock.locate(tm) {
             self.ts_available.add_at(at, 0, delta);
         }
@@ -855,7 +856,7 @@ impl Observer for Metrics {
         }
         let delta = total as i64 - self.queue_len;
         (self.queue_len, self.queue_last_ms) = (total as i64, tm);
-        self.queue_conv_ms += delta as i128 * rest_of_window_ms(tm, self.window) as i128;
+        self.queue_conv_ms += weighted(delta, rest_of_window_ms(tm, self.window));
         if let Some(at) = self.ts_clock.locate(tm) {
             self.ts_queue.add_at(at, 0, delta);
         }

@@ -14,6 +14,14 @@ pub(super) fn rest_of_window_ms(t_ms: u64, window: (u64, u64)) -> u64 {
     window.1.saturating_sub(t_ms.max(window.0))
 }
 
+/// A level change of `delta` times a length of time `ms`, in unit-milliseconds. `ms` is at
+/// most the horizon, which a run's dates keep under 2^48 ms: both are i64s, so this is one
+/// widening multiplication (a `u64` length would take three), and the product fits an i128.
+#[inline]
+pub(super) fn weighted(delta: i64, ms: u64) -> i128 {
+    delta as i128 * ms as i64 as i128
+}
+
 /// Which bucket of `bucket_ms` (from instant 0, `n_buckets` of them) an instant is in,
 /// remembering the last bucket found: reports come mostly in time order, so most lookups are
 /// a subtraction and a comparison rather than a division. Any order gives the same answers.
@@ -75,8 +83,7 @@ impl<const N: usize> BucketIntegral<N> {
     pub fn add_at(&mut self, at: (usize, u64), k: usize, delta: i64) {
         let slot = &mut self.slots[at.0];
         slot.net[k] += delta;
-        // |delta| < 2^63 and the offset < 2^64: the product fits an i128.
-        slot.offset_ms[k] += delta as i128 * at.1 as i128;
+        slot.offset_ms[k] += weighted(delta, at.1);
     }
 
     /// Each level's integral over each bucket, the last one cut at `end_ms` (the horizon: no
