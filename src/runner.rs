@@ -102,6 +102,11 @@ impl<W: Write> engine::Observer for Exports<'_, W> {
         self.messages.is_some()
     }
 
+    /// `conversations.csv` is written in the order of the closures.
+    fn closes_in_time_order(&self) -> bool {
+        self.conversations.is_some() || self.messages.is_some()
+    }
+
     fn arrival(&mut self, t: SimTime, c: &ConvMeta, r: bool) {
         if let Some(m) = &mut self.messages {
             m.arrival(t, c, r);

@@ -106,6 +106,9 @@ pub(super) struct Conv {
     /// Key of this conversation's live entry in its scheduler's index (a lower bound of its
     /// eligibility), or `None` when it has none.
     pub(super) indexed_key: Option<SimTime>,
+    /// When the agent will close a wrap-up whose capacity is released first (`wrap_up =
+    /// "<duration>"` shorter than the wrap-up): set at its start, taken at the release.
+    pub(super) wrap_up_done: Option<SimTime>,
     /// This turn's park delay, if the agent will park while the customer is silent.
     pub(super) silence_park: Option<SimDuration>,
     /// This turn's time from the agent's message to a live-chat disconnect, if any.
@@ -202,6 +205,7 @@ impl<'a, O: Observer> Sim<'a, O> {
             scope: None,
             rule: None,
             indexed_key: None,
+            wrap_up_done: None,
             silence_park: None,
             silence_disconnect: None,
             silence: SilenceTally::default(),

@@ -3,7 +3,7 @@
 
 use super::conversation::Stamp;
 use super::kernel::Step;
-use super::observer::{Observer, Sender};
+use super::observer::{CloseReason, Observer, Sender};
 use super::rng::StreamRng;
 use super::world::{Ev, Sim};
 use crate::model::dist::round_ms;
@@ -251,10 +251,14 @@ impl<O: Observer> Sim<'_, O> {
         self.begin_wrap_up(slot, t)
     }
 
-    /// The wrap-up stops blocking capacity (`wrap_up = "<duration>"`).
+    /// The wrap-up stops blocking capacity (`wrap_up = "<duration>"`); the agent's closing of
+    /// it follows (`wrap_up_done`).
     pub(super) fn on_wrap_up_release(&mut self, slot: u32, t: SimTime) -> Step {
         self.end_episode(slot, t);
-        if let Some(a) = self.release(slot, t) {
+        let agent = self.release(slot, t);
+        let done = self.conv_mut(slot).wrap_up_done.take();
+        self.wrap_up_done(slot, done)?;
+        if let Some(a) = agent {
             self.refill(a, t)?;
         }
         Ok(())
@@ -270,25 +274,66 @@ impl<O: Observer> Sim<'_, O> {
         let b = self.s.behaviour(channel, skill);
         // `never`: the agent never closes the wrap-up; only auto-close or the horizon ends it.
         let d = b.wrap_up.sample_duration(&mut self.conv_mut(slot).rng);
-        if let Some(d) = d {
-            self.at(t + d, Ev::WrapUpDone(key))?;
-        }
+        let done = d.map(|d| t + d);
         let d = d.unwrap_or(SimDuration(u64::MAX));
         match self.s.skills[skill].wrap_up {
             WrapUpBlock::Always => {}
             WrapUpBlock::Never => {
                 if let Some(agent) = self.release(slot, t) {
-                    self.reindex(slot)?;
+                    if !self.wrap_up_done(slot, done)? {
+                        self.reindex(slot)?;
+                    }
                     return self.refill(agent, t);
                 }
             }
             WrapUpBlock::For(block) => {
                 if block < d {
+                    self.conv_mut(slot).wrap_up_done = done;
                     self.at(t + block, Ev::WrapUpRelease(key))?;
+                    return self.reindex(slot);
                 }
             }
         }
+        if let Some(done) = done {
+            self.at(done, Ev::WrapUpDone(key))?;
+        }
         self.reindex(slot)
+    }
+
+    /// The agent's closing of a wrap-up that holds no capacity any more, due at `done` (if
+    /// ever): played ahead, closed now for its instant, where nothing can touch the
+    /// conversation until then (`can_close_ahead`), else scheduled. Whether it was closed.
+    fn wrap_up_done(&mut self, slot: u32, done: Option<SimTime>) -> Step<bool> {
+        let Some(done) = done else { return Ok(false) };
+        if !self.can_close_ahead(slot, done) {
+            let key = self.key(slot, Stamp::Epoch);
+            self.at(done, Ev::WrapUpDone(key))?;
+            return Ok(false);
+        }
+        // Its change of scope counts from `done`, as the closing played ahead's does.
+        self.ahead = Some(done);
+        let r = self.close(slot, done, Trigger::WrapUpDone, CloseReason::AgentEnd, None, false);
+        self.ahead = None;
+        r.map(|_| true)
+    }
+
+    /// Whether the closing at `done` of the wrap-up in `slot`, which holds no capacity (routing
+    /// cannot see it), may be applied now: the run plays ahead (`Sim::close_ahead`), the
+    /// closing comes before the horizon, no customer reply arrives before it (a reply during
+    /// the wrap-up is a message of its own, with its readings), no sweep without recheck
+    /// still has a batch to close (it could hold the conversation, seen in an earlier state)
+    /// and the conversation is not eligible at any instant until then under the wrap-up's
+    /// rule or the hard cap (no run or timer can close it first). Every other event still
+    /// due for it was stamped before the wrap-up began and is stale.
+    fn can_close_ahead(&self, slot: u32, done: SimTime) -> bool {
+        let c = self.conv(slot);
+        self.close_ahead
+            && self.ahead.is_none()
+            && done < self.horizon
+            && c.held == 0
+            && c.pending_reply_at.is_none_or(|at| at > done)
+            && !self.unchecked_batch_pending()
+            && self.eligibility(c).is_none_or(|e| e.at() > done)
     }
 
     pub(super) fn schedule_side_events(&mut self, slot: u32, t: SimTime) -> Step {

@@ -188,6 +188,14 @@ pub trait Observer {
     fn needs_time_order(&self) -> bool {
         true
     }
+    /// Whether this observer needs the records of closed conversations (`conversation`) in
+    /// the order of their closures (`conversations.csv` is written so). `false`, with
+    /// `needs_time_order` false, lets the engine close a wrap-up that holds no capacity ahead
+    /// of the other conversations' events (`dialogue::wrap_up_done`); its state change to
+    /// Closed and its record then come early too. The default follows `needs_time_order`.
+    fn closes_in_time_order(&self) -> bool {
+        self.needs_time_order()
+    }
 }
 
 /// Reports to two observers in turn.
@@ -268,5 +276,8 @@ impl<A: Observer, B: Observer> Observer for Both<'_, A, B> {
     }
     fn needs_time_order(&self) -> bool {
         self.0.needs_time_order() || self.1.needs_time_order()
+    }
+    fn closes_in_time_order(&self) -> bool {
+        self.0.closes_in_time_order() || self.1.closes_in_time_order()
     }
 }

@@ -136,6 +136,10 @@ pub(super) struct Sim<'a, O: Observer> {
     /// Whether any (channel, skill) draws from the side stream (reader joins, transfers, a
     /// manual response probability): if none does, the stream is never made.
     pub(super) side_draws: bool,
+    /// Whether the agent's closing of a wrap-up that holds no capacity may be applied ahead of
+    /// the clock (`dialogue::wrap_up_done`): the dialogue plays ahead (`fast_forward`) and the
+    /// observer takes the records of closed conversations out of the order of their closures.
+    pub(super) close_ahead: bool,
     /// Per (channel, skill), as `Scenario::behaviour` indexes them: the turn durations that
     /// need no random number (`TurnFixed`).
     pub(super) turn_fixed: Vec<TurnFixed>,
@@ -148,6 +152,7 @@ impl<'a, O: Observer> Sim<'a, O> {
             .iter()
             .any(|g| g.shift_end == ShiftEnd::Requeue && matches!(g.staffing, Staffing::Weekly(_)));
         let fast_forward = !obs.needs_time_order() && !requeues;
+        let close_ahead = fast_forward && !obs.closes_in_time_order();
         let side_draws = s
             .behaviour
             .iter()
@@ -181,6 +186,7 @@ impl<'a, O: Observer> Sim<'a, O> {
             held_refills: None,
             fast_forward,
             side_draws,
+            close_ahead,
             turn_fixed: s.behaviour.iter().map(TurnFixed::of).collect(),
         }
     }

@@ -384,6 +384,11 @@ impl<W: Write> Observer for ConversationWriter<'_, W> {
         false
     }
 
+    /// Its rows come in the order of the closures.
+    fn closes_in_time_order(&self) -> bool {
+        true
+    }
+
     fn conversation(&mut self, rec: &ConversationRecord) {
         if self.error.is_none() {
             if let Err(e) = self.row(rec) {
