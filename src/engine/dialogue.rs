@@ -1,7 +1,7 @@
 //! The dialogue and its side events: agent messages, customer replies, parks, live-chat
 //! disconnects and wrap-up, and the reader joins and transfers drawn from a second stream.
 
-use super::conversation::Stamp;
+use super::conversation::{Conv, Stamp};
 use super::kernel::Step;
 use super::observer::{CloseReason, Observer, Sender};
 use super::rng::StreamRng;
@@ -22,12 +22,43 @@ impl<O: Observer> Sim<'_, O> {
         let key = c.key(slot, Stamp::Epoch);
         // `never`: the agent never answers; only auto-close or the horizon ends it.
         if let Some(d) = b.agent_response.sample_duration(&mut self.conv_mut(slot).rng) {
-            if let Some(eligible) = over.then(|| self.end_ahead_eligibility(slot, t + d)).flatten() {
-                return self.end_ahead(slot, t + d, eligible);
+            if over {
+                if let Some(eligible) = self.end_ahead_eligibility(slot, t + d) {
+                    return self.end_ahead(slot, t + d, eligible);
+                }
+            } else if self.fast_forward && self.answer_ahead_ok(slot, t + d) {
+                // The turn's reply is not certain, but its answer is: played ahead.
+                return self.answer(slot, t + d);
             }
             self.at(t + d, Ev::AgentMessage(key))?;
         }
         Ok(())
+    }
+
+    /// Whether the agent's answer at `at` may be applied now, ahead of the clock, when the
+    /// fast-forward could not play its turn whole (the reply may not come, or not before a
+    /// park, a disconnect, an eligibility or the horizon): the fast-forward's conditions hold
+    /// (`plays_ahead`), the answer is not the dialogue's closing, it comes before the horizon
+    /// and the conversation is not eligible at any instant until then. What follows it (the
+    /// reply, the silence's timers) is scheduled from its instant, as its event would.
+    fn answer_ahead_ok(&self, slot: u32, at: SimTime) -> bool {
+        let c = self.conv(slot);
+        let (b, _) = self.behaviour_of(c);
+        self.plays_ahead(c, b)
+            && c.turn < c.exchanges
+            && at < self.horizon
+            && self.eligibility(c).is_none_or(|e| e.at() > at)
+    }
+
+    /// Whether the dialogue of `c` may be played ahead at all: it is Active and the agent's
+    /// turn (the customer wrote last, or it was just taken), no reader join or transfer can
+    /// come (`b` is its behaviour) and no sweep without recheck still has a batch to close.
+    fn plays_ahead(&self, c: &Conv, b: &Behaviour) -> bool {
+        c.r.state == State::Active
+            && c.r.pending_consumer_since.is_none()
+            && b.reader_per_hour == 0.0
+            && b.transfer_per_hour == 0.0
+            && !self.unchecked_batch_pending()
     }
 
     /// Whether the agent's closing of a dialogue played ahead (`fast_forward` says it is over)
@@ -65,7 +96,14 @@ impl<O: Observer> Sim<'_, O> {
             self.enter(slot, t, Trigger::AgentEnd)?;
             return self.begin_wrap_up(slot, t);
         }
-        let (b, fixed) = self.behaviour_of(c);
+        self.answer(slot, t)?;
+        self.reindex(slot)
+    }
+
+    /// The agent's answer at `t` (not the closing): the turn's draws, the message, and the
+    /// reply and silence timers it schedules; the caller reindexes.
+    fn answer(&mut self, slot: u32, t: SimTime) -> Step {
+        let (b, fixed) = self.behaviour_of(self.conv(slot));
         let draws = TurnDraws::draw(b, fixed, &mut self.conv_mut(slot).rng);
         let eligible = self.episode_eligibility(slot);
         self.agent_writes(slot, t, draws, eligible);
@@ -75,8 +113,7 @@ impl<O: Observer> Sim<'_, O> {
         }
         // A park or disconnect due after the reply would find the turn over: the draws above
         // are always made (common random numbers), but such events are not scheduled.
-        self.schedule_silence_timers(slot, t, t)?;
-        self.reindex(slot)
+        self.schedule_silence_timers(slot, t, t)
     }
 
     /// The agent's answer at `t` with this turn's draws: what changes in the conversation and
@@ -133,12 +170,7 @@ impl<O: Observer> Sim<'_, O> {
     fn fast_forward(&mut self, slot: u32, t: SimTime) -> (SimTime, bool) {
         let c = self.conv(slot);
         let (b, fixed) = self.behaviour_of(c);
-        if c.r.state != State::Active
-            || c.r.pending_consumer_since.is_some()
-            || b.reader_per_hour > 0.0
-            || b.transfer_per_hour > 0.0
-            || self.unchecked_batch_pending()
-        {
+        if !self.plays_ahead(c, b) {
             return (t, false);
         }
         let kind = self.s.channels[c.meta.channel as usize].kind;
