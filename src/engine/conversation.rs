@@ -175,7 +175,15 @@ impl<'a, O: Observer> Sim<'a, O> {
         self.next_id += 1;
         let tag = self.next_tag;
         self.next_tag = self.next_tag.wrapping_add(1);
-        let conv = Conv {
+        // The slot first, so that the record is built where it lies rather than moved there.
+        let slot = match self.free_slots.pop() {
+            Some(s) => s,
+            None => {
+                self.convs.push(None);
+                (self.convs.len() - 1) as u32
+            }
+        };
+        self.convs[slot as usize] = Some(Conv {
             meta,
             tag,
             rng,
@@ -214,17 +222,7 @@ impl<'a, O: Observer> Sim<'a, O> {
             auto_moved: None,
             auto_parks: 0,
             key,
-        };
-        let slot = match self.free_slots.pop() {
-            Some(s) => {
-                self.convs[s as usize] = Some(conv);
-                s
-            }
-            None => {
-                self.convs.push(Some(conv));
-                (self.convs.len() - 1) as u32
-            }
-        };
+        });
         self.live += 1;
         if self.live > MAX_LIVE_CONVERSATIONS {
             return Err(SimError::Overloaded { at: t }.into());
