@@ -129,12 +129,39 @@ struct Cell {
 const CLOSED_AGENT_END: usize = 0;
 const CLOSED_QUEUE_ABANDON: usize = 1;
 
-/// A sample tagged with its cell and state, so that breakdowns are computed at the end.
-#[derive(Debug, Clone, Copy)]
-struct Sample {
-    ms: u64,
-    cell: u32,
-    state: u8,
+/// A sample tagged with its cell and state, so that breakdowns are computed at the end; one
+/// word, so that a list takes half the memory and its sort moves half the bytes: the
+/// milliseconds in the high 40 bits (a sample is a span within the horizon, at most 400 days:
+/// under 2^36 ms), the cell in the next 21 (at most 100 channels x 1,000 skills: under 2^17),
+/// the state in the low 3. Ordered by the word: by milliseconds first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Sample(u64);
+
+impl Sample {
+    const STATE_BITS: u32 = 3;
+    const CELL_BITS: u32 = 21;
+    const TAG_BITS: u32 = Self::CELL_BITS + Self::STATE_BITS;
+    /// The most milliseconds and cells a sample holds (`Metrics::new` checks the scenario's).
+    const MAX_MS: u64 = (1 << (64 - Self::TAG_BITS)) - 1;
+    const MAX_CELLS: usize = 1 << Self::CELL_BITS;
+
+    #[inline]
+    fn new(ms: u64, cell: usize, state: usize) -> Sample {
+        debug_assert!(ms <= Self::MAX_MS && cell < Self::MAX_CELLS && state < 1 << Self::STATE_BITS);
+        Sample(ms << Self::TAG_BITS | (cell as u64) << Self::STATE_BITS | state as u64)
+    }
+
+    fn ms(self) -> u64 {
+        self.0 >> Self::TAG_BITS
+    }
+
+    fn cell(self) -> usize {
+        (self.0 >> Self::STATE_BITS) as usize & (Self::MAX_CELLS - 1)
+    }
+
+    fn state(self) -> usize {
+        self.0 as usize & ((1 << Self::STATE_BITS) - 1)
+    }
 }
 
 /// The sweep figures of the window (runs started in it), kept as the runs are reported: the
@@ -311,6 +338,9 @@ impl Metrics {
         let n_buckets = horizon.div_ceil(bucket_ms) as usize;
         let heads: u64 = s.agent_groups.iter().map(|g| g.staffing.head_count() as u64).sum();
         let units: u64 = s.agent_groups.iter().map(|g| g.staffing.head_count() as u64 * g.capacity_units as u64).sum();
+        // The scenario's bounds (a horizon of at most 400 days, 100 channels, 1,000 skills)
+        // keep every sample within its word.
+        assert!(horizon <= Sample::MAX_MS && s.channels.len() * s.skills.len() <= Sample::MAX_CELLS);
         Metrics {
             replication,
             window: (s.warmup.ms(), horizon),
@@ -508,11 +538,12 @@ impl Metrics {
         rows
     }
 
-    /// Sorts the samples once: every row's are then taken out in order. Unstable: samples of
-    /// equal milliseconds are equal seconds, whatever their order.
+    /// Sorts the samples once: every row's are then taken out in order. By the whole word
+    /// (milliseconds, then cell and state): samples of equal milliseconds are equal seconds,
+    /// whatever their order.
     fn sort_samples(&mut self) {
         for v in [&mut self.latency, &mut self.idle, &mut self.waits] {
-            v.sort_unstable_by_key(|x| x.ms);
+            v.sort_unstable();
         }
     }
 
@@ -521,7 +552,7 @@ impl Metrics {
     fn sample_counts(&self) -> Vec<[[usize; 4]; 3]> {
         let mut counts = vec![[[0usize; 4]; 3]; self.cells.len()];
         for (list, v) in [&self.latency, &self.idle, &self.waits].into_iter().enumerate() {
-            v.iter().for_each(|s| counts[s.cell as usize][list][s.state as usize] += 1);
+            v.iter().for_each(|s| counts[s.cell()][list][s.state()] += 1);
         }
         counts
     }
@@ -552,8 +583,8 @@ impl Metrics {
             .collect();
         // Through i64 (a sample is below the horizon, under 2^48 ms): the same value, converted
         // by one instruction where a u64's takes several.
-        let secs = |s: &Sample| s.ms as i64 as f64 / MS_PER_S as f64;
-        let group = |s: &Sample| group_of(s.cell as usize, s.state as usize);
+        let secs = |s: &Sample| s.ms() as i64 as f64 / MS_PER_S as f64;
+        let group = |s: &Sample| group_of(s.cell(), s.state());
         self.latency.iter().for_each(|s| rows[group(s)].latency_s.push(secs(s)));
         self.idle.iter().for_each(|s| rows[group(s)].idle_s.push(secs(s)));
         if with_waits {
@@ -805,7 +836,7 @@ impl Observer for Metrics {
                         if wait <= self.sl_target_ms {
                             self.cells[i].queue_within_target += 1;
                         }
-                        self.waits.push(Sample { ms: wait, cell: i as u32, state: 0 });
+                        self.waits.push(Sample::new(wait, i, 0));
                     }
                     _ => self.cells[i].queue_left += 1,
                 }
@@ -896,7 +927,7 @@ impl Observer for Metrics {
             cell.auto_wrap_up += 1;
             cell.premature += m.premature as u64;
             cell.race += m.race as u64;
-            let tag = |ms: u64| Sample { ms, cell: i as u32, state: 1 };
+            let tag = |ms: u64| Sample::new(ms, i, 1);
             self.latency.push(tag(t.saturating_since(m.eligible).ms()));
             self.idle.push(tag(t.saturating_since(m.last_customer_message).ms()));
         }
@@ -911,7 +942,7 @@ impl Observer for Metrics {
         if self.in_cohort(c) {
             let i = self.cohort_cell(c);
             self.cells[i].auto_parked += 1;
-            let tag = |ms: u64| Sample { ms, cell: i as u32, state: 1 };
+            let tag = |ms: u64| Sample::new(ms, i, 1);
             self.latency.push(tag(t.saturating_since(m.eligible).ms()));
             self.idle.push(tag(t.saturating_since(m.last_customer_message).ms()));
         }
@@ -1009,7 +1040,7 @@ impl Observer for Metrics {
                 cell.race += 1;
             }
             let eligible = rec.eligible_at.expect("an auto-closed conversation has an eligibility");
-            let tag = |ms: u64| Sample { ms, cell: i as u32, state: s as u8 };
+            let tag = |ms: u64| Sample::new(ms, i, s);
             self.latency.push(tag(closed.saturating_since(eligible).ms()));
             self.idle.push(tag(closed.saturating_since(rec.last_customer_message).ms()));
         }
@@ -1033,6 +1064,23 @@ impl Observer for Metrics {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_sample_keeps_its_fields_at_their_bounds_and_sorts_by_milliseconds() {
+        use crate::scenario::reader::{MAX_CHANNELS, MAX_SKILLS};
+        use crate::time::SimDuration;
+        let horizon = SimDuration::from_days(400).ms();
+        let max_cell = MAX_CHANNELS * MAX_SKILLS - 1;
+        for (ms, cell, state) in
+            [(0, 0, 0), (horizon, max_cell, 3), (Sample::MAX_MS, Sample::MAX_CELLS - 1, 7), (12_345, 77, 2)]
+        {
+            let s = Sample::new(ms, cell, state);
+            assert_eq!((s.ms(), s.cell(), s.state()), (ms, cell, state));
+        }
+        assert!(Sample::MAX_MS >= horizon && Sample::MAX_CELLS > max_cell);
+        // Milliseconds first, whatever the tags.
+        assert!(Sample::new(1, Sample::MAX_CELLS - 1, 7) < Sample::new(2, 0, 0));
+    }
 
     #[test]
     fn least_squares_slope_of_a_line_and_of_too_few_points() {
