@@ -10,7 +10,13 @@
 
 use super::levels::{rest_of_window_ms, weighted, BucketClock, BucketIntegral};
 use super::report::{Breakdown, GroupRow, Metric, RepReport, TsRow, METRICS};
-use super::stats::{mean, percentile};
+use super::stats::{mean, percentile, SortedSummary};
+
+/// Where each percentile a row reports is in `stats::PERCENTILES`.
+const P50: usize = 0;
+const P90: usize = 1;
+const P95: usize = 2;
+const P99: usize = 3;
 use crate::engine::{AutoMove, CloseReason, ConvMeta, ConversationRecord, Observer, RunStats, SweepRecord};
 use crate::model::state::State;
 use crate::scenario::Scenario;
@@ -247,12 +253,13 @@ struct TsAreas {
     queue: Vec<[i128; 1]>,
 }
 
-/// One summary row's samples, in seconds, ascending.
-#[derive(Debug, Default)]
+/// What one summary row reports of its samples, in seconds (`SortedSummary`: taken in one
+/// pass over the sorted samples, not a copy of them).
+#[derive(Debug)]
 struct RowSamples {
-    latency_s: Vec<f64>,
-    idle_s: Vec<f64>,
-    waits_s: Vec<f64>,
+    latency_s: SortedSummary,
+    idle_s: SortedSummary,
+    waits_s: SortedSummary,
 }
 
 /// Which cells a breakdown row sums.
@@ -559,8 +566,8 @@ impl Metrics {
 
     /// The samples of the rows of one breakdown (`n_groups` rows; `group_of(cell, state)` says
     /// a sample's), in seconds, ascending, in one pass over the sorted samples; queue waits only
-    /// if `with_waits`. One breakdown at a time, each row reserving its count (`counts`), so that
-    /// no more than one copy of the samples is held.
+    /// if `with_waits`. Each row is told its count (`counts`) and keeps only what it reports
+    /// (`SortedSummary`): no copy of the samples is made.
     fn samples_by(
         &self,
         counts: &[[[usize; 4]; 3]],
@@ -576,9 +583,9 @@ impl Metrics {
         }
         let mut rows: Vec<RowSamples> = (want.iter())
             .map(|w| RowSamples {
-                latency_s: Vec::with_capacity(w[0]),
-                idle_s: Vec::with_capacity(w[1]),
-                waits_s: Vec::with_capacity(if with_waits { w[2] } else { 0 }),
+                latency_s: SortedSummary::new(w[0]),
+                idle_s: SortedSummary::new(w[1]),
+                waits_s: SortedSummary::new(if with_waits { w[2] } else { 0 }),
             })
             .collect();
         // Through i64 (a sample is below the horizon, under 2^48 ms): the same value, converted
@@ -713,11 +720,11 @@ impl Metrics {
             let short = sum(&|c| c.queue_short_abandoned);
             set(ServiceLevelExclShortAbandon, ratio(sum(&|c| c.queue_within_target), offered - short));
             set(QueueAbandonShare, ratio(abandoned, offered));
-            set(QueueWaitMeanS, mean(waits));
-            set(QueueWaitP50S, percentile(waits, 0.5));
-            set(QueueWaitP90S, percentile(waits, 0.9));
-            set(QueueWaitP95S, percentile(waits, 0.95));
-            set(QueueWaitP99S, percentile(waits, 0.99));
+            set(QueueWaitMeanS, waits.mean());
+            set(QueueWaitP50S, waits.percentile(P50));
+            set(QueueWaitP90S, waits.percentile(P90));
+            set(QueueWaitP95S, waits.percentile(P95));
+            set(QueueWaitP99S, waits.percentile(P99));
             set(CapacityInUseMeanUnits, Some(cap_area / window_ms));
             set(OpenMean, Some(state_area(0)));
             set(ActiveMean, Some(state_area(1)));
@@ -757,17 +764,17 @@ impl Metrics {
         set(AutoClosed, Some(auto_total));
         set(AutoMovedToWrapUp, Some(moved).filter(|_| state.is_none_or(|s| s == 1)));
         set(AutoParked, Some(sum(&|c| c.auto_parked)).filter(|_| state.is_none_or(|s| s == 1)));
-        set(LatencyMeanS, mean(lat));
-        set(LatencyP50S, percentile(lat, 0.5));
-        set(LatencyP90S, percentile(lat, 0.9));
-        set(LatencyP95S, percentile(lat, 0.95));
-        set(LatencyP99S, percentile(lat, 0.99));
-        set(LatencyMaxS, lat.last().copied());
-        set(IdleToCloseMeanS, mean(idle));
-        set(IdleToCloseP50S, percentile(idle, 0.5));
-        set(IdleToCloseP90S, percentile(idle, 0.9));
-        set(IdleToCloseP99S, percentile(idle, 0.99));
-        set(IdleToCloseMaxS, idle.last().copied());
+        set(LatencyMeanS, lat.mean());
+        set(LatencyP50S, lat.percentile(P50));
+        set(LatencyP90S, lat.percentile(P90));
+        set(LatencyP95S, lat.percentile(P95));
+        set(LatencyP99S, lat.percentile(P99));
+        set(LatencyMaxS, lat.max());
+        set(IdleToCloseMeanS, idle.mean());
+        set(IdleToCloseP50S, idle.percentile(P50));
+        set(IdleToCloseP90S, idle.percentile(P90));
+        set(IdleToCloseP99S, idle.percentile(P99));
+        set(IdleToCloseMaxS, idle.max());
         set(SilentCapacityHours, Some(silent_h));
         set(SilentCapacityAgents, Some(silent_h / window_h / self.units_per_agent));
         set(SilentCapacityRepliedHours, Some(replied_h));
@@ -1064,6 +1071,12 @@ impl Observer for Metrics {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_percentile_positions_name_their_percentiles() {
+        use super::super::stats::PERCENTILES;
+        assert_eq!([PERCENTILES[P50], PERCENTILES[P90], PERCENTILES[P95], PERCENTILES[P99]], [0.5, 0.9, 0.95, 0.99]);
+    }
 
     #[test]
     fn a_sample_keeps_its_fields_at_their_bounds_and_sorts_by_milliseconds() {

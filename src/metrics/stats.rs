@@ -18,6 +18,90 @@ pub fn mean(values: &[f64]) -> Option<f64> {
     (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
 }
 
+/// The percentiles a summary row reports, ascending.
+pub const PERCENTILES: [f64; 4] = [0.5, 0.9, 0.95, 0.99];
+
+/// `mean`, `percentile` (at `PERCENTILES`) and the largest of a list of values taken one at a
+/// time in ascending order, without the list: its length is known ahead (`new`), so the ranks
+/// the percentiles read are too, and the values at them are kept as they pass. The same bits
+/// as the functions over the whole list: the sum is taken in the same order, the
+/// interpolation is the same expression.
+#[derive(Debug, Clone)]
+pub struct SortedSummary {
+    len: usize,
+    seen: usize,
+    sum: f64,
+    last: f64,
+    /// The ranks the percentiles read (each one's lower and upper neighbour), in ascending
+    /// order, with where each one's value goes in `at`.
+    ranks: [(usize, usize); 2 * PERCENTILES.len()],
+    next: usize,
+    at: [f64; 2 * PERCENTILES.len()],
+}
+
+impl SortedSummary {
+    /// A summary of `len` values, to be pushed in ascending order.
+    pub fn new(len: usize) -> SortedSummary {
+        let mut ranks = [(0, 0); 2 * PERCENTILES.len()];
+        for (i, p) in PERCENTILES.iter().enumerate() {
+            let (lo, hi) = Self::neighbours(len, *p);
+            ranks[2 * i] = (lo, 2 * i);
+            ranks[2 * i + 1] = (hi, 2 * i + 1);
+        }
+        ranks.sort_unstable();
+        // As `f64`'s `Sum`, from -0.0.
+        SortedSummary { len, seen: 0, sum: -0.0, last: f64::NAN, ranks, next: 0, at: [f64::NAN; 2 * PERCENTILES.len()] }
+    }
+
+    /// The interpolation point of `percentile` for `len` values and its two neighbouring ranks.
+    fn point(len: usize, p: f64) -> f64 {
+        len.saturating_sub(1) as f64 * p.clamp(0.0, 1.0)
+    }
+
+    fn neighbours(len: usize, p: f64) -> (usize, usize) {
+        let h = Self::point(len, p);
+        (h.floor() as usize, h.ceil() as usize)
+    }
+
+    /// The next value, no smaller than the ones before it.
+    #[inline]
+    pub fn push(&mut self, x: f64) {
+        debug_assert!(
+            self.seen < self.len && (self.seen == 0 || x >= self.last),
+            "values in ascending order, no more than announced"
+        );
+        self.sum += x;
+        while self.next < self.ranks.len() && self.ranks[self.next].0 == self.seen {
+            self.at[self.ranks[self.next].1] = x;
+            self.next += 1;
+        }
+        self.seen += 1;
+        self.last = x;
+    }
+
+    fn complete(&self) -> bool {
+        debug_assert_eq!(self.seen, self.len, "every announced value pushed");
+        self.len > 0
+    }
+
+    pub fn mean(&self) -> Option<f64> {
+        self.complete().then(|| self.sum / self.len as f64)
+    }
+
+    /// `percentile` at `PERCENTILES[i]`.
+    pub fn percentile(&self, i: usize) -> Option<f64> {
+        self.complete().then(|| {
+            let h = Self::point(self.len, PERCENTILES[i]);
+            let (lo, hi) = (self.at[2 * i], self.at[2 * i + 1]);
+            lo + (h - h.floor()) * (hi - lo)
+        })
+    }
+
+    pub fn max(&self) -> Option<f64> {
+        self.complete().then_some(self.last)
+    }
+}
+
 /// Two-sided Student-t critical value for confidence `level` (e.g. 0.95) with `df` degrees
 /// of freedom. The 95% values for 1 to 100 degrees of freedom (up to 101 replications) come
 /// from a table, so that every interval of the results is the same on every machine; the table
@@ -107,6 +191,24 @@ impl Estimate {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::strategy::Strategy;
+
+    proptest::proptest! {
+        // Ties (whole half-seconds) as well as spread values.
+        #[test]
+        fn a_sorted_summary_gives_the_bits_of_mean_and_percentile(mut v in proptest::collection::vec(
+            proptest::prop_oneof![0.0f64..1e7, (0u32..20).prop_map(|k| f64::from(k) * 0.5)], 0..300)) {
+            v.sort_by(f64::total_cmp);
+            let mut s = SortedSummary::new(v.len());
+            v.iter().for_each(|&x| s.push(x));
+            let bits = |x: Option<f64>| x.map(f64::to_bits);
+            proptest::prop_assert_eq!(bits(s.mean()), bits(mean(&v)));
+            proptest::prop_assert_eq!(bits(s.max()), bits(v.last().copied()));
+            for (i, p) in PERCENTILES.iter().enumerate() {
+                proptest::prop_assert_eq!(bits(s.percentile(i)), bits(percentile(&v, *p)), "p{}", p);
+            }
+        }
+    }
 
     #[test]
     fn percentiles_interpolate_like_numpy() {
