@@ -10,10 +10,18 @@
 //! started again with `--one FILE`), so that its peak memory, the child's high-water mark
 //! (VmHWM), is that benchmark's alone: memory the allocator keeps after an earlier, larger
 //! benchmark does not count.
+//!
+//! `-- --against BIN [--pairs N]` times whole processes instead, side by side: this build's
+//! `autoclose run FILE --force --no-charts --quiet` and BIN's (another build, such as the
+//! baseline of docs/performance.md), in turn (A B, then B A, ...), `RAYON_NUM_THREADS=1`, this
+//! process and so its children pinned to one core; each process's CPU time (user + system) is
+//! the kernel's accounting of that child (`wait4`). It prints each pair's ratio and the median
+//! ratio (15 pairs unless `--pairs`): the ratios are what to quote on a shared machine.
 
 use autoclose::metrics::Metrics;
 use autoclose::scenario::{load_file, overrides::Override};
 use std::path::Path;
+use std::process::{Command, Stdio};
 use std::time::Instant;
 
 fn peak_rss_mb() -> Option<f64> {
@@ -36,6 +44,7 @@ fn main() {
     let mut passed = Vec::new();
     let mut files = Vec::new();
     let mut one = None;
+    let (mut against, mut pairs) = (None, 15);
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match a.as_str() {
@@ -51,6 +60,8 @@ fn main() {
             }
             "--scenario" => files.push(it.next().expect("--scenario takes a path").clone()),
             "--one" => one = Some(it.next().expect("--one takes a path").clone()),
+            "--against" => against = Some(it.next().expect("--against takes a binary").clone()),
+            "--pairs" => pairs = it.next().and_then(|n| n.parse().ok()).expect("--pairs takes a number"),
             "--bench" => {}
             _ => {}
         }
@@ -60,6 +71,10 @@ fn main() {
     }
     if files.is_empty() {
         files = vec!["scenarios/bench_large.toml".to_string(), "scenarios/bench_small.toml".to_string()];
+    }
+    if let Some(bin) = against {
+        let sets: Vec<&str> = passed.windows(2).filter(|w| w[0] == "--set").map(|w| w[1]).collect();
+        return side_by_side(&files, &bin, pairs.max(1), &sets);
     }
     // Each in a child of its own, with `--one FILE`.
     let exe = std::env::current_exe().expect("the benchmark should know its own path");
@@ -108,4 +123,77 @@ fn bench(file: &str, overrides: &[Override], runs: usize) {
         Some(mb) => println!("  peak memory (VmHWM):    {mb:.1} MB"),
         None => println!("  peak memory:            unavailable (no /proc/self/status)"),
     }
+}
+
+/// `--against BIN`: this build's binary and `bin` on each file, whole processes in turn, one
+/// core, CPU time per process; prints the pairs' ratios and their median.
+fn side_by_side(files: &[String], bin: &str, pairs: usize, sets: &[&str]) {
+    let ours = env!("CARGO_BIN_EXE_autoclose");
+    pin_to_one_core();
+    let out = std::env::temp_dir().join(format!("autoclose-side-by-side-{}", std::process::id()));
+    for file in files {
+        println!("side by side: {file}, {ours} against {bin}, {pairs} pairs, one core");
+        let (mut ratios, mut a_s, mut b_s) = (Vec::new(), Vec::new(), Vec::new());
+        for k in 0..pairs {
+            let run = |exe: &str| child_cpu_s(exe, file, sets, &out);
+            let (a, b) = if k % 2 == 0 {
+                let a = run(ours);
+                (a, run(bin))
+            } else {
+                let b = run(bin);
+                (run(ours), b)
+            };
+            println!("  pair {k}: {a:.4} s against {b:.4} s, ratio {:.3}", a / b);
+            ratios.push(a / b);
+            a_s.push(a);
+            b_s.push(b);
+        }
+        let (lo, hi) = ratios.iter().fold((f64::MAX, f64::MIN), |(lo, hi), &r| (lo.min(r), hi.max(r)));
+        println!("  median CPU ratio:       {:.3} (pairs {lo:.3} to {hi:.3})", median(ratios));
+        println!("  median CPU:             {:.4} s against {:.4} s", median(a_s), median(b_s));
+    }
+    let _ = std::fs::remove_dir_all(&out);
+}
+
+/// Pins this process (and so the children it starts) to the first core it may run on, so
+/// that the two binaries of a pair meet the same core and caches.
+fn pin_to_one_core() {
+    // SAFETY: `set` is a plain bit set on the stack, read and written only through libc's
+    // own accessors; pid 0 is this process.
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        if libc::sched_getaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &mut set) != 0 {
+            return eprintln!("could not read this process's cores: running unpinned");
+        }
+        let Some(core) = (0..libc::CPU_SETSIZE as usize).find(|&c| libc::CPU_ISSET(c, &set)) else { return };
+        libc::CPU_ZERO(&mut set);
+        libc::CPU_SET(core, &mut set);
+        if libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set) != 0 {
+            eprintln!("could not pin to core {core}: running unpinned");
+        }
+    }
+}
+
+/// One whole run of `exe` on `file` as a child process; its CPU time (user + system) in
+/// seconds, from the kernel's accounting of that child.
+// The child is reaped by `wait4`, which also gives its CPU time, not by `Child::wait`.
+#[allow(clippy::zombie_processes)]
+fn child_cpu_s(exe: &str, file: &str, sets: &[&str], out: &Path) -> f64 {
+    let child = Command::new(exe)
+        .args(["run", file, "--force", "--no-charts", "--quiet", "--out"])
+        .arg(out)
+        .args(sets.iter().flat_map(|kv| ["--set", kv]))
+        .env("RAYON_NUM_THREADS", "1")
+        .stdout(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("could not start {exe}: {e}"));
+    let (mut status, pid) = (0, child.id() as libc::pid_t);
+    // SAFETY: `usage` is written by the kernel; the child is this process's and not yet
+    // reaped (`Child` reaps only when asked to wait, which it is not).
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    let reaped = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+    let ok = reaped == pid && libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0;
+    assert!(ok, "{exe} run {file} failed");
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    secs(usage.ru_utime) + secs(usage.ru_stime)
 }
