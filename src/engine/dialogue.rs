@@ -83,9 +83,19 @@ impl<O: Observer> Sim<'_, O> {
     /// Active to Wrap-up, with the wrap-up's events scheduled from `end`; the changes of scope
     /// count from `end` (`Sim::ahead`).
     fn end_ahead(&mut self, slot: u32, end: SimTime, eligible: Option<SimTime>) -> Step {
-        self.ahead = Some(end);
-        self.end_episode_with(slot, end, eligible);
-        let r = self.change_state(slot, end, Trigger::AgentEnd).and_then(|_| self.begin_wrap_up(slot, end));
+        self.played_ahead(end, |sim| {
+            sim.end_episode_with(slot, end, eligible);
+            sim.change_state(slot, end, Trigger::AgentEnd)?;
+            sim.begin_wrap_up(slot, end)
+        })
+    }
+
+    /// Runs `f`, changes made ahead of the clock for the instant `at`: their changes of scope
+    /// count from `at` (`Sim::ahead`, set only for `f`).
+    #[inline]
+    fn played_ahead<T>(&mut self, at: SimTime, f: impl FnOnce(&mut Self) -> Step<T>) -> Step<T> {
+        self.ahead = Some(at);
+        let r = f(self);
         self.ahead = None;
         r
     }
@@ -343,10 +353,8 @@ impl<O: Observer> Sim<'_, O> {
             return Ok(false);
         }
         // Its change of scope counts from `done`, as the closing played ahead's does.
-        self.ahead = Some(done);
-        let r = self.close(slot, done, Trigger::WrapUpDone, CloseReason::AgentEnd, None, false);
-        self.ahead = None;
-        r.map(|_| true)
+        self.played_ahead(done, |sim| sim.close(slot, done, Trigger::WrapUpDone, CloseReason::AgentEnd, None, false))?;
+        Ok(true)
     }
 
     /// Whether the closing at `done` of the wrap-up in `slot`, which holds no capacity (routing
