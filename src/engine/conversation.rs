@@ -5,7 +5,7 @@ use super::dialogue::TurnFixed;
 use super::kernel::{SimError, Step, MAX_LIVE_CONVERSATIONS};
 use super::observer::CloseReason;
 use super::observer::{ConvMeta, ConversationRecord, Observer};
-use super::rng::{self, Purpose, StreamRng};
+use super::rng::StreamRng;
 use super::world::Sim;
 use crate::metrics::episodes::SilenceTally;
 use crate::model::state::State;
@@ -159,14 +159,9 @@ impl<'a, O: Observer> Sim<'a, O> {
         key: (u32, u32, u64),
         recontact_of: Option<u64>,
     ) -> Step {
-        let (seed, rep) = (self.s.seed, self.replication);
         let stream_word = ((key.1 as u64) << 32) | key.0 as u64;
-        let mut rng = rng::stream(seed, rep, Purpose::Dialogue, stream_word, key.2);
-        let side_rng = if self.side_draws {
-            rng::stream(seed, rep, Purpose::SideEvents, stream_word, key.2)
-        } else {
-            StreamRng::new(0)
-        };
+        let mut rng = self.streams.dialogue.stream(stream_word, key.2);
+        let side_rng = if self.side_draws { self.streams.side.stream(stream_word, key.2) } else { StreamRng::new(0) };
         let b = self.s.behaviour(channel as usize, skill as usize);
         // Capped like the reader caps the distribution's parameters: a long tail must not run
         // one conversation for millions of exchanges.

@@ -32,12 +32,28 @@ fn mix(mut z: u64) -> u64 {
 
 /// The generator for (seed, replication, purpose, a, b).
 pub fn stream(seed: u64, replication: u32, purpose: Purpose, a: u64, b: u64) -> StreamRng {
-    let mut h = mix(seed);
-    for word in [replication as u64, purpose as u64, a, b] {
-        h = mix(h ^ word);
+    Streams::new(seed, replication, purpose).stream(a, b)
+}
+
+/// The streams of one (seed, replication, purpose), its part of the seed mixed once: a
+/// conversation's streams are made at each creation.
+#[derive(Debug, Clone, Copy)]
+pub struct Streams {
+    prefix: u64,
+}
+
+impl Streams {
+    pub fn new(seed: u64, replication: u32, purpose: Purpose) -> Streams {
+        Streams { prefix: mix(mix(mix(seed) ^ replication as u64) ^ purpose as u64) }
     }
-    let lo = mix(h ^ 0x5555_5555_5555_5555);
-    StreamRng::new(((h as u128) << 64) | lo as u128)
+
+    /// The generator for (a, b): `stream(seed, replication, purpose, a, b)`.
+    #[inline]
+    pub fn stream(self, a: u64, b: u64) -> StreamRng {
+        let h = mix(mix(self.prefix ^ a) ^ b);
+        let lo = mix(h ^ 0x5555_5555_5555_5555);
+        StreamRng::new(((h as u128) << 64) | lo as u128)
+    }
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ use super::dialogue::TurnFixed;
 use super::kernel::{RunStats, Step};
 use super::observer::{CloseReason, Observer};
 use super::queue::EventQueue;
+use super::rng::{Purpose, Streams};
 use super::routing::Routing;
 use super::sweep::SchedState;
 use crate::model::state::{State, Trigger};
@@ -143,6 +144,14 @@ pub(super) struct Sim<'a, O: Observer> {
     /// Per (channel, skill), as `Scenario::behaviour` indexes them: the turn durations that
     /// need no random number (`TurnFixed`).
     pub(super) turn_fixed: Vec<TurnFixed>,
+    /// The replication's conversation streams (`rng::Streams`), for each creation.
+    pub(super) streams: ConvStreams,
+}
+
+/// The two streams of every conversation, by purpose.
+pub(super) struct ConvStreams {
+    pub(super) dialogue: Streams,
+    pub(super) side: Streams,
 }
 
 impl<'a, O: Observer> Sim<'a, O> {
@@ -188,6 +197,10 @@ impl<'a, O: Observer> Sim<'a, O> {
             side_draws,
             close_ahead,
             turn_fixed: s.behaviour.iter().map(TurnFixed::of).collect(),
+            streams: ConvStreams {
+                dialogue: Streams::new(s.seed, replication, Purpose::Dialogue),
+                side: Streams::new(s.seed, replication, Purpose::SideEvents),
+            },
         }
     }
 
