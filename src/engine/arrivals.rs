@@ -6,6 +6,7 @@ use super::observer::Observer;
 use super::rng::{self, Purpose, StreamRng};
 use super::world::Sim;
 use crate::model::ziggurat::exp1;
+use crate::scenario::ArrivalStream;
 use crate::time::{SimTime, MS_PER_HOUR};
 use rand::Rng;
 
@@ -15,6 +16,9 @@ pub(super) struct ArrivalGen {
     /// only the accepted instant is floored onto the integer clock).
     pub(super) next_ms: f64,
     pub(super) max_rate_per_ms: f64,
+    /// The rate of every hour of the week, where the profile is flat (the same bits each
+    /// hour, as `hour_rate` computes them): the thinning then looks up no hour.
+    pub(super) flat_rate_per_ms: Option<f64>,
     pub(super) count: u64,
     /// The instant of its next arrival (`SimTime::MAX` for none before the horizon): an own
     /// event of the world, not queued.
@@ -33,10 +37,13 @@ impl<O: Observer> Sim<'_, O> {
     pub(super) fn start_arrivals(&mut self) {
         for (i, a) in self.s.arrivals.iter().enumerate() {
             let peak = a.intraday.iter().copied().fold(0.0, f64::max) * a.weekly.iter().copied().fold(0.0, f64::max);
+            let rate = |hour, weekday| hour_rate(a, hour, weekday).to_bits();
+            let flat = (0..7).all(|d| (0..24).all(|h| rate(h, d) == rate(0, 0)));
             self.arrivals.push(ArrivalGen {
                 rng: rng::stream(self.s.seed, self.replication, Purpose::Arrivals, i as u64, 0),
                 next_ms: 0.0,
                 max_rate_per_ms: a.rate_per_hour * peak / MS_PER_HOUR as f64,
+                flat_rate_per_ms: flat.then(|| hour_rate(a, 0, 0)),
                 count: 0,
                 next_at: SimTime::MAX,
             });
@@ -76,8 +83,10 @@ impl<O: Observer> Sim<'_, O> {
                 return;
             }
             let t = SimTime(g.next_ms as u64);
-            let weekday = (self.weekday0 + t.day() as usize) % 7;
-            let rate = a.rate_per_hour * a.intraday[t.hour_of_day()] * a.weekly[weekday] / MS_PER_HOUR as f64;
+            let rate = match g.flat_rate_per_ms {
+                Some(rate) => rate,
+                None => hour_rate(a, t.hour_of_day(), (self.weekday0 + t.day() as usize) % 7),
+            };
             let accept: f64 = g.rng.gen();
             if accept * g.max_rate_per_ms < rate {
                 g.next_at = t;
@@ -95,4 +104,11 @@ impl<O: Observer> Sim<'_, O> {
         self.schedule_next_arrival(stream);
         Ok(())
     }
+}
+
+/// The arrival rate of stream `a` per millisecond in an hour of the day and a weekday
+/// (0 = Monday).
+#[inline]
+fn hour_rate(a: &ArrivalStream, hour: usize, weekday: usize) -> f64 {
+    a.rate_per_hour * a.intraday[hour] * a.weekly[weekday] / MS_PER_HOUR as f64
 }
