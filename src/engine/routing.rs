@@ -115,17 +115,31 @@ pub struct QueueEntry {
     pub units: u32,
 }
 
+/// One agent group as routing sees it, in one record so that a capacity change reaches all of
+/// it through one index.
+#[derive(Debug, Clone)]
+struct Group {
+    /// Skills its agents serve.
+    skills: Vec<SkillId>,
+    /// Its listed agents by free capacity, numbered from `start`.
+    free: FreeIndex,
+    /// The index of its first agent (a group's agents are numbered in a row).
+    start: u32,
+    /// Whether it is gated (`no_new_until_below`), its capacity in use by all its agents, on
+    /// shift or not, its on-shift capacity, and whether the gate is closed now (its agents are
+    /// then left out of `free` and take nothing from the queues).
+    gated: bool,
+    used: u64,
+    on_units: u64,
+    closed: bool,
+}
+
 /// Agents, who serves what, and the queues.
 pub struct Routing {
     pub agents: Vec<Agent>,
-    /// Skills served by each group.
-    group_skills: Vec<Vec<SkillId>>,
+    groups: Vec<Group>,
     /// Agent indices of each group, in order (the first k are on shift when k are staffed).
     pub group_agents: Vec<Vec<u32>>,
-    /// Per group: its listed agents by free capacity, numbered from `group_start`.
-    by_group: Vec<FreeIndex>,
-    /// Per group: the index of its first agent (a group's agents are numbered in a row).
-    group_start: Vec<u32>,
     /// Per skill: the groups serving it, in order.
     skill_groups: Vec<Vec<usize>>,
     queues: Vec<VecDeque<QueueEntry>>,
@@ -135,13 +149,6 @@ pub struct Routing {
     next_seq: u64,
     /// Capacity units of on-shift agents.
     pub on_shift_units: u64,
-    /// Per group: whether it is gated (`no_new_until_below`), its capacity in use by all its
-    /// agents, on shift or not, its on-shift capacity, and whether the gate is closed now
-    /// (its agents are then left out of `by_group` and take nothing from the queues).
-    gated: Vec<bool>,
-    group_used: Vec<u64>,
-    group_on_units: Vec<u64>,
-    closed: Vec<bool>,
 }
 
 impl Routing {
@@ -157,50 +164,55 @@ impl Routing {
             }
             group_agents.push(ids);
         }
-        let by_group = s.agent_groups.iter().zip(&group_agents);
-        let by_group = by_group.map(|(g, ids)| FreeIndex::new(g.capacity_units, ids.len())).collect();
-        let group_start = group_agents.iter().map(|ids| ids.first().copied().unwrap_or(0)).collect();
+        let groups = (s.agent_groups.iter().zip(&group_agents))
+            .map(|(g, ids)| Group {
+                skills: g.skills.clone(),
+                free: FreeIndex::new(g.capacity_units, ids.len()),
+                start: ids.first().copied().unwrap_or(0),
+                gated: g.shift_end == ShiftEnd::NoNewUntilBelow,
+                used: 0,
+                on_units: 0,
+                closed: false,
+            })
+            .collect();
         let skill_groups = (0..s.skills.len())
             .map(|k| (0..s.agent_groups.len()).filter(|&g| s.agent_groups[g].skills.contains(&k)).collect())
             .collect();
         Routing {
             agents,
-            group_skills: s.agent_groups.iter().map(|g| g.skills.clone()).collect(),
+            groups,
             group_agents,
-            by_group,
-            group_start,
             skill_groups,
             queues: vec![VecDeque::new(); s.skills.len()],
             live: vec![0; s.skills.len()],
             live_total: 0,
             next_seq: 0,
             on_shift_units: 0,
-            gated: s.agent_groups.iter().map(|g| g.shift_end == ShiftEnd::NoNewUntilBelow).collect(),
-            group_used: vec![0; s.agent_groups.len()],
-            group_on_units: vec![0; s.agent_groups.len()],
-            closed: vec![false; s.agent_groups.len()],
         }
     }
 
     /// Whether a group is under `no_new_until_below` with its gate open: an agent of it who
     /// went off shift and frees capacity may let the group's on-shift agents take work.
     pub fn gated_and_open(&self, group: usize) -> bool {
-        self.gated[group] && !self.closed[group]
+        let g = &self.groups[group];
+        g.gated && !g.closed
     }
 
-    /// Whether the agent is in its group's `by_group`: on shift, and its group's gate open.
+    /// Whether the agent is in its group's `free` index: on shift, and its group's gate open.
     fn listed(&self, agent: u32) -> bool {
         let a = &self.agents[agent as usize];
-        a.on_shift && !self.closed[a.group]
+        a.on_shift && !self.groups[a.group].closed
     }
 
     /// Opens or closes a gated group's gate from its capacity in use and on-shift capacity,
-    /// listing or unlisting its on-shift agents. Called after every capacity change, and after
-    /// a staffing change once all its agents have moved.
+    /// listing or unlisting its on-shift agents. Called after every capacity change of a gated
+    /// group (an ungated group's gate never closes), and after a staffing change once all its
+    /// agents have moved.
     #[inline]
     pub fn update_gate(&mut self, group: usize) {
-        let closed = self.gated[group] && self.group_used[group] >= self.group_on_units[group];
-        if closed != self.closed[group] {
+        let g = &self.groups[group];
+        let closed = g.gated && g.used >= g.on_units;
+        if closed != g.closed {
             self.set_gate(group, closed);
         }
     }
@@ -212,9 +224,9 @@ impl Routing {
             for &a in &members {
                 self.unlist(a);
             }
-            self.closed[group] = true;
+            self.groups[group].closed = true;
         } else {
-            self.closed[group] = false;
+            self.groups[group].closed = false;
             for &a in &members {
                 self.list(a);
             }
@@ -222,7 +234,7 @@ impl Routing {
     }
 
     pub fn skills_of(&self, agent: u32) -> &[SkillId] {
-        &self.group_skills[self.agents[agent as usize].group]
+        &self.groups[self.agents[agent as usize].group].skills
     }
 
     fn unlist(&mut self, agent: u32) {
@@ -230,8 +242,8 @@ impl Routing {
             return;
         }
         let a = &self.agents[agent as usize];
-        let (free, g) = (a.free(), a.group);
-        self.by_group[g].remove(free, agent - self.group_start[g]);
+        let (free, g) = (a.free(), &mut self.groups[a.group]);
+        g.free.remove(free, agent - g.start);
     }
 
     fn list(&mut self, agent: u32) {
@@ -239,8 +251,8 @@ impl Routing {
             return;
         }
         let a = &self.agents[agent as usize];
-        let (free, g) = (a.free(), a.group);
-        self.by_group[g].insert(free, agent - self.group_start[g]);
+        let (free, g) = (a.free(), &mut self.groups[a.group]);
+        g.free.insert(free, agent - g.start);
     }
 
     /// Puts an agent on or off shift. Off-shift agents keep their conversations but get no new
@@ -254,12 +266,12 @@ impl Routing {
             self.agents[agent as usize].on_shift = true;
             self.list(agent);
             self.on_shift_units += cap;
-            self.group_on_units[group] += cap;
+            self.groups[group].on_units += cap;
         } else {
             self.unlist(agent);
             self.agents[agent as usize].on_shift = false;
             self.on_shift_units -= cap;
-            self.group_on_units[group] -= cap;
+            self.groups[group].on_units -= cap;
         }
     }
 
@@ -269,21 +281,21 @@ impl Routing {
         // group, whose agents have the lower indices.
         let mut best: Option<(u32, usize)> = None;
         for &g in &self.skill_groups[skill] {
-            if let Some(top) = self.by_group[g].top() {
+            if let Some(top) = self.groups[g].free.top() {
                 if best.is_none_or(|(t, _)| top > t) {
                     best = Some((top, g));
                 }
             }
         }
         let (top, g) = best.filter(|&(top, _)| top >= units)?;
-        Some(self.group_start[g] + self.by_group[g].first_at(top)?)
+        let g = &self.groups[g];
+        Some(g.start + g.free.first_at(top)?)
     }
 
     /// Changes an agent's capacity in use by `delta` units, and re-judges its group's gate
     /// (the engine's `refill` offers the queues to the group when an opened gate allows).
     #[inline]
     pub fn adjust(&mut self, agent: u32, delta: i64) {
-        let listed = self.listed(agent);
         let a = &mut self.agents[agent as usize];
         let used = a.used as i64 + delta;
         assert!(
@@ -293,13 +305,16 @@ impl Routing {
         );
         let before = a.free();
         a.used = used as u32;
-        let (after, group) = (a.free(), a.group);
-        if listed && before != after {
-            // The agent moves from one level to another in its group's index.
-            self.by_group[group].shift(before, after, agent - self.group_start[group]);
+        let (after, group, on_shift) = (a.free(), a.group, a.on_shift);
+        let g = &mut self.groups[group];
+        if on_shift && !g.closed && before != after {
+            // Listed: the agent moves from one level to another in its group's index.
+            g.free.shift(before, after, agent - g.start);
         }
-        self.group_used[group] = (self.group_used[group] as i64 + delta) as u64;
-        self.update_gate(group);
+        g.used = (g.used as i64 + delta) as u64;
+        if g.gated {
+            self.update_gate(group);
+        }
     }
 
     pub fn enqueue(&mut self, skill: SkillId, mut entry: QueueEntry) {
@@ -341,12 +356,12 @@ impl Routing {
     pub fn take_for(&mut self, agent: u32, is_live: &impl Fn(&QueueEntry) -> bool) -> Option<(SkillId, QueueEntry)> {
         let free = self.agents[agent as usize].free();
         let group = self.agents[agent as usize].group;
-        if self.closed[group] {
+        if self.groups[group].closed {
             return None;
         }
         let mut best: Option<(SkillId, (SimTime, u64))> = None;
-        for i in 0..self.group_skills[group].len() {
-            let s = self.group_skills[group][i];
+        for i in 0..self.groups[group].skills.len() {
+            let s = self.groups[group].skills[i];
             self.clean_head(s, is_live);
             if let Some(e) = self.queues[s].front() {
                 if e.units <= free && best.is_none_or(|(_, k)| (e.enqueued, e.seq) < k) {
