@@ -104,7 +104,8 @@ pub fn run_limited<O: Observer>(
 /// ahead (the engine's arrivals and its hourly staffing clock) need no queue, only the instant
 /// of their next event. The kernel knows nothing else of it.
 pub(super) trait World {
-    type Event;
+    /// A small value the queue copies as it moves its buckets down.
+    type Event: Copy;
     fn queue(&mut self) -> &mut EventQueue<Self::Event>;
     /// Events at or after this instant never run.
     fn horizon(&self) -> SimTime;

@@ -55,7 +55,7 @@ pub struct EventQueue<E> {
     tie: fn(&E) -> u64,
 }
 
-impl<E> Default for EventQueue<E> {
+impl<E: Copy> Default for EventQueue<E> {
     fn default() -> Self {
         Self::new()
     }
@@ -65,7 +65,7 @@ fn bucket(last: u64, t: u64) -> usize {
     (64 - (t ^ last).leading_zeros()) as usize
 }
 
-impl<E> EventQueue<E> {
+impl<E: Copy> EventQueue<E> {
     /// A queue whose events of one instant pop in the order they were scheduled.
     pub fn new() -> Self {
         Self::with_tie(|_| 0)
@@ -165,13 +165,14 @@ impl<E> EventQueue<E> {
                 return Some(self.popped_now(e));
             }
             let mut moving = std::mem::replace(&mut self.buckets[b], std::mem::take(&mut self.spare));
-            for (t, e) in moving.drain(..) {
+            for &(t, e) in &moving {
                 // Every moved event lands in a lower bucket than `b`, never in `b` itself.
                 match bucket(min, t) {
                     0 => self.due.push_back(e),
                     nb => self.push_bucket(nb - 1, t, e),
                 }
             }
+            moving.clear();
             self.spare = moving;
             if self.due.len() > 1 {
                 let tie = self.tie;
