@@ -356,12 +356,17 @@ impl Routing {
     pub fn take_for(&mut self, agent: u32, is_live: &impl Fn(&QueueEntry) -> bool) -> Option<(SkillId, QueueEntry)> {
         let free = self.agents[agent as usize].free();
         let group = self.agents[agent as usize].group;
-        if self.groups[group].closed {
+        if self.groups[group].closed || self.live_total == 0 {
             return None;
         }
         let mut best: Option<(SkillId, (SimTime, u64))> = None;
         for i in 0..self.groups[group].skills.len() {
             let s = self.groups[group].skills[i];
+            if self.live[s] == 0 {
+                // Every entry left is stale.
+                self.queues[s].clear();
+                continue;
+            }
             self.clean_head(s, is_live);
             if let Some(e) = self.queues[s].front() {
                 if e.units <= free && best.is_none_or(|(_, k)| (e.enqueued, e.seq) < k) {
