@@ -115,7 +115,7 @@ impl<O: Observer> Sim<'_, O> {
     fn answer(&mut self, slot: u32, t: SimTime) -> Step {
         let (b, fixed) = self.behaviour_of(self.conv(slot));
         let draws = TurnDraws::draw(b, fixed, &mut self.conv_mut(slot).rng);
-        let eligible = self.episode_eligibility(slot);
+        let eligible = self.episode_eligibility(slot, t);
         self.agent_writes(slot, t, draws, eligible);
         if let Some(at) = self.conv(slot).pending_reply_at {
             let key = self.key(slot, Stamp::Turn);
@@ -224,7 +224,7 @@ impl<O: Observer> Sim<'_, O> {
     }
 
     pub(super) fn on_customer_reply(&mut self, slot: u32, t: SimTime) -> Step {
-        let eligible = self.episode_eligibility(slot);
+        let eligible = self.episode_eligibility(slot, t);
         self.customer_writes(slot, t, eligible);
         match self.conv(slot).r.state {
             State::Active => {

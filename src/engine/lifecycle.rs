@@ -180,16 +180,17 @@ impl<O: Observer> Sim<'_, O> {
     /// the episode accounting (`metrics::episodes`): the zombie capacity it held is reported,
     /// its silent capacity added to the silence's tally. Call before every change.
     pub(super) fn end_episode(&mut self, slot: u32, t: SimTime) {
-        let eligible = self.episode_eligibility(slot);
+        let eligible = self.episode_eligibility(slot, t);
         self.end_episode_with(slot, t, eligible);
     }
 
     /// The eligibility an episode of the conversation in `slot` is accounted with: its
-    /// eligibility now if it holds capacity (an episode without capacity costs nothing).
+    /// eligibility now if it holds capacity (an episode without capacity costs nothing, and
+    /// neither does one that began at `t`, a second change at one instant).
     #[inline(always)]
-    pub(super) fn episode_eligibility(&self, slot: u32) -> Option<SimTime> {
+    pub(super) fn episode_eligibility(&self, slot: u32, t: SimTime) -> Option<SimTime> {
         let c = self.conv(slot);
-        if c.held > 0 {
+        if c.held > 0 && c.episode_start != t {
             self.eligibility(c).map(Eligibility::at)
         } else {
             None
@@ -222,7 +223,7 @@ impl<O: Observer> Sim<'_, O> {
     /// Reports the capacity held before eligibility during the customer silence that ends at
     /// `t` (`replied`: the customer wrote), and starts the count afresh.
     pub(super) fn report_silence(&mut self, slot: u32, t: SimTime, replied: bool) {
-        let eligible = self.episode_eligibility(slot);
+        let eligible = self.episode_eligibility(slot, t);
         self.report_silence_with(slot, t, replied, eligible);
     }
 
