@@ -1,14 +1,13 @@
 //! CSV writers. Each turns results into bytes on any `impl Write`; none opens a file.
 //! Tidy layout: one observation per row, one column per variable, units in column names.
 
-use super::sweeps_csv::SweepRowFormat;
+use super::sweeps_csv::{push_f64, push_u64, SweepRowFormat};
 use super::timeseries_csv::{TsRowFormat, TIMESERIES_HEADER};
 use crate::engine::{ConversationRecord, Observer, SweepRecord};
 use crate::metrics::{AggregateRow, RepReport, METRICS};
 use crate::scenario::Scenario;
 use crate::time::SimTime;
 use chrono::{Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta};
-use std::fmt;
 use std::io::{self, Write};
 use std::marker::PhantomData;
 
@@ -63,20 +62,20 @@ fn csv_err(e: csv::Error) -> io::Error {
 
 /// Writes `summary.csv`: a row per (configuration, replication, group), then the mean and 95%
 /// interval rows per (configuration, group). Each field goes to the csv crate as it is
-/// formatted, into one reused string (the bytes of a record of strings, without them).
+/// formatted, into one reused buffer (the bytes of a record of strings, without them).
 pub struct SummaryWriter<W: Write> {
     w: csv::Writer<W>,
-    field: String,
+    field: Vec<u8>,
 }
 
-/// Writes `v` as `f64`'s `Display` writes it (an empty field for `None`), through the reused
-/// string `field`.
-fn opt_field<W: Write>(w: &mut csv::Writer<W>, field: &mut String, v: Option<f64>) -> csv::Result<()> {
+/// Writes `v` as `f64`'s `Display` writes it (`push_f64`; an empty field for `None`), through
+/// the reused buffer `field`.
+fn opt_field<W: Write>(w: &mut csv::Writer<W>, field: &mut Vec<u8>, v: Option<f64>) -> csv::Result<()> {
     field.clear();
     if let Some(x) = v {
-        fmt::Write::write_fmt(field, format_args!("{x}")).expect("writing to a string should not fail");
+        push_f64(field, x);
     }
-    w.write_field(field.as_bytes())
+    w.write_field(&field)
 }
 
 impl<W: Write> SummaryWriter<W> {
@@ -85,7 +84,7 @@ impl<W: Write> SummaryWriter<W> {
         let mut header = vec!["scenario", "config", "replication", "stat", "breakdown", "group"];
         header.extend(METRICS);
         w.write_record(&header).map_err(csv_err)?;
-        Ok(SummaryWriter { w, field: String::new() })
+        Ok(SummaryWriter { w, field: Vec::new() })
     }
 
     pub fn replications(&mut self, scenario: &str, config: &str, reports: &[RepReport]) -> io::Result<()> {
@@ -117,10 +116,8 @@ impl<W: Write> SummaryWriter<W> {
                     let written = match (stat, e) {
                         ("n", e) => {
                             self.field.clear();
-                            let n = e.map_or(0, |e| e.n);
-                            fmt::Write::write_fmt(&mut self.field, format_args!("{n}"))
-                                .expect("writing to a string should not fail");
-                            self.w.write_field(self.field.as_bytes())
+                            push_u64(&mut self.field, e.map_or(0, |e| e.n) as u64);
+                            self.w.write_field(&self.field)
                         }
                         ("mean", e) => opt_field(&mut self.w, &mut self.field, e.map(|e| e.mean)),
                         ("ci95_low", e) => opt_field(&mut self.w, &mut self.field, e.and_then(|e| e.low())),

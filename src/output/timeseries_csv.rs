@@ -5,10 +5,9 @@
 //! levels are `f64`'s `Display`, whole non-negative ones by hand. Never opens a file.
 
 use super::csv_out::Clock;
-use super::sweeps_csv::{push_u64, quoted_with_commas, IsoDays};
+use super::sweeps_csv::{push_f64, push_u64, quoted_with_commas, IsoDays};
 use crate::metrics::TsRow;
 use crate::time::MS_PER_S;
-use std::io::Write;
 
 /// Header of `timeseries.csv`.
 pub const TIMESERIES_HEADER: [&str; 19] = [
@@ -33,23 +32,6 @@ pub const TIMESERIES_HEADER: [&str; 19] = [
     "auto_parked",
 ];
 
-/// Below 2^53 every whole `f64` is an integer exactly, and `Display` writes it as its digits,
-/// without a point or an exponent.
-const EXACT_INTEGERS_BELOW: f64 = (1u64 << 53) as f64;
-
-/// `x` as `f64`'s `Display` writes it (`x.to_string()`). A whole, non-negative `x` under 2^53
-/// by hand (a level that stayed at a whole value for the whole bucket, most often 0); `-0.0`,
-/// which `Display` writes `-0`, and every other value through `Display`.
-#[inline]
-fn push_f64(out: &mut Vec<u8>, x: f64) {
-    if x.is_sign_positive() && x < EXACT_INTEGERS_BELOW && x.trunc() == x {
-        push_u64(out, x as u64);
-    } else {
-        write!(out, "{x}").expect("writing to memory should not fail");
-    }
-}
-
-/// The row format of one replication's `timeseries.csv` rows.
 pub(super) struct TsRowFormat {
     /// `scenario,config,replication,`, quoted as the csv crate quotes them.
     prefix: Vec<u8>,
@@ -92,6 +74,7 @@ impl TsRowFormat {
 
 #[cfg(test)]
 mod tests {
+    use super::super::sweeps_csv::EXACT_INTEGERS_BELOW;
     use super::*;
     use crate::time::SimTime;
     use chrono::NaiveDate;
