@@ -182,9 +182,16 @@ impl ResultsFolder {
         Ok(())
     }
 
-    /// Concatenates `parts` (in order) into `name`, listed, and removes them.
+    /// Concatenates `parts` (in order) into `name`, listed, and removes them. A single part
+    /// (one replication) is renamed, not copied.
     pub fn concat(&self, name: &str, parts: &[String]) -> Result<(), OutputError> {
         let p = self.place(name)?;
+        if let [part] = parts {
+            let pp = self.staged(part)?;
+            fs::rename(&pp, &p).map_err(io_at(&p))?;
+            self.record(name);
+            return Ok(());
+        }
         let mut out = BufWriter::new(File::create(&p).map_err(io_at(&p))?);
         for part in parts {
             let pp = self.staged(part)?;
@@ -354,18 +361,23 @@ mod tests {
         f.add("charts/latency.svg", b"<svg/>").unwrap();
         f.create_part("x.part0").unwrap().write_all(b"x").unwrap();
         f.concat("conversations.csv", &["x.part0".into()]).unwrap();
+        f.create_part("y.part0").unwrap().write_all(b"y0").unwrap();
+        f.create_part("y.part1").unwrap().write_all(b"y1").unwrap();
+        f.concat("sweeps.csv", &["y.part0".into(), "y.part1".into()]).unwrap();
         assert!(matches!(f.add("../escape.csv", b""), Err(OutputError::BadName(_))));
         assert!(matches!(f.add("/abs.csv", b""), Err(OutputError::BadName(_))));
         let sums = f.sha256().unwrap();
         assert_eq!(sums["summary.csv"], sha256_hex(b"a"));
-        assert_eq!(sums.len(), 3);
+        assert_eq!(sums.len(), 4);
         f.commit_with_manifest(&provenance()).expect("commit");
         let m: toml::Table = fs::read_to_string(target.join("manifest.toml")).unwrap().parse().unwrap();
         let files: Vec<&str> = m["files"].as_array().unwrap().iter().map(|v| v.as_str().unwrap()).collect();
-        assert_eq!(files, ["charts/latency.svg", "conversations.csv", "manifest.toml", "summary.csv"]);
+        assert_eq!(files, ["charts/latency.svg", "conversations.csv", "manifest.toml", "summary.csv", "sweeps.csv"]);
         assert_eq!(m["rerun"].as_str(), Some("autoclose run s.toml"));
         assert_eq!(fs::read(target.join("conversations.csv")).unwrap(), b"x");
+        assert_eq!(fs::read(target.join("sweeps.csv")).unwrap(), b"y0y1");
         assert!(!target.join("x.part0").exists());
+        assert!(!target.join("y.part0").exists() && !target.join("y.part1").exists());
     }
 
     #[test]
