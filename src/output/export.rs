@@ -182,24 +182,28 @@ impl ResultsFolder {
         Ok(())
     }
 
-    /// Concatenates `parts` (in order) into `name`, listed, and removes them. A single part
-    /// (one replication) is renamed, not copied.
+    /// Concatenates `parts` (in order) into `name`, listed, and removes them: the first part
+    /// is renamed into place (one replication's file is not copied at all), the others are
+    /// appended to it.
     pub fn concat(&self, name: &str, parts: &[String]) -> Result<(), OutputError> {
         let p = self.place(name)?;
-        if let [part] = parts {
-            let pp = self.staged(part)?;
-            fs::rename(&pp, &p).map_err(io_at(&p))?;
+        let Some((first, rest)) = parts.split_first() else {
+            File::create(&p).map_err(io_at(&p))?;
             self.record(name);
             return Ok(());
+        };
+        let first = self.staged(first)?;
+        fs::rename(&first, &p).map_err(io_at(&p))?;
+        if !rest.is_empty() {
+            let mut out = BufWriter::new(fs::OpenOptions::new().append(true).open(&p).map_err(io_at(&p))?);
+            for part in rest {
+                let pp = self.staged(part)?;
+                let mut f = File::open(&pp).map_err(io_at(&pp))?;
+                io::copy(&mut f, &mut out).map_err(io_at(&p))?;
+                fs::remove_file(&pp).map_err(io_at(&pp))?;
+            }
+            out.flush().map_err(io_at(&p))?;
         }
-        let mut out = BufWriter::new(File::create(&p).map_err(io_at(&p))?);
-        for part in parts {
-            let pp = self.staged(part)?;
-            let mut f = File::open(&pp).map_err(io_at(&pp))?;
-            io::copy(&mut f, &mut out).map_err(io_at(&p))?;
-            fs::remove_file(&pp).map_err(io_at(&pp))?;
-        }
-        out.flush().map_err(io_at(&p))?;
         self.record(name);
         Ok(())
     }
