@@ -1,7 +1,8 @@
 //! CSV writers. Each turns results into bytes on any `impl Write`; none opens a file.
 //! Tidy layout: one observation per row, one column per variable, units in column names.
 
-use super::sweeps_csv::{push_f64, push_u64, SweepRowFormat};
+use super::numbers::{push_f64, push_u64};
+use super::sweeps_csv::SweepRowFormat;
 use super::timeseries_csv::{TsRowFormat, TIMESERIES_HEADER};
 use crate::engine::{ConversationRecord, Observer, SweepRecord};
 use crate::metrics::{AggregateRow, RepReport, METRICS};

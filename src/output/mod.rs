@@ -6,6 +6,7 @@ pub mod csv_out;
 pub mod export;
 pub mod load;
 pub mod messages_csv;
+mod numbers;
 pub mod plan_csv;
 pub mod report;
 pub mod results;

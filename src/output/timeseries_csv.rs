@@ -5,7 +5,8 @@
 //! levels are `f64`'s `Display`, whole non-negative ones by hand. Never opens a file.
 
 use super::csv_out::Clock;
-use super::sweeps_csv::{push_f64, push_u64, quoted_with_commas, IsoDays};
+use super::numbers::{push_f64, push_u64};
+use super::sweeps_csv::{quoted_with_commas, IsoDays};
 use crate::metrics::TsRow;
 use crate::time::MS_PER_S;
 
@@ -74,7 +75,7 @@ impl TsRowFormat {
 
 #[cfg(test)]
 mod tests {
-    use super::super::sweeps_csv::EXACT_INTEGERS_BELOW;
+    use super::super::numbers::EXACT_INTEGERS_BELOW;
     use super::*;
     use crate::time::SimTime;
     use chrono::NaiveDate;
