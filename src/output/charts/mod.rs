@@ -6,6 +6,7 @@
 //! Okabe-Ito palette, axis scales with human ticks, the title block and the legend panel
 //! beside the plot (so a legend never covers data).
 
+pub mod glyphs;
 pub mod grid;
 pub mod latency;
 pub mod loadtest;
@@ -29,7 +30,7 @@ pub const FONT: &str = "sans-serif";
 /// Width of the legend panel at the right of every chart.
 const LEGEND_W: u32 = 360;
 
-static FONT_BYTES: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans.ttf");
+pub(crate) static FONT_BYTES: &[u8] = include_bytes!("../../../assets/fonts/DejaVuSans.ttf");
 
 /// Registers the committed DejaVu Sans as `sans-serif` (regular and bold), once per process.
 pub fn register_fonts() {
@@ -161,7 +162,8 @@ impl Chart {
 
     fn png_from(&self, buf: &mut [u8]) -> Result<Vec<u8>, ChartError> {
         {
-            let root = BitMapBackend::with_buffer(buf, (WIDTH, HEIGHT)).into_drawing_area();
+            let bitmap = BitMapBackend::with_buffer(buf, (WIDTH, HEIGHT));
+            let root = glyphs::CachedText::new(bitmap).into_drawing_area();
             self.draw(&root)?;
         }
         let mut out = Vec::with_capacity(buf.len() / 8);
