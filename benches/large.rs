@@ -11,6 +11,9 @@
 //! (VmHWM), is that benchmark's alone: memory the allocator keeps after an earlier, larger
 //! benchmark does not count.
 //!
+//! Without `--scenario` it then times the tiny run of issue 11 (`quickstart` over 2 hours) as
+//! whole processes of this build's binary, with and without the charts, median of 21 each.
+//!
 //! `-- --against BIN [--pairs N]` times whole processes instead, side by side: this build's
 //! `autoclose run FILE --force --no-charts --quiet` and BIN's (another build, such as the
 //! baseline of docs/performance.md), in turn (A B, then B A, ...), `RAYON_NUM_THREADS=1`, this
@@ -69,7 +72,8 @@ fn main() {
     if let Some(file) = one {
         return bench(&file, &overrides, runs);
     }
-    if files.is_empty() {
+    let defaults = files.is_empty();
+    if defaults {
         files = vec!["scenarios/bench_large.toml".to_string(), "scenarios/bench_small.toml".to_string()];
     }
     if let Some(bin) = against {
@@ -85,6 +89,41 @@ fn main() {
             std::process::exit(1);
         }
     }
+    if defaults {
+        tiny_run();
+    }
+}
+
+/// The tiny run of issue 11 (`quickstart` over 2 hours, one replication): whole processes of
+/// this build's binary as a user starts them (every core), with the charts and the report and
+/// with `--no-charts`, taken in turn; prints the median wall time of each against the 20 ms
+/// target.
+fn tiny_run() {
+    const RUNS: usize = 21;
+    let ours = env!("CARGO_BIN_EXE_autoclose");
+    let out = std::env::temp_dir().join(format!("autoclose-tiny-{}", std::process::id()));
+    let args = ["run", "scenarios/quickstart.toml", "--set", "scenario.horizon=2h", "--set", "scenario.warmup=0h"];
+    let once = |charts: bool| {
+        let started = Instant::now();
+        let status = Command::new(ours)
+            .args(args)
+            .args(["--replications", "1", "--force", "--quiet", "--out"])
+            .arg(&out)
+            .args(if charts { None } else { Some("--no-charts") })
+            .stdout(Stdio::null())
+            .status();
+        assert!(status.is_ok_and(|s| s.success()), "the tiny run failed");
+        started.elapsed().as_secs_f64()
+    };
+    let (mut with, mut without) = (Vec::new(), Vec::new());
+    for _ in 0..RUNS {
+        with.push(once(true));
+        without.push(once(false));
+    }
+    let _ = std::fs::remove_dir_all(&out);
+    println!("benchmark: the tiny run (autoclose {} --replications 1), whole process, {RUNS} runs", args.join(" "));
+    println!("  median wall time, charts and report: {:.1} ms (target: under 20 ms)", median(with) * 1e3);
+    println!("  median wall time, --no-charts:       {:.1} ms", median(without) * 1e3);
 }
 
 /// Runs one benchmark `runs` times and prints its medians and peak memory.
