@@ -325,6 +325,23 @@ fn grid_series_equal_the_csv_values() {
 }
 
 #[test]
+fn a_plan_along_the_sweep_interval_alone_names_its_group_in_the_legend() {
+    let dir = tempfile::tempdir().expect("a temp dir should be creatable");
+    let folder = grid_folder(dir.path(), "grid", &[]);
+    std::fs::write(
+        folder.join("plan.csv"),
+        "config,policy.schedulers.job.interval_s,group,agents_needed\n\
+         interval=25m,1500,billing_team,15\ninterval=12h,43200,billing_team,48\n",
+    )
+    .expect("plan.csv should be writable");
+    let p = plan::prepare(&loaded(&folder)).expect("plan.csv should give a plan chart");
+    let series: Vec<(&str, &[(usize, f64)])> =
+        p.series.iter().map(|s| (s.label.as_str(), s.points.as_slice())).collect();
+    assert_eq!(series, [("group billing_team", &[(0, 15.0), (1, 48.0)][..])]);
+    assert_eq!(p.series_heading, "");
+}
+
+#[test]
 fn plan_csv_adds_the_agents_needed_chart() {
     let dir = tempfile::tempdir().expect("a temp dir should be creatable");
     let folder = grid_folder(dir.path(), "grid", &[]);

@@ -43,7 +43,9 @@ pub fn prepare(r: &LoadedResults) -> Option<PlanData> {
     let label = |k: usize| {
         let mut parts: Vec<String> =
             others.iter().map(|&i| format!("{}={}", p.axes[i].short(), p.axes[i].values[k].label)).collect();
-        if groups.len() > 1 {
+        // The group is named where several are, and where nothing else would be: a legend
+        // entry says whose head count its line is.
+        if groups.len() > 1 || parts.is_empty() {
             parts.insert(0, format!("group {}", p.rows[k].group));
         }
         parts.join(", ")
