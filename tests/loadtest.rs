@@ -170,6 +170,9 @@ fn the_results_folder_has_the_csv_the_plans_the_charts_and_the_report() {
         assert!(html.contains(&format!("id=\"chart-{stem}\"")), "{stem} not in the report");
     }
     assert_eq!(html.matches("<svg").count(), 2);
+    // The duration chart's legend heading names its labels' parts in their order (the SVG
+    // puts a text on a line of its own; a label wraps after its comma).
+    assert!(html.contains("\nsweep interval / index\n") && html.contains("\n25m / state_clock, 2000\n"), "{html}");
     assert!(!html.contains("<script"), "the report needs no script");
     // The page speaks of measured runs of a job, not of replications and intervals.
     assert!(html.contains("Whether the job kept up: every run finished before the next one was due"), "{html}");

@@ -52,7 +52,8 @@ pub fn draw_duration<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &Dura
     }
     let entries: Vec<LegendEntry> =
         d.series.iter().enumerate().map(|(i, s)| LegendEntry::new(s.label.clone(), colour(i), Mark::Point)).collect();
-    draw_legend(&legend, "index / sweep interval", &entries)
+    // In the order of the labels (`loadtest::ConfigResult::label`: `5m / state_clock`).
+    draw_legend(&legend, "sweep interval / index", &entries)
 }
 
 pub fn draw_races<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &RaceData) -> DrawResult<DB> {
