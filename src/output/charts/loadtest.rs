@@ -63,7 +63,10 @@ pub fn draw_races<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &RaceDat
     // Sweep intervals span minutes to a day: a log axis ticked at human durations.
     let xs = Scale::log_duration(lo.max(1.0) / 1.6, hi.max(1.0) * 1.6);
     let max_y = all().map(|p| p.1).fold(0.0, f64::max);
-    let ys = Scale::from_zero(max_y.max(0.1), 1.0);
+    // Room below zero, so that rings on the zero line (no races, the common case) stay clear
+    // of the interval labels under the axis; the ticks still start at zero.
+    let mut ys = Scale::from_zero(max_y.max(0.1), 1.0);
+    ys.lo = -0.05 * ys.hi;
     let mut chart = build(&plot, "", &xs, &ys)?;
     mesh(&mut chart, &xs, &ys, "sweep interval", "race closures per run (mean over runs)")?;
     let mut entries = Vec::new();
