@@ -433,3 +433,33 @@ fn charts_draw_the_same_bytes_whatever_the_order() {
     let again: Vec<String> = all.iter().rev().map(|c| c.svg().expect("svg")).rev().collect();
     assert_eq!(first, again);
 }
+
+#[test]
+fn a_run_whose_channel_uses_two_schedulers_gets_its_latency_box_labelled_with_both() {
+    // ServiceNow's preset: an idle job every 2 minutes and an abandoned job every hour, both
+    // on the one messaging channel; the box is the channel row's, under both schedulers, with
+    // no dashed interval (two sweeps, two intervals). This run once drew no latency chart.
+    let dir = tempfile::tempdir().expect("a temp dir should be creatable");
+    let out = dir.path().join("servicenow");
+    let scenario = repo("scenarios/servicenow.toml");
+    autoclose(&[
+        "run",
+        scenario.to_str().expect("path should be UTF-8"),
+        "--out",
+        out.to_str().expect("path should be UTF-8"),
+        "--set",
+        "scenario.horizon=3d",
+        "--replications",
+        "2",
+        "--no-charts",
+        "-q",
+    ]);
+    let r = loaded(&out);
+    let summary = csv_rows(&out.join("summary.csv"));
+    let lat = latency::prepare(&r).expect("a run with auto-closures should have a latency chart");
+    assert_eq!(lat.categories, ["messaging (servicenow_abandoned_job: every 1h + servicenow_idle_job: every 2m)"]);
+    assert_eq!(lat.intervals_s, [None]);
+    assert_eq!(lat.boxes.len(), 1);
+    assert_eq!(lat.boxes[0].p90_s, summary_cell(&summary, "base", "mean", "channel", "messaging", "latency_p90_s"));
+    assert!(lat.boxes[0].p90_s > 0.0, "the idle job closes conversations late");
+}

@@ -58,8 +58,9 @@ fn make_box(category: usize, series: usize, source: String, p: [f64; 5]) -> Late
 }
 
 /// The boxes of a grid (one per configuration, x = sweep interval, colour = the other axes)
-/// or of a run (one per scheduler: the overall row with one scheduler, channel rows with
-/// several when each channel has one). `None` without latency figures.
+/// or of a run (the overall row under one scheduler; with several, a box per channel, labelled
+/// with the schedulers its rules use, the dashed interval that of its only sweep if it has
+/// one). `None` without latency figures.
 pub fn prepare(r: &LoadedResults) -> Option<LatencyData> {
     if !COLUMNS.iter().all(|c| r.summary.has_column(c)) {
         return None;
@@ -171,17 +172,29 @@ fn run_boxes(r: &LoadedResults, config: &str) -> (Vec<String>, Vec<Option<f64>>,
             all.first().and_then(|&i| interval_of(i)),
         );
     }
+    // The interval a set of schedulers is drawn against: that of its only sweep, if one.
+    let sweep_interval = |used: &[usize]| match used.iter().filter_map(|&i| interval_of(i)).collect::<Vec<_>>()[..] {
+        [only] => Some(only),
+        _ => None,
+    };
+    let label = |used: &[usize]| used.iter().map(|&i| describe(i)).collect::<Vec<_>>().join(" + ");
     let mut cats = Vec::new();
     let mut intervals = Vec::new();
     let mut boxes = Vec::new();
     for (ch, used) in per_channel.iter().enumerate() {
-        let [only] = used.as_slice() else { continue };
         let name = &sc.channels[ch].name;
+        if used.is_empty() {
+            continue;
+        }
         if let Some(p) = percentiles(r, config, "channel", name) {
             boxes.push(make_box(cats.len(), 0, format!("channel {name}"), p));
-            cats.push(format!("{name} ({})", describe(*only)));
-            intervals.push(interval_of(*only));
+            cats.push(format!("{name} ({})", label(used)));
+            intervals.push(sweep_interval(used));
         }
+    }
+    if boxes.is_empty() {
+        // No channel row with closures: the overall row, under every scheduler in use.
+        return overall(label(&all), sweep_interval(&all));
     }
     (cats, intervals, boxes)
 }
