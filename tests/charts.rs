@@ -463,3 +463,70 @@ fn a_run_whose_channel_uses_two_schedulers_gets_its_latency_box_labelled_with_bo
     assert_eq!(lat.boxes[0].p90_s, summary_cell(&summary, "base", "mean", "channel", "messaging", "latency_p90_s"));
     assert!(lat.boxes[0].p90_s > 0.0, "the idle job closes conversations late");
 }
+
+/// A plan folder with plan.csv alone: an intraday plan of one group, its third hour not met.
+fn hourly_plan_folder(dir: &Path) -> PathBuf {
+    let folder = dir.join("hourly");
+    std::fs::create_dir(&folder).expect("the folder should be creatable");
+    let mut text = String::from(
+        "scenario,config,group,hour,reachable,agents_needed,agents_best_tried,agents_saved_vs_baseline,\
+         simulated_staffings,service_level_60s_share_mean,service_level_60s_share_ci95_low,\
+         service_level_60s_share_ci95_high,service_level_60s_share_holds,fewer_service_level_60s_share_mean,\
+         fewer_service_level_60s_share_ci95_low,fewer_service_level_60s_share_ci95_high,\
+         fewer_service_level_60s_share_holds\n",
+    );
+    for h in 0..24 {
+        let (needed, tried) = if h == 2 { (String::new(), "9") } else { ((4 + h % 5).to_string(), "") };
+        text.push_str(&format!(
+            "q,base,generalists,{h},{},{needed},{tried},0,40,0.9,0.85,0.95,true,0.7,0.6,0.8,false\n",
+            h != 2
+        ));
+    }
+    std::fs::write(folder.join("plan.csv"), text).expect("plan.csv should be writable");
+    folder
+}
+
+#[test]
+fn an_hourly_plan_is_drawn_against_the_hour_and_tabled_with_its_figures() {
+    let dir = tempfile::tempdir().expect("a temp dir should be creatable");
+    let r = loaded(&hourly_plan_folder(dir.path()));
+    let p = plan::prepare(&r).expect("plan.csv should give a plan chart");
+    assert_eq!(p.x_desc, "hour of the day");
+    assert_eq!(p.title, "Agents needed to meet the targets, by hour of the day");
+    assert_eq!((p.categories.len(), p.categories[7].as_str(), p.tick_step), (24, "07:00", 2));
+    assert_eq!(p.series.len(), 1);
+    assert_eq!(p.series[0].label, "group generalists");
+    assert_eq!(p.series[0].points.len(), 23);
+    assert_eq!(p.series[0].points[..3], [(0, 4.0), (1, 5.0), (3, 7.0)]);
+    assert_eq!(p.series[0].not_met, [2]);
+
+    // The report: no headline figures (there is no summary.csv), the plan's own figures in its
+    // table, and a warning for the hour without an answer.
+    let ctx = report::context(&r, Vec::new());
+    assert!(ctx.headline.is_empty() && ctx.comparison.is_none() && ctx.headline_config.is_none());
+    let t = ctx.plan.expect("a plan table");
+    assert_eq!(
+        t.headers,
+        [
+            "configuration",
+            "group",
+            "hour",
+            "agents needed",
+            "service level 60s at the plan",
+            "service level 60s with one agent fewer"
+        ]
+    );
+    assert_eq!(t.rows.len(), 24);
+    assert_eq!(
+        t.rows[1],
+        ["base", "generalists", "01:00", "5", "90.0 % (85.0 % to 95.0 %), holds", "70.0 % (60.0 % to 80.0 %), fails"]
+    );
+    assert_eq!(t.rows[2][3], "not met");
+    assert_eq!(
+        ctx.warnings,
+        ["Target not met for base, group generalists in hour 02:00 with every head count tried (up to \
+          --max-agents): plan.csv has no answer there."]
+    );
+    let page = report::render(&report::context(&r, Vec::new()));
+    assert!(!page.contains("Headline figures") && !page.contains("every headline interval"));
+}

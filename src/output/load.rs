@@ -345,12 +345,39 @@ pub struct ComparisonRow {
     pub diff_ci95_high: Option<f64>,
 }
 
-/// One row of plan.csv: the fewest agents meeting the target for a configuration and group.
+/// One row of plan.csv: the fewest agents meeting the target for a configuration and group
+/// (and hour bucket, with `--by`).
 #[derive(Debug, Clone, PartialEq)]
 pub struct PlanRow {
     pub config: String,
     pub group: String,
+    /// The hour bucket of an intraday plan (`--by hour`: 0 to 23; `--by week-hour`: 0 to
+    /// 167 from Monday 00:00); `None` in a plan of whole head counts.
+    pub hour: Option<usize>,
     pub agents_needed: Option<f64>,
+    /// Whether the target was met within `--max-agents` (plan.csv's `reachable`).
+    pub reachable: Option<bool>,
+    /// The targets' figures at the planned staffing and with one agent fewer, in plan.csv's
+    /// column order.
+    pub figures: Vec<PlanFigure>,
+}
+
+/// One target's figure in a plan.csv row: at the plan, and with one agent fewer.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PlanFigure {
+    /// The column stem (`service_level_60s_skill_billing_share`).
+    pub slug: String,
+    pub at_plan: PlanEstimate,
+    pub one_fewer: PlanEstimate,
+}
+
+/// A target's mean, 95% interval and verdict in plan.csv (each empty where not simulated).
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct PlanEstimate {
+    pub mean: Option<f64>,
+    pub ci95_low: Option<f64>,
+    pub ci95_high: Option<f64>,
+    pub holds: Option<bool>,
 }
 
 /// plan.csv: rows plus the axis columns between `config` and `group` (values per row).
@@ -735,6 +762,22 @@ pub fn read_plan(text: &str, path: &Path) -> Result<Plan, LoadError> {
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let h = Header::of(&mut reader, path)?;
     let (c_config, c_group, c_agents) = (h.require("config")?, h.require("group")?, h.require("agents_needed")?);
+    let (c_hour, c_reachable) = (h.find("hour"), h.find("reachable"));
+    // Each target's four columns at the plan (`<slug>_mean` ...), then with one fewer
+    // (`fewer_<slug>_mean` ...); plan.csv files before these columns have none.
+    let stat = |slug: &str, at: &str| -> [Option<usize>; 4] {
+        ["mean", "ci95_low", "ci95_high", "holds"].map(|st| h.find(&format!("{at}{slug}_{st}")))
+    };
+    let slugs: Vec<String> = (h.names.iter().skip(c_agents + 1))
+        .filter(|n| !n.starts_with("fewer_"))
+        .filter_map(|n| n.strip_suffix("_mean").map(str::to_string))
+        .collect();
+    let figure_cols: Vec<(String, [Option<usize>; 4], [Option<usize>; 4])> = (slugs.into_iter())
+        .map(|slug| {
+            let (at, fewer) = (stat(&slug, ""), stat(&slug, "fewer_"));
+            (slug, at, fewer)
+        })
+        .collect();
     let first_axis = c_config + 1 + usize::from(h.names.get(c_config + 1).is_some_and(|n| n == "config_index"));
     let cols = if first_axis < c_group { axis_columns(&h.names[first_axis..c_group]) } else { Vec::new() };
     let mut axes: Vec<Axis> = cols.iter().map(|(_, key, _)| Axis::new(key.clone())).collect();
@@ -744,10 +787,28 @@ pub fn read_plan(text: &str, path: &Path) -> Result<Plan, LoadError> {
         for (axis, (i, _, seconds)) in axes.iter_mut().zip(&cols) {
             axis.values.push(AxisValue::parse(cell(&rec, first_axis + i), *seconds));
         }
+        let estimate = |cols: &[Option<usize>; 4]| {
+            let get = |k: usize| cols[k].map(|i| cell(&rec, i)).unwrap_or("");
+            PlanEstimate {
+                mean: number(get(0)),
+                ci95_low: number(get(1)),
+                ci95_high: number(get(2)),
+                holds: get(3).parse().ok(),
+            }
+        };
         rows.push(PlanRow {
             config: cell(&rec, c_config).to_string(),
             group: cell(&rec, c_group).to_string(),
+            hour: c_hour.and_then(|i| cell(&rec, i).parse().ok()),
             agents_needed: number(cell(&rec, c_agents)),
+            reachable: c_reachable.and_then(|i| cell(&rec, i).parse().ok()),
+            figures: (figure_cols.iter())
+                .map(|(slug, at, fewer)| PlanFigure {
+                    slug: slug.clone(),
+                    at_plan: estimate(at),
+                    one_fewer: estimate(fewer),
+                })
+                .collect(),
         });
     }
     Ok(Plan { axes, rows })

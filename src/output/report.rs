@@ -2,8 +2,9 @@
 //! from a plain `ReportContext`. `context` decides what the page says; `render` only lays
 //! it out and escapes it, so tests check the context, not the markup.
 
+use crate::output::charts::plan::WEEKDAYS;
 use crate::output::charts::{human_duration, trim_number, TimeUnit};
-use crate::output::load::{Estimate, LoadedResults};
+use crate::output::load::{Estimate, LoadedResults, Plan, PlanEstimate};
 use std::fmt::Write;
 
 /// How a figure is written.
@@ -207,6 +208,16 @@ pub fn context(r: &LoadedResults, charts: Vec<ReportChart>) -> ReportContext {
     }
     let grid = r.is_grid();
     let mut warnings = warnings(r);
+    let mut notes = PageNotes::simulation();
+    if let Some(p) = &r.plan {
+        warnings.extend(plan_warnings(p));
+    }
+    // A plan folder without summary.csv has no headline figures: the plan's own figures are
+    // in its table, and the page says nothing of headline intervals.
+    let figures = !headline.is_empty();
+    if !figures {
+        notes.no_warnings = "None: every plan met its targets.".into();
+    }
     if let Some(e) = &r.scenario_error {
         warnings.push(format!("scenario.toml could not be read ({e}); charts that need it are incomplete."));
     }
@@ -214,32 +225,112 @@ pub fn context(r: &LoadedResults, charts: Vec<ReportChart>) -> ReportContext {
         title: format!("autoclose results: {}", r.scenario_name),
         description: r.scenario.as_ref().map(|s| s.description.clone()).unwrap_or_default(),
         rerun: r.rerun.clone(),
-        headline_config: grid.then(|| base.clone()),
+        headline_config: (grid && figures).then(|| base.clone()),
         headline,
         warnings,
         charts,
-        comparison: grid.then(|| comparison_table(r)),
-        plan: r.plan.as_ref().map(|p| {
-            let mut headers = vec!["configuration".to_string()];
-            headers.extend(p.axes.iter().map(|a| a.key.clone()));
-            headers.extend(["group".to_string(), "agents needed".to_string()]);
-            let rows = p
-                .rows
-                .iter()
-                .enumerate()
-                .map(|(k, row)| {
-                    let mut cells = vec![row.config.clone()];
-                    cells.extend(p.axes.iter().map(|a| a.values[k].label.clone()));
-                    cells.push(row.group.clone());
-                    cells.push(row.agents_needed.map_or("not met".into(), |a| format!("{a:.0}")));
-                    cells
-                })
-                .collect();
-            Table { headers, rows }
-        }),
+        comparison: (grid && figures).then(|| comparison_table(r)),
+        plan: r.plan.as_ref().map(plan_table),
         scenario_text: r.scenario_text.clone(),
-        notes: PageNotes::simulation(),
+        notes,
     }
+}
+
+/// The plan's table: a row per plan.csv row (configuration, group and, with `--by`, hour),
+/// the agents needed, and each target's figure at the plan and with one agent fewer (which
+/// is why the plan stops there).
+pub fn plan_table(p: &Plan) -> Table {
+    let hourly = p.rows.iter().any(|r| r.hour.is_some());
+    let mut headers = vec!["configuration".to_string()];
+    headers.extend(p.axes.iter().map(|a| a.key.clone()));
+    headers.push("group".into());
+    if hourly {
+        headers.push("hour".into());
+    }
+    headers.push("agents needed".into());
+    let slugs: Vec<&str> =
+        p.rows.first().map(|r| r.figures.iter().map(|f| f.slug.as_str()).collect()).unwrap_or_default();
+    for slug in &slugs {
+        let name = target_name(slug);
+        headers.push(format!("{name} at the plan"));
+        headers.push(format!("{name} with one agent fewer"));
+    }
+    let rows = p
+        .rows
+        .iter()
+        .enumerate()
+        .map(|(k, row)| {
+            let mut cells = vec![row.config.clone()];
+            cells.extend(p.axes.iter().map(|a| a.values[k].label.clone()));
+            cells.push(row.group.clone());
+            if hourly {
+                cells.push(row.hour.map_or(String::new(), hour_label));
+            }
+            cells.push(row.agents_needed.map_or("not met".into(), |a| format!("{a:.0}")));
+            for f in &row.figures {
+                cells.push(plan_cell(&f.slug, &f.at_plan));
+                cells.push(plan_cell(&f.slug, &f.one_fewer));
+            }
+            cells
+        })
+        .collect();
+    Table { headers, rows }
+}
+
+/// A plan's warnings: each (configuration, group) whose target was not met within the agents
+/// tried, with the hours where it was not, for an intraday plan.
+fn plan_warnings(p: &Plan) -> Vec<String> {
+    let mut out: Vec<(String, Vec<String>)> = Vec::new();
+    for row in p.rows.iter().filter(|r| r.agents_needed.is_none()) {
+        let key = format!("{}, group {}", row.config, row.group);
+        let at = row.hour.map(hour_label);
+        match out.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, hours)) => hours.extend(at),
+            None => out.push((key, at.into_iter().collect())),
+        }
+    }
+    (out.into_iter())
+        .map(|(key, hours)| {
+            let when = match hours.len() {
+                0 => String::new(),
+                1 => format!(" in hour {}", hours[0]),
+                _ => format!(" in hours {}", hours.join(", ")),
+            };
+            format!("Target not met for {key}{when} with every head count tried (up to --max-agents): plan.csv has no answer there.")
+        })
+        .collect()
+}
+
+/// An hour bucket of an intraday plan: `07:00` of the day, `Tue 07:00` of the week.
+fn hour_label(h: usize) -> String {
+    if h < 24 {
+        format!("{h:02}:00")
+    } else {
+        format!("{} {:02}:00", WEEKDAYS[(h / 24) % 7], h % 24)
+    }
+}
+
+/// A target's column stem as words: `service_level_60s_skill_billing_share` is
+/// `service level 60s, skill billing`.
+fn target_name(slug: &str) -> String {
+    let stem = slug.strip_suffix("_share").or_else(|| slug.strip_suffix("_s")).unwrap_or(slug);
+    stem.replacen("_skill_", ", skill ", 1).replacen("_channel_", ", channel ", 1).replace('_', " ")
+}
+
+/// A target's figure in a plan cell: `90.3 % (86.9 % to 93.7 %), holds`.
+fn plan_cell(slug: &str, e: &PlanEstimate) -> String {
+    let f = if slug.ends_with("_share") { Format::Percent } else { Format::Duration };
+    let Some(mean) = e.mean else { return "–".into() };
+    let mut cell = format_value(mean, f);
+    if let (Some(l), Some(h)) = (e.ci95_low, e.ci95_high) {
+        cell.push_str(&format!(" ({} to {})", format_value(l, f), format_value(h, f)));
+    }
+    match e.holds {
+        Some(true) => cell.push_str(", holds"),
+        Some(false) => cell.push_str(", fails"),
+        None => {}
+    }
+    cell
 }
 
 /// A figure's unit for a whole table column, and the header suffix naming it.
@@ -355,23 +446,26 @@ pub fn render(ctx: &ReportContext) -> String {
     if let Some(c) = &ctx.rerun {
         let _ = writeln!(h, "<p class=\"muted\">Reproduce with <code>{}</code></p>", e(c));
     }
-    let _ = writeln!(h, "<h2 id=\"headline\">Headline figures</h2>");
-    if let Some(c) = &ctx.headline_config {
-        let _ = writeln!(
+    if !ctx.headline.is_empty() {
+        let _ = writeln!(h, "<h2 id=\"headline\">Headline figures</h2>");
+        if let Some(c) = &ctx.headline_config {
+            let _ = writeln!(
             h,
             "<p class=\"muted\">Baseline configuration <code>{}</code>; the others are in the comparison table.</p>",
             e(c)
         );
-    }
-    let _ = writeln!(h, "<p class=\"muted\">{}</p><div class=\"figures\">", e(&ctx.notes.headline));
-    for f in &ctx.headline {
-        let _ = write!(h, "<div class=\"figure\"><div>{}</div><div class=\"v\">{}</div>", e(&f.label), e(&f.value));
-        if let Some(i) = &f.interval {
-            let _ = write!(h, "<div class=\"i\">95%: {}</div>", e(i));
+        }
+        let _ = writeln!(h, "<p class=\"muted\">{}</p><div class=\"figures\">", e(&ctx.notes.headline));
+        for f in &ctx.headline {
+            let _ = write!(h, "<div class=\"figure\"><div>{}</div><div class=\"v\">{}</div>", e(&f.label), e(&f.value));
+            if let Some(i) = &f.interval {
+                let _ = write!(h, "<div class=\"i\">95%: {}</div>", e(i));
+            }
+            h.push_str("</div>\n");
         }
         h.push_str("</div>\n");
     }
-    h.push_str("</div>\n<h2 id=\"warnings\">Warnings</h2>\n");
+    h.push_str("<h2 id=\"warnings\">Warnings</h2>\n");
     if ctx.warnings.is_empty() {
         let _ = writeln!(h, "<p>{}</p>", e(&ctx.notes.no_warnings));
     }

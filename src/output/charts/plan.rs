@@ -1,5 +1,7 @@
 //! Agents needed against sweep interval, one line per timeout (and per group when plan.csv
-//! has several), from plan.csv: the capacity-planning chart. Drawn only when plan.csv exists.
+//! has several), from plan.csv: the capacity-planning chart. An intraday plan (`--by`) is
+//! drawn against the hour instead, one line per configuration and group. Drawn only when
+//! plan.csv exists.
 
 use super::{build, colour, draw_legend, frame, mesh, scenario_line, DrawResult, LegendEntry, Mark, Scale, GREY};
 use crate::output::load::{AxisRole, LoadedResults};
@@ -21,16 +23,32 @@ pub struct PlanData {
     pub subtitle: String,
     pub x_desc: String,
     pub categories: Vec<String>,
+    /// Every how many categories the x axis is labelled (1, or 2 and 12 for the hours).
+    pub tick_step: usize,
     pub series_heading: String,
     pub series: Vec<PlanSeries>,
 }
 
+/// The weekdays of a week-hour plan's buckets, from Monday.
+pub const WEEKDAYS: [&str; 7] = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
+
 pub fn prepare(r: &LoadedResults) -> Option<PlanData> {
     let p = r.plan.as_ref()?;
-    let xi = p.axes.iter().position(|a| a.role == AxisRole::SweepInterval).or((!p.axes.is_empty()).then_some(0));
-    let categories: Vec<String> = match xi {
-        Some(i) => p.axes[i].distinct().into_iter().map(|v| v.label).collect(),
-        None => vec!["as run".into()],
+    // An intraday plan's x axis is its hour buckets (a day's or a week's); the axes of the
+    // grid, if any, then name the lines.
+    let buckets = p.rows.iter().filter_map(|row| row.hour).max().map(|h| if h < 24 { 24 } else { 168 });
+    let xi = match buckets {
+        Some(_) => None,
+        None => p.axes.iter().position(|a| a.role == AxisRole::SweepInterval).or((!p.axes.is_empty()).then_some(0)),
+    };
+    let categories: Vec<String> = match (buckets, xi) {
+        (Some(24), _) => (0..24).map(|h| format!("{h:02}:00")).collect(),
+        // Midnights name the day, other hours the time of day, as the time axes do.
+        (Some(_), _) => {
+            (0..168).map(|h| if h % 24 == 0 { WEEKDAYS[h / 24].into() } else { format!("{:02}:00", h % 24) }).collect()
+        }
+        (None, Some(i)) => p.axes[i].distinct().into_iter().map(|v| v.label).collect(),
+        (None, None) => vec!["as run".into()],
     };
     let others: Vec<usize> = (0..p.axes.len()).filter(|&i| Some(i) != xi).collect();
     let mut groups: Vec<&str> = Vec::new();
@@ -61,9 +79,10 @@ pub fn prepare(r: &LoadedResults) -> Option<PlanData> {
                 series.len() - 1
             }
         };
-        let cat = match xi {
-            Some(i) => categories.iter().position(|c| *c == p.axes[i].values[k].label)?,
-            None => 0,
+        let cat = match (row.hour, xi) {
+            (Some(h), _) => h,
+            (None, Some(i)) => categories.iter().position(|c| *c == p.axes[i].values[k].label)?,
+            (None, None) => 0,
         };
         match row.agents_needed {
             Some(a) => series[s].points.push((cat, a)),
@@ -81,10 +100,24 @@ pub fn prepare(r: &LoadedResults) -> Option<PlanData> {
     if series.iter().all(|s| s.points.is_empty()) {
         return None;
     }
+    let (by, x_desc) = match (buckets, xi) {
+        (Some(24), _) => (", by hour of the day".to_string(), "hour of the day".to_string()),
+        (Some(_), _) => (", by hour of the week".into(), "hour of the week".into()),
+        (None, Some(i)) if p.axes[i].role == AxisRole::SweepInterval => {
+            (", by sweep interval".into(), format!("sweep interval ({})", p.axes[i].key))
+        }
+        (None, Some(i)) => (format!(", by {}", p.axes[i].short()), p.axes[i].key.clone()),
+        (None, None) => (String::new(), "configuration".into()),
+    };
     Some(PlanData {
-        title: "Agents needed to meet the service-level target, by sweep interval".into(),
+        title: format!("Agents needed to meet the targets{by}"),
         subtitle: scenario_line(r, "from plan.csv"),
-        x_desc: xi.map_or("configuration".into(), |i| format!("sweep interval ({})", p.axes[i].key)),
+        x_desc,
+        tick_step: match buckets {
+            Some(24) => 2,
+            Some(_) => 12,
+            None => 1,
+        },
         categories,
         series_heading: others.iter().map(|&i| p.axes[i].key.clone()).collect::<Vec<_>>().join(", "),
         series,
@@ -93,7 +126,8 @@ pub fn prepare(r: &LoadedResults) -> Option<PlanData> {
 
 pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &PlanData) -> DrawResult<DB> {
     let (plot, legend) = frame(root, &d.title, &d.subtitle)?;
-    let xs = Scale::categories(&d.categories);
+    let mut xs = Scale::categories(&d.categories);
+    xs.ticks.retain(|(x, _)| (*x as usize).is_multiple_of(d.tick_step.max(1)));
     let max = d.series.iter().flat_map(|s| &s.points).map(|p| p.1).fold(0.0, f64::max);
     let ys = Scale::from_zero(max * 1.1, 1.0);
     let mut chart = build(&plot, "", &xs, &ys)?;
@@ -102,7 +136,9 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &PlanData) -> 
         let c = colour(i);
         let pts: Vec<(f64, f64)> = s.points.iter().map(|&(x, y)| (x as f64, y)).collect();
         chart.draw_series(LineSeries::new(pts.clone(), c.stroke_width(3)))?;
-        chart.draw_series(pts.iter().map(|&p| Circle::new(p, 7, c.filled())))?;
+        // A week's 168 hours would be a row of overlapping dots at the default size.
+        let radius = if d.categories.len() > 30 { 3 } else { 7 };
+        chart.draw_series(pts.iter().map(|&p| Circle::new(p, radius, c.filled())))?;
     }
     let n = d.series.len().max(1) as f64;
     for (i, s) in d.series.iter().enumerate() {
