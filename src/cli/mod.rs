@@ -128,7 +128,8 @@ pub struct FolderOpts {
     /// Replace an existing results folder (only an empty folder or one autoclose wrote).
     #[arg(long)]
     pub force: bool,
-    /// Skip the charts (PNG, SVG) and report.html; `autoclose plot DIR` draws them later.
+    /// Skip the charts (PNG, SVG) and report.html; `autoclose plot DIR` draws them later (a
+    /// `loadtest` folder's only by rerunning the load test).
     #[arg(long)]
     pub no_charts: bool,
 }

@@ -9,7 +9,7 @@ use std::time::Instant;
 
 #[derive(Debug, clap::Args)]
 pub struct PlotArgs {
-    /// The results folder (from `run`, `sweep` or `merge`).
+    /// The results folder (from `run`, `sweep`, `merge` or `plan`).
     pub results: PathBuf,
     /// Worker threads [default: all cores]. The files do not depend on it.
     #[arg(long)]
