@@ -411,7 +411,7 @@ fn exit_codes_are_the_documented_ones() {
     assert_eq!(code, 2, "{out}");
     let (code, out) = autoclose(&["check", "--quick", "--threads", "0", "scenarios/validation/erlang_c_85.toml"]);
     assert_eq!(code, 1, "{out}");
-    assert!(out.contains("--threads must be at least 1"), "{out}");
+    assert!(out.contains("--threads must be from 1 to 1024, got 0"), "{out}");
     let (code, out) = autoclose(&["check", "--quick", "--checks", "little", "no/such/scenario.toml"]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("no/such/scenario.toml"), "{out}");

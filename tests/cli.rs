@@ -368,10 +368,13 @@ fn force_replaces_a_results_folder_and_an_empty_folder() {
     let tmp = tempfile::tempdir().unwrap();
     let results = tmp.path().join("results");
     assert!(short_run(&results, &[], &[]).status.success());
+    // A file left there by hand is the user's: the folder is not replaced while it is there.
     fs::write(results.join("extra.txt"), "left by hand").unwrap();
+    assert_eq!(forced_run(&results).status.code(), Some(1));
+    assert!(results.join("extra.txt").exists());
+    fs::remove_file(results.join("extra.txt")).unwrap();
     let o = forced_run(&results);
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    assert!(!results.join("extra.txt").exists(), "the whole old folder is replaced");
     assert!(results.join("summary.csv").is_file());
     let empty = tmp.path().join("empty");
     fs::create_dir(&empty).unwrap();
@@ -406,7 +409,7 @@ fn wait_for(child: &mut Child, limit: Duration) -> std::process::ExitStatus {
 #[cfg(unix)]
 #[test]
 fn a_signal_removes_the_temporary_folder_and_exits_with_128_plus_its_number() {
-    for (signal, code) in [("TERM", 143), ("INT", 130)] {
+    for (signal, code) in [("TERM", 143), ("INT", 130), ("HUP", 129)] {
         let tmp = tempfile::tempdir().unwrap();
         let out = tmp.path().join("big");
         // About a minute of simulation: far longer than the test waits.
@@ -466,4 +469,63 @@ fn the_next_run_removes_folders_that_dead_processes_left() {
     assert!(forced_run(&out).status.success());
     assert!(!dead_old.exists(), "once x exists, a dead process's folder set aside is litter");
     assert!(alive_tmp.exists() && other_target.exists());
+}
+
+#[test]
+fn force_keeps_a_results_folder_where_the_user_put_files_of_their_own() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("res");
+    assert!(short_run(&out, &["--no-charts"], &[]).status.success());
+    // `plot` adds charts the manifest of a --no-charts run does not list: still replaceable.
+    assert!(autoclose(&["plot", out.to_str().unwrap(), "-q"], &[]).status.success());
+    assert!(forced_run(&out).status.success(), "a folder holding only what autoclose wrote is replaced");
+    fs::write(out.join("notes.txt"), "mine").unwrap();
+    let o = forced_run(&out);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("holds 1 entry that autoclose did not write there (notes.txt)"), "{err}");
+    assert_eq!(fs::read_to_string(out.join("notes.txt")).unwrap(), "mine");
+}
+
+#[test]
+fn the_seed_replications_and_threads_flags_are_bounded_and_named_in_their_errors() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("res");
+    let err = |extra: &[&str]| {
+        let mut args = vec!["run", "scenarios/quickstart.toml", "--out", out.to_str().unwrap(), "-q"];
+        args.extend_from_slice(extra);
+        let o = autoclose(&args, &[]);
+        assert_eq!(o.status.code(), Some(1), "{extra:?}");
+        assert!(!out.exists(), "{extra:?} wrote a folder");
+        String::from_utf8_lossy(&o.stderr).trim_end().to_string()
+    };
+    assert_eq!(err(&["--replications", "0"]), "Error: --replications must be from 1 to 10000, got 0");
+    assert_eq!(
+        err(&["--seed", "9223372036854775808"]),
+        "Error: --seed must be a whole number from 0 to 9223372036854775807 (a TOML integer), got 9223372036854775808"
+    );
+    assert_eq!(
+        err(&["--replications", "4", "--set", "scenario.replications=3"]),
+        "Error: --replications 4 and --set scenario.replications=3 both set scenario.replications: give one of them"
+    );
+    assert!(err(&["--threads", "100000"]).starts_with("Error: --threads must be from 1 to 1024, got 100000"));
+}
+
+#[cfg(unix)]
+#[test]
+fn a_device_is_refused_as_a_scenario_or_a_data_file() {
+    let o = autoclose(&["validate", "/dev/zero"], &[]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stdout) + String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("/dev/zero is not a plain file (a device or a pipe)"), "{err}");
+    let tmp = tempfile::tempdir().unwrap();
+    let scenario = fs::read_to_string("scenarios/quickstart.toml").unwrap();
+    let replay = scenario.replacen("[[arrivals]]\n", "[[arrivals]]\nreplay = \"/dev/zero\"\n", 1);
+    assert_ne!(replay, scenario);
+    let path = tmp.path().join("replay.toml");
+    fs::write(&path, replay).unwrap();
+    let o = autoclose(&["validate", path.to_str().unwrap()], &[]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stdout) + String::from_utf8_lossy(&o.stderr);
+    assert!(err.contains("cannot read /dev/zero: /dev/zero is not a plain file"), "{err}");
 }

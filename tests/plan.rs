@@ -126,3 +126,44 @@ fn plan_output_does_not_depend_on_the_thread_count() {
     let plan = std::fs::read_to_string(one.join("plan.csv")).expect("plan.csv");
     assert_eq!(plan.lines().count(), 5, "two configurations x two groups:\n{plan}");
 }
+
+#[test]
+fn a_group_named_twice_is_refused() {
+    let s = parse_str("plan.toml", &mmc(90.0, 2), Path::new("."), &[]).expect("a valid scenario");
+    let name = s.agent_groups[0].name.clone();
+    let err = group_indices(&s, &[name.clone(), name.clone()]).expect_err("a group named twice");
+    assert_eq!(err.to_string(), format!("--groups: {name:?} is named twice; name each planned group once"));
+}
+
+#[test]
+fn plan_refuses_what_would_change_nothing_or_run_out_of_memory() {
+    let tmp = tempfile::tempdir().expect("a temp dir");
+    let out = tmp.path().join("p");
+    let plan = |extra: &[&str]| {
+        let mut args = vec![
+            "plan",
+            "scenarios/quickstart.toml",
+            "--target",
+            "abandon<=0.05",
+            "--groups",
+            "generalists",
+            "--out",
+            out.to_str().expect("UTF-8"),
+            "-q",
+        ];
+        args.extend_from_slice(extra);
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_autoclose")).args(&args).output().expect("runs");
+        assert_eq!(o.status.code(), Some(1), "{extra:?}");
+        assert!(!out.exists());
+        String::from_utf8_lossy(&o.stderr).trim_end().to_string()
+    };
+    assert_eq!(
+        plan(&["--vary", "agents.generalists.count=1,2"]),
+        "Error: --vary agents.generalists.count: group generalists is planned, so the search sets its head count and \
+         this axis would change nothing; vary another group's, or leave generalists out of --groups"
+    );
+    assert_eq!(
+        plan(&["--max-agents", "4000000000"]),
+        "Error: --max-agents must be from 1 to 100000 (a group's largest head count), got 4000000000"
+    );
+}

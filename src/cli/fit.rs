@@ -58,6 +58,12 @@ fn tables(path: &Path, keys: &[&str]) -> anyhow::Result<String> {
 }
 
 pub fn run(a: FitArgs) -> anyhow::Result<ExitCode> {
+    // What is missing first: a refusal to overwrite would hide it.
+    for input in std::iter::once(&a.conversations).chain(&a.messages) {
+        if !input.exists() {
+            bail!("{}: no such file", input.display());
+        }
+    }
     if a.out.exists() && !a.force {
         bail!("{} exists: add --force to replace it, or choose another --out", a.out.display());
     }

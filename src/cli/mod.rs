@@ -159,9 +159,17 @@ pub fn dispatch(cli: Cli) -> anyhow::Result<ExitCode> {
 }
 
 /// Sets the size of rayon's global pool, once.
+/// The most worker threads `--threads` accepts: far above any machine's cores (a thread per
+/// core is what pays), low enough that starting them cannot hang the command.
+pub const MAX_THREADS: usize = 1024;
+
 pub fn set_threads(threads: Option<usize>) -> anyhow::Result<()> {
     if let Some(n) = threads {
-        anyhow::ensure!(n >= 1, "--threads must be at least 1, got {n}");
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        anyhow::ensure!(
+            (1..=MAX_THREADS).contains(&n),
+            "--threads must be from 1 to {MAX_THREADS}, got {n} (this machine has {cores} cores; the results do not depend on it)"
+        );
         rayon::ThreadPoolBuilder::new().num_threads(n).build_global()?;
     }
     Ok(())

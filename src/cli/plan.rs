@@ -12,6 +12,7 @@ use autoclose::output::{CommandLine, Provenance, ResultsFolder};
 use autoclose::plan::search::Found;
 use autoclose::plan::target::Target;
 use autoclose::plan::{group_indices, plan, plan_by_hour, Plan};
+use autoclose::scenario::reader::MAX_AGENTS;
 use rayon::prelude::*;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -90,13 +91,33 @@ pub fn run(a: PlanArgs) -> anyhow::Result<ExitCode> {
     set_threads(a.threads)?;
     super::signals::install()?;
     let targets = a.targets.iter().map(|t| Target::parse(t)).collect::<Result<Vec<_>, _>>()?;
-    anyhow::ensure!(a.max_agents >= 1, "--max-agents must be at least 1, got {}", a.max_agents);
+    anyhow::ensure!(
+        (1..=MAX_AGENTS as u32).contains(&a.max_agents),
+        "--max-agents must be from 1 to {MAX_AGENTS} (a group's largest head count), got {}",
+        a.max_agents
+    );
     let grid = Grid::parse(&a.vary)?;
     let ov = a.scenario_opts.overrides()?;
     let base = load(&a.scenario, &ov)?;
     let scenarios = grid::load_configs(&a.scenario, &base, &ov, &grid)?;
     let baseline = a.baseline.as_deref().map(|b| grid.find(b)).transpose()?.unwrap_or(0);
     let groups = group_indices(&base, &a.groups)?;
+    // A varied head count of a planned group would be overwritten by every staffing the
+    // search tries: the axis would change nothing.
+    for axis in &grid.axes {
+        for key in &axis.keys {
+            let planned = groups.iter().map(|&g| &base.agent_groups[g].name).find(|name| {
+                [format!("agents.{name}.count"), format!("agents.{name}.staffing")]
+                    .iter()
+                    .any(|k| key == k || key.starts_with(&format!("{k}.")))
+            });
+            if let Some(name) = planned {
+                anyhow::bail!(
+                    "--vary {key}: group {name} is planned, so the search sets its head count and this axis would change nothing; vary another group's, or leave {name} out of --groups"
+                );
+            }
+        }
+    }
     if a.by.is_some() {
         anyhow::ensure!(
             groups.len() == 1,

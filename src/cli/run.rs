@@ -5,6 +5,7 @@ use anyhow::Context;
 use autoclose::metrics::{AggregateRow, Metric};
 use autoclose::output::{write_timeseries, Clock, CommandLine, Provenance, ResultsFolder, SummaryWriter};
 use autoclose::runner::{run_all_export, Sinks};
+use autoclose::scenario::reader::MAX_REPLICATIONS;
 use autoclose::scenario::{self, overrides::Override, Scenario};
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -12,16 +13,34 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 /// The overrides a run applies: `--seed` and `--replications` first, then every `--set`.
+/// The two flags are checked here, against the scenario's own bounds, so that their errors
+/// name the flag typed; a flag and a `--set` of its key together are refused (which one
+/// would win is not something to leave to order).
 pub fn overrides(seed: Option<u64>, replications: Option<u32>, set: &[String]) -> anyhow::Result<Vec<Override>> {
     let mut out = Vec::new();
     if let Some(s) = seed {
+        anyhow::ensure!(
+            i64::try_from(s).is_ok(),
+            "--seed must be a whole number from 0 to {} (a TOML integer), got {s}",
+            i64::MAX
+        );
         out.push(Override { key: "scenario.seed".into(), value: s.to_string() });
     }
     if let Some(r) = replications {
+        anyhow::ensure!(
+            (1..=MAX_REPLICATIONS).contains(&i64::from(r)),
+            "--replications must be from 1 to {MAX_REPLICATIONS}, got {r}"
+        );
         out.push(Override { key: "scenario.replications".into(), value: r.to_string() });
     }
+    let flags = out.len();
     for s in set {
-        out.push(Override::parse(s).map_err(anyhow::Error::msg).with_context(|| format!("--set {s}"))?);
+        let ov = Override::parse(s).map_err(anyhow::Error::msg).with_context(|| format!("--set {s}"))?;
+        if let Some(flag) = out[..flags].iter().find(|f| f.key == ov.key) {
+            let name = flag.key.trim_start_matches("scenario.");
+            anyhow::bail!("--{name} {} and --set {s} both set {}: give one of them", flag.value, ov.key);
+        }
+        out.push(ov);
     }
     Ok(out)
 }

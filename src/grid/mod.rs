@@ -43,7 +43,7 @@ pub enum GridError {
     DuplicateLabel { label: String, first: usize, second: usize },
     #[error("{invalid} of {total} configuration(s) are not valid; nothing was run:\n{report}")]
     InvalidConfigs { invalid: usize, total: usize, report: String },
-    #[error("--baseline {given}: no configuration has that label or index (0..{count}); labels: {labels}")]
+    #[error("--baseline {given}: no configuration has that label or index (0 to {}); labels: {labels}", count.saturating_sub(1))]
     Baseline { given: String, count: usize, labels: String },
     #[error("--shard {given}: {reason}")]
     BadShard { given: String, reason: String },

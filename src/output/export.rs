@@ -389,7 +389,8 @@ mod tests {
         let dir = tempfile::tempdir().expect("a temporary folder");
         let target = dir.path().join("res");
         fs::create_dir_all(&target).expect("create the old results");
-        fs::write(target.join("manifest.toml"), "program = \"autoclose\"\n").expect("write an old manifest");
+        let manifest = "program = \"autoclose\"\nfiles = [\"manifest.toml\", \"old.csv\"]\n";
+        fs::write(target.join("manifest.toml"), manifest).expect("write an old manifest");
         fs::write(target.join("old.csv"), "old").expect("write an old file");
         // Folders a crashed `--force` could have left: the former fixed name, and this
         // process's own name (a reused process id).

@@ -765,14 +765,15 @@ pub fn read_plan(text: &str, path: &Path) -> Result<Plan, LoadError> {
     let (c_hour, c_reachable) = (h.find("hour"), h.find("reachable"));
     // Each target's four columns at the plan (`<slug>_mean` ...), then with one fewer
     // (`fewer_<slug>_mean` ...); plan.csv files before these columns have none.
-    let stat = |slug: &str, at: &str| -> [Option<usize>; 4] {
+    type Stats = [Option<usize>; 4];
+    let stat = |slug: &str, at: &str| -> Stats {
         ["mean", "ci95_low", "ci95_high", "holds"].map(|st| h.find(&format!("{at}{slug}_{st}")))
     };
     let slugs: Vec<String> = (h.names.iter().skip(c_agents + 1))
         .filter(|n| !n.starts_with("fewer_"))
         .filter_map(|n| n.strip_suffix("_mean").map(str::to_string))
         .collect();
-    let figure_cols: Vec<(String, [Option<usize>; 4], [Option<usize>; 4])> = (slugs.into_iter())
+    let figure_cols: Vec<(String, Stats, Stats)> = (slugs.into_iter())
         .map(|slug| {
             let (at, fewer) = (stat(&slug, ""), stat(&slug, "fewer_"));
             (slug, at, fewer)
@@ -787,7 +788,7 @@ pub fn read_plan(text: &str, path: &Path) -> Result<Plan, LoadError> {
         for (axis, (i, _, seconds)) in axes.iter_mut().zip(&cols) {
             axis.values.push(AxisValue::parse(cell(&rec, first_axis + i), *seconds));
         }
-        let estimate = |cols: &[Option<usize>; 4]| {
+        let estimate = |cols: &Stats| {
             let get = |k: usize| cols[k].map(|i| cell(&rec, i)).unwrap_or("");
             PlanEstimate {
                 mean: number(get(0)),

@@ -20,6 +20,8 @@ pub enum OutputError {
     Exists(PathBuf),
     #[error("{} is {found}, not an autoclose results folder (one with a manifest.toml or shard.toml saying program = \"autoclose\"), so --force will not replace it: choose another --out, or remove it yourself", path.display())]
     NotResults { path: PathBuf, found: String },
+    #[error("{} holds {} that autoclose did not write there ({}), so --force will not replace it: move them out of the folder, or choose another --out", path.display(), entries(names.len()), names.join(", "))]
+    Unlisted { path: PathBuf, names: Vec<String> },
     #[error("`{0}` is not a file name inside a results folder (no absolute path, no `..`, no empty part)")]
     BadName(String),
     #[error("--out {}: the results folder needs a name of its own (not `.`, `..` or `/`): give e.g. --out results/run1", .0.display())]
@@ -45,6 +47,34 @@ pub enum Existing {
     /// Anything else (a file, a link, a folder of other files), described for the message:
     /// never replaced.
     Foreign(String),
+    /// A folder autoclose wrote that also holds entries it did not (a note, a folder of the
+    /// user's), by name: never replaced, so `--force` deletes nothing of the user's.
+    Unlisted(Vec<String>),
+}
+
+fn entries(n: usize) -> String {
+    if n == 1 {
+        "1 entry".into()
+    } else {
+        format!("{n} entries")
+    }
+}
+
+/// Whether autoclose may have put `name` in a results folder without listing it: the charts
+/// and report `plot` redraws, and the load test's default store with SQLite's side files.
+fn written_unlisted(name: &str) -> bool {
+    name.ends_with(".png")
+        || name.ends_with(".svg")
+        || name == "report.html"
+        || ["", "-wal", "-shm", "-journal"].iter().any(|s| name == format!("store.sqlite{s}"))
+}
+
+/// The top-level names a marker file lists: a manifest's `files` (first path component) and
+/// a shard description's checksummed files.
+fn listed_names(marker: &toml::Table) -> Vec<String> {
+    let files = marker.get("files").and_then(|v| v.as_array()).into_iter().flatten().filter_map(|v| v.as_str());
+    let summed = marker.get("sha256").and_then(|v| v.as_table()).into_iter().flat_map(|t| t.keys().map(String::as_str));
+    files.chain(summed).filter_map(|f| f.split('/').next()).map(String::from).collect()
 }
 
 /// Looks at `target` without following a symbolic link.
@@ -70,12 +100,16 @@ pub fn inspect(target: &Path) -> Result<Existing, OutputError> {
     if names.is_empty() {
         return Ok(Existing::Replaceable);
     }
-    for marker in ["manifest.toml", "shard.toml"] {
-        if written_by_autoclose(&target.join(marker)) {
-            return Ok(Existing::Replaceable);
-        }
-    }
+    let markers: Vec<toml::Table> =
+        ["manifest.toml", "shard.toml"].iter().filter_map(|m| autoclose_marker(&target.join(m))).collect();
     names.sort();
+    if !markers.is_empty() {
+        let listed: Vec<String> = markers.iter().flat_map(listed_names).collect();
+        let unlisted: Vec<String> = (names.into_iter())
+            .filter(|n| n != "manifest.toml" && n != "shard.toml" && !written_unlisted(n) && !listed.contains(n))
+            .collect();
+        return Ok(if unlisted.is_empty() { Existing::Replaceable } else { Existing::Unlisted(unlisted) });
+    }
     let shown: Vec<&str> = names.iter().take(3).map(String::as_str).collect();
     let more = if names.len() > 3 { ", ..." } else { "" };
     Ok(Existing::Foreign(format!(
@@ -86,11 +120,12 @@ pub fn inspect(target: &Path) -> Result<Existing, OutputError> {
     )))
 }
 
-/// Whether `path` is a plain file of TOML whose top-level `program` is `"autoclose"`.
-fn written_by_autoclose(path: &Path) -> bool {
+/// The table of `path` if it is a plain file of TOML whose top-level `program` is
+/// `"autoclose"`.
+fn autoclose_marker(path: &Path) -> Option<toml::Table> {
     let is_file = fs::symlink_metadata(path).is_ok_and(|m| m.is_file());
-    let Some(text) = is_file.then(|| fs::read_to_string(path).ok()).flatten() else { return false };
-    text.parse::<toml::Table>().is_ok_and(|t| t.get("program").and_then(|v| v.as_str()) == Some(PROGRAM))
+    let text = is_file.then(|| fs::read_to_string(path).ok()).flatten()?;
+    text.parse::<toml::Table>().ok().filter(|t| t.get("program").and_then(|v| v.as_str()) == Some(PROGRAM))
 }
 
 /// Refuses `target` unless it is missing, or it is replaceable and `force` is on.
@@ -102,6 +137,9 @@ pub fn check_replaceable(target: &Path, force: bool) -> Result<Existing, OutputE
         Existing::Replaceable => {}
         Existing::Foreign(what) => {
             return Err(OutputError::NotResults { path: target.to_path_buf(), found: what.clone() })
+        }
+        Existing::Unlisted(names) => {
+            return Err(OutputError::Unlisted { path: target.to_path_buf(), names: names.clone() })
         }
     }
     Ok(found)
@@ -248,6 +286,37 @@ mod tests {
         let err = check_replaceable(&file, true).expect_err("a file is never replaced");
         assert!(err.to_string().contains("f.txt is a file (5 bytes), not an autoclose results folder"), "{err}");
         assert!(matches!(check_replaceable(&empty, false), Err(OutputError::Exists(_))));
+    }
+
+    #[test]
+    fn a_results_folder_holding_what_autoclose_did_not_write_is_not_replaced() {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let manifest = "program = \"autoclose\"\nfiles = [\"manifest.toml\", \"summary.csv\", \"staffing/a.toml\"]\n";
+        // The listed files, and the charts, report and store autoclose adds without listing.
+        let results = folder_with(
+            dir.path(),
+            &[("manifest.toml", manifest), ("summary.csv", "x"), ("tradeoff.png", ""), ("store.sqlite-wal", "")],
+        );
+        fs::create_dir(results.join("staffing")).unwrap();
+        assert_eq!(inspect(&results).unwrap(), Existing::Replaceable);
+        fs::write(results.join("notes.txt"), "mine").unwrap();
+        fs::create_dir(results.join("mydata")).unwrap();
+        assert_eq!(inspect(&results).unwrap(), Existing::Unlisted(vec!["mydata".into(), "notes.txt".into()]));
+        let err = check_replaceable(&results, true).expect_err("the user's files are never deleted");
+        assert!(
+            err.to_string().contains("holds 2 entries that autoclose did not write there (mydata, notes.txt)"),
+            "{err}"
+        );
+        fs::remove_dir_all(&results).unwrap();
+        // A bare manifest lists nothing: every other entry is the user's.
+        let bare = folder_with(dir.path(), &[("manifest.toml", "program = \"autoclose\"\n"), ("precious.txt", "")]);
+        assert_eq!(inspect(&bare).unwrap(), Existing::Unlisted(vec!["precious.txt".into()]));
+        // A shard folder: its description's checksummed files.
+        let shard = dir.path().join("shard");
+        fs::create_dir(&shard).unwrap();
+        fs::write(shard.join("shard.toml"), "program = \"autoclose\"\n[sha256]\n\"summary.csv\" = \"00\"\n").unwrap();
+        fs::write(shard.join("summary.csv"), "").unwrap();
+        assert_eq!(inspect(&shard).unwrap(), Existing::Replaceable);
     }
 
     #[cfg(unix)]

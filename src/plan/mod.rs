@@ -22,6 +22,8 @@ pub enum PlanError {
     Targets(String),
     #[error("--groups: no agent group {name:?}; the scenario has {known}")]
     UnknownGroup { name: String, known: String },
+    #[error("--groups: {0:?} is named twice; name each planned group once")]
+    DuplicateGroup(String),
     #[error("a plan judges targets on 95% intervals: it needs at least 2 replications, got {0}")]
     TooFewReplications(u32),
     #[error("--by plans the profile of one agent group, got {0}: name it with --groups")]
@@ -144,6 +146,9 @@ pub fn staffed(s: &Scenario, groups: &[usize], counts: &[u32], targets: &[Target
 pub fn group_indices(s: &Scenario, names: &[String]) -> Result<Vec<usize>, PlanError> {
     if names.is_empty() {
         return Ok((0..s.agent_groups.len()).collect());
+    }
+    if let Some((_, n)) = names.iter().enumerate().find(|(k, n)| names[..*k].contains(n)) {
+        return Err(PlanError::DuplicateGroup(n.clone()));
     }
     names
         .iter()

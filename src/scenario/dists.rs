@@ -345,6 +345,10 @@ fn components(ctx: &mut Ctx, f: &Field<'_>, q: Quantity) -> Option<Vec<(f64, Dis
 pub(super) fn open_csv(ctx: &mut Ctx, f: &Field<'_>, file: &str) -> Option<(csv::Reader<std::fs::File>, String)> {
     let path = ctx.base_dir.join(file);
     let label = path.display().to_string();
+    if let Err(m) = super::reader::plain_file(&path, super::reader::MAX_DATA_BYTES) {
+        ctx.error(&f.span, &f.path, format!("cannot read {label}: {m}"));
+        return None;
+    }
     match csv::ReaderBuilder::new().has_headers(true).flexible(true).from_path(&path) {
         Ok(r) => Some((r, label)),
         Err(e) => {

@@ -70,11 +70,31 @@ pub const MIN_START_YEAR: i32 = 1900;
 pub const MAX_START_YEAR: i32 = 9999;
 
 /// Reads and checks a scenario file, with overrides applied.
+/// The largest scenario file read (the bundled ones are a few kB).
+pub const MAX_SCENARIO_BYTES: u64 = 16 << 20;
+/// The largest data file a scenario names (`replay`, `empirical`): tens of millions of rows.
+pub const MAX_DATA_BYTES: u64 = 4 << 30;
+
+/// Refuses what is not a plain file of at most `max` bytes (a device such as /dev/zero, a
+/// pipe, a folder would be read without end or not at all), with the reason.
+pub(crate) fn plain_file(path: &Path, max: u64) -> Result<(), String> {
+    let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
+    if !meta.is_file() {
+        let what = if meta.is_dir() { "a folder" } else { "not a plain file (a device or a pipe)" };
+        return Err(format!("{} is {what}", path.display()));
+    }
+    if meta.len() > max {
+        return Err(format!("{} is {} bytes, more than the {max} read at most", path.display(), meta.len()));
+    }
+    Ok(())
+}
+
 pub fn load_file(path: &Path, overrides: &[Override]) -> Result<Scenario, Diagnostics> {
     let label = path.display().to_string();
     let whole = |line, column, message| {
         Diagnostics(vec![Diagnostic { file: label.clone(), line, column, field: String::new(), message }])
     };
+    plain_file(path, MAX_SCENARIO_BYTES).map_err(|m| whole(0, 0, format!("cannot read the scenario file: {m}")))?;
     let bytes = std::fs::read(path).map_err(|e| whole(0, 0, format!("cannot read the scenario file: {e}")))?;
     let text = match String::from_utf8(bytes) {
         Ok(t) => t,

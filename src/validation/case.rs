@@ -148,6 +148,9 @@ impl Case {
     /// Loads a scenario and its check file (or `checks`, which replace the file's list and make
     /// the file optional). `quick` applies the file's quick settings.
     pub fn load(path: &Path, quick: bool, checks: Option<&[CheckKind]>) -> Result<Case, CheckError> {
+        if !path.exists() {
+            return Err(CheckError::NoScenario { scenario: path.display().to_string() });
+        }
         let cf_path = check_file_path(path);
         let file = if cf_path.exists() {
             Some(CheckFile::read(&cf_path)?)

@@ -32,6 +32,8 @@ pub enum CheckError {
     NoCases { dir: String },
     #[error("{scenario} has no check file: write {check_file} with e.g. `checks = [\"little\"]`, or pass --checks")]
     NoCheckFile { scenario: String, check_file: String },
+    #[error("{scenario}: no such scenario file")]
+    NoScenario { scenario: String },
     #[error("{path}: {message}")]
     CheckFile { path: String, message: String },
     #[error("{path} is not a valid scenario:\n{diagnostics}")]

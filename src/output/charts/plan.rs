@@ -127,7 +127,7 @@ pub fn prepare(r: &LoadedResults) -> Option<PlanData> {
 pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &PlanData) -> DrawResult<DB> {
     let (plot, legend) = frame(root, &d.title, &d.subtitle)?;
     let mut xs = Scale::categories(&d.categories);
-    xs.ticks.retain(|(x, _)| (*x as usize).is_multiple_of(d.tick_step.max(1)));
+    xs.ticks.retain(|(x, _)| (*x as usize) % d.tick_step.max(1) == 0);
     let max = d.series.iter().flat_map(|s| &s.points).map(|p| p.1).fold(0.0, f64::max);
     let ys = Scale::from_zero(max * 1.1, 1.0);
     let mut chart = build(&plot, "", &xs, &ys)?;
