@@ -233,3 +233,31 @@ fn without_recheck_and_paced_a_runs_parks_stay_out_of_closed_and_race_closures()
         }
     }
 }
+
+#[test]
+fn moves_to_wrap_up_stand_beside_closures_in_the_terminal_and_the_report() {
+    // Amazon Connect's idle timer ends a chat in After Contact Work: moves to Wrap-up, which
+    // the premature share counts with the closures, so they are shown beside them.
+    let dir = tempfile::tempdir().expect("a temporary folder should be creatable");
+    let out = dir.path().join("out");
+    let o = Command::new(BIN)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["run", "scenarios/amazon_connect.toml", "--no-charts", "--set", "scenario.horizon=2d"])
+        .args(["--replications", "2", "--out"])
+        .arg(&out)
+        .output()
+        .expect("the autoclose binary should start");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let mean: f64 = rows(&out.join("summary.csv"))
+        .iter()
+        .find(|r| r["stat"] == "mean" && r["breakdown"] == "overall")
+        .map(|r| r["auto_moved_to_wrap_up"].parse().expect("a number"))
+        .expect("a mean row");
+    assert!(mean > 0.0);
+    let terminal = String::from_utf8_lossy(&o.stdout);
+    let line = terminal.lines().nth(2).expect("the summary's second line");
+    assert!(line.trim_start().starts_with(&format!("auto-moved to wrap-up  {mean:.2} ±")), "{terminal}");
+    let page = autoclose::output::report::context(&autoclose::output::load::load(&out).expect("loads"), Vec::new());
+    assert_eq!(page.headline[1].label, "auto-moved to wrap-up");
+    assert_eq!(page.headline[1].estimate.mean, mean);
+}

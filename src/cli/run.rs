@@ -152,7 +152,7 @@ pub fn show(row: &AggregateRow, m: Metric, scale: f64, unit: &str) -> String {
 
 fn print_summary(overall: &AggregateRow) {
     use super::terminal::{saturation_warning, show_duration};
-    let lines = [
+    let mut lines = vec![
         ("auto-closed", show(overall, Metric::AutoClosed, 1.0, "")),
         ("closure latency p50", show_duration(overall, Metric::LatencyP50S)),
         ("closure latency p99", show_duration(overall, Metric::LatencyP99S)),
@@ -163,6 +163,15 @@ fn print_summary(overall: &AggregateRow) {
         ("service level", show(overall, Metric::ServiceLevel, 100.0, " %")),
         ("occupancy", show(overall, Metric::Occupancy, 100.0, " %")),
     ];
+    // A rule acting by a move to Wrap-up (Dynamics voice) or a park: their counts beside the
+    // closures, since the premature share is of closures and moves together.
+    let acted = |m: Metric| overall.estimates[m as usize].is_some_and(|e| e.mean > 0.0);
+    if acted(Metric::AutoParked) {
+        lines.insert(1, ("auto-parked", show(overall, Metric::AutoParked, 1.0, "")));
+    }
+    if acted(Metric::AutoMovedToWrapUp) {
+        lines.insert(1, ("auto-moved to wrap-up", show(overall, Metric::AutoMovedToWrapUp, 1.0, "")));
+    }
     for (k, v) in lines {
         println!("  {k:<22} {v}");
     }

@@ -201,10 +201,14 @@ pub fn context(r: &LoadedResults, charts: Vec<ReportChart>) -> ReportContext {
             r.summary.estimate(&base, "overall", "all", column).map(|e| headline_of(label, column, f, e))
         })
         .collect();
-    // A two-stage policy's parks stand beside its closures, where there are any.
-    if let Some(e) = r.summary.estimate(&base, "overall", "all", "auto_parked").filter(|e| e.mean > 0.0) {
-        headline
-            .insert(1.min(headline.len()), headline_of("auto-parked conversations", "auto_parked", Format::Count, e));
+    // A two-stage policy's parks and a voice rule's moves to Wrap-up stand beside its
+    // closures, where there are any (the premature share is of closures and moves together).
+    for (label, column) in
+        [("auto-parked conversations", "auto_parked"), ("auto-moved to wrap-up", "auto_moved_to_wrap_up")]
+    {
+        if let Some(e) = r.summary.estimate(&base, "overall", "all", column).filter(|e| e.mean > 0.0) {
+            headline.insert(1.min(headline.len()), headline_of(label, column, Format::Count, e));
+        }
     }
     let grid = r.is_grid();
     let mut warnings = warnings(r);
