@@ -94,7 +94,9 @@ impl PageNotes {
     /// The notes of a simulation's results (run, sweep, plan).
     pub fn simulation() -> Self {
         PageNotes {
-            headline: "Mean over replications, then its 95% interval (Student t).".into(),
+            headline: "Mean over replications, then its 95% interval (Student t, cut to what the figure can be: a \
+                       share to 0 to 100 %, a time or a count at 0; summary.csv keeps the interval uncut)."
+                .into(),
             no_warnings: "None: no saturated run, every headline interval within ±10% of its mean.".into(),
             comparison: "Mean ± half-width of the 95% interval; Δ: difference to the baseline with its paired 95% \
                          interval."
@@ -120,9 +122,23 @@ pub fn format_value(v: f64, f: Format) -> String {
     }
 }
 
+/// An interval's ends cut to the range a figure of format `f` can take: a share to [0, 1],
+/// the others (counts, times, capacities) at 0. A Student-t interval of a few replications
+/// can reach past them (a service level of 87 % ± 18), which no figure can.
+pub fn in_range(f: Format, low: f64, high: f64) -> (f64, f64) {
+    let (lo, hi) = match f {
+        Format::Percent => (0.0, 1.0),
+        _ => (0.0, f64::INFINITY),
+    };
+    (low.clamp(lo, hi), high.clamp(lo, hi))
+}
+
 fn headline_of(label: &str, column: &str, f: Format, e: Estimate) -> Headline {
     let interval = match (e.ci95_low, e.ci95_high) {
-        (Some(l), Some(h)) => Some(format!("{} to {}", format_value(l, f), format_value(h, f))),
+        (Some(l), Some(h)) => {
+            let (l, h) = in_range(f, l, h);
+            Some(format!("{} to {}", format_value(l, f), format_value(h, f)))
+        }
         _ => None,
     };
     Headline { label: label.into(), column: column.into(), estimate: e, value: format_value(e.mean, f), interval }
@@ -327,6 +343,7 @@ fn plan_cell(slug: &str, e: &PlanEstimate) -> String {
     let Some(mean) = e.mean else { return "–".into() };
     let mut cell = format_value(mean, f);
     if let (Some(l), Some(h)) = (e.ci95_low, e.ci95_high) {
+        let (l, h) = in_range(f, l, h);
         cell.push_str(&format!(" ({} to {})", format_value(l, f), format_value(h, f)));
     }
     match e.holds {
@@ -549,6 +566,24 @@ mod tests {
     }
 
     const HEAD: &str = "scenario,config,replication,stat,breakdown,group,saturated,queue_wait_mean_s,occupancy_share\n";
+
+    #[test]
+    fn headline_intervals_are_cut_to_what_the_figure_can_be() {
+        // Dynamics' run of 5 replications: a service level of 87.2 % whose t-interval reaches
+        // 105.3 %, a mean wait of 4.83 min whose reaches -200 s.
+        let text = "scenario,config,replication,stat,breakdown,group,service_level_share,queue_wait_mean_s\n\
+            q,base,,mean,overall,all,0.872,290\n\
+            q,base,,ci95_low,overall,all,0.692,-199.7\n\
+            q,base,,ci95_high,overall,all,1.053,779.7\n\
+            q,base,,n,overall,all,5,5\n";
+        let ctx = context(&results(text, None), Vec::new());
+        let shown: Vec<(&str, &str)> =
+            ctx.headline.iter().map(|h| (h.label.as_str(), h.interval.as_deref().unwrap_or(""))).collect();
+        assert_eq!(shown, [("mean queue wait", "0 s to 13 min"), ("service level", "69.2 % to 100.0 %")]);
+        // The estimate itself stays as summary.csv has it.
+        assert_eq!(ctx.headline[1].estimate.ci95_high, Some(1.053));
+        assert_eq!(in_range(Format::Agents, -0.5, 2.0), (0.0, 2.0));
+    }
 
     #[test]
     fn a_saturated_imprecise_run_warns_twice() {
