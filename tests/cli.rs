@@ -529,3 +529,17 @@ fn a_device_is_refused_as_a_scenario_or_a_data_file() {
     let err = String::from_utf8_lossy(&o.stdout) + String::from_utf8_lossy(&o.stderr);
     assert!(err.contains("cannot read /dev/zero: /dev/zero is not a plain file"), "{err}");
 }
+
+#[cfg(target_os = "linux")]
+#[test]
+fn an_out_whose_folder_cannot_be_written_names_the_out_given() {
+    // /proc takes no new folder, even for root.
+    let o = autoclose(&["run", "scenarios/quickstart.toml", "--out", "/proc/x", "-q"], &[]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.starts_with("Error: --out /proc/x: cannot create the temporary folder /proc/.x.tmp-")
+            && err.contains("the folder that holds --out must be writable"),
+        "{err}"
+    );
+}

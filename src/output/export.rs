@@ -128,7 +128,11 @@ impl ResultsFolder {
         if tmp.exists() {
             fs::remove_dir_all(&tmp).map_err(io_at(&tmp))?;
         }
-        fs::create_dir_all(&tmp).map_err(io_at(&tmp))?;
+        fs::create_dir_all(&tmp).map_err(|error| OutputError::Staging {
+            target: target.to_path_buf(),
+            tmp: tmp.clone(),
+            error,
+        })?;
         registry.push(tmp.clone());
         drop(registry);
         Ok(ResultsFolder { target: target.to_path_buf(), tmp, force, files: Mutex::new(Vec::new()), committed: false })

@@ -175,16 +175,21 @@ impl Target {
                 (&lhs[..i], Some(a))
             }
         };
+        // A threshold above 0, as the scenario's `service_level_target` must be: within 0 s
+        // would count only the conversations assigned the instant they arrived.
+        let threshold = |name: &str, a: &str| {
+            let d = parse_duration(a).map_err(|e| err(format!("{name}'s threshold: {e}")))?;
+            if d.ms() == 0 {
+                return Err(err(format!("{name}'s threshold must be greater than 0s, as service_level_target's is")));
+            }
+            Ok(d)
+        };
         let metric = match (name, arg) {
-            ("service_level", Some(a)) => TargetMetric::ServiceLevel(
-                parse_duration(a).map_err(|e| err(format!("service_level's threshold: {e}")))?,
-            ),
+            ("service_level", Some(a)) => TargetMetric::ServiceLevel(threshold("service_level", a)?),
             ("service_level", None) => {
                 return Err(err("service_level needs its threshold: service_level(60s)".into()));
             }
-            ("service_level_excl", Some(a)) => TargetMetric::ServiceLevelExcl(
-                parse_duration(a).map_err(|e| err(format!("service_level_excl's threshold: {e}")))?,
-            ),
+            ("service_level_excl", Some(a)) => TargetMetric::ServiceLevelExcl(threshold("service_level_excl", a)?),
             ("service_level_excl", None) => {
                 return Err(err("service_level_excl needs its threshold: service_level_excl(60s)".into()));
             }
@@ -345,6 +350,9 @@ mod tests {
         assert!(Target::parse("abandon<=5 percent").is_err());
         assert!(Target::parse("abandon[team=x]<=0.1").is_err());
         assert!(Target::parse("abandon").is_err());
+        let e = Target::parse("service_level(0s)>=0.8").expect_err("a threshold of 0");
+        assert_eq!(e.message, "service_level's threshold must be greater than 0s, as service_level_target's is");
+        assert!(Target::parse("service_level_excl(0ms)>=0.8").is_err());
     }
 
     fn rows(mean: f64, half: f64) -> Vec<AggregateRow> {
