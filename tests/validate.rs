@@ -684,3 +684,15 @@ fn the_busiest_rates_of_all_streams_together_are_bounded() {
         "the streams' busiest rates (rate_per_hour x largest intraday x largest weekly multiplier) add up to more than 1000000 per hour here: 1280000"
     );
 }
+
+#[test]
+fn a_profile_value_that_is_not_a_number_is_shown_with_the_range() {
+    let d = only("weekly_string.toml");
+    assert_diag(
+        &d,
+        19,
+        16,
+        "arrivals.0.weekly.1",
+        "expected a number (must be a multiplier from 0 to 1000), got a string \"x\"",
+    );
+}

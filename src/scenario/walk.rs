@@ -433,7 +433,8 @@ impl Ctx {
                     good = false;
                 }
                 None => {
-                    self.error(&span, &path, format!("expected a number, got {}", v.type_name()));
+                    let got = describe(&Item::Value(v.clone()));
+                    self.error(&span, &path, format!("expected a number ({rule}), got {got}"));
                     good = false;
                 }
             }
