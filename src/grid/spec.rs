@@ -57,6 +57,9 @@ impl Vary {
         let mut tied = Vec::new();
         for k in split_unquoted(keys, '+') {
             let k = k.trim();
+            if k.is_empty() {
+                return Err(bad("a key is empty: give KEY=V1,V2 (or NAME:KEY1+KEY2=... for a tie)".into()));
+            }
             let ok = Override::parse(&format!("{k}=x")).map_err(|e| bad(format!("key `{k}`: {e}")))?;
             tied.push(canonical_key(&ok.key));
         }
@@ -488,6 +491,8 @@ mod tests {
         assert!(Vary::parse("a.b=").is_err());
         assert!(Vary::parse("a.b=1,1").is_err());
         assert!(Vary::parse("novalue").is_err());
+        let e = Vary::parse("t:=5m").expect_err("no key after the name");
+        assert_eq!(e.to_string(), "--vary t:=5m: a key is empty: give KEY=V1,V2 (or NAME:KEY1+KEY2=... for a tie)");
     }
 
     #[test]
