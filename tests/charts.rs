@@ -530,3 +530,40 @@ fn an_hourly_plan_is_drawn_against_the_hour_and_tabled_with_its_figures() {
     let page = report::render(&report::context(&r, Vec::new()));
     assert!(!page.contains("Headline figures") && !page.contains("every headline interval"));
 }
+
+#[test]
+fn a_week_hour_plan_names_the_day_of_every_hour_monday_included() {
+    let dir = tempfile::tempdir().expect("a temp dir should be creatable");
+    let folder = dir.path().join("week");
+    std::fs::create_dir(&folder).expect("the folder should be creatable");
+    std::fs::write(
+        folder.join("plan.csv"),
+        "scenario,config,group,hour,reachable,agents_needed\nq,base,g,1,true,3\nq,base,g,30,true,5\n",
+    )
+    .expect("plan.csv should be writable");
+    let r = loaded(&folder);
+    let t = report::context(&r, Vec::new()).plan.expect("a plan table");
+    let hours: Vec<&str> = t.rows.iter().map(|row| row[2].as_str()).collect();
+    assert_eq!(hours, ["Mon 01:00", "Tue 06:00"]);
+    let p = plan::prepare(&r).expect("a plan chart");
+    assert_eq!((p.categories.len(), p.x_desc.as_str(), p.categories[24].as_str()), (168, "hour of the week", "Tue"));
+}
+
+#[test]
+fn a_third_axis_is_held_at_the_baseline_in_the_interval_charts() {
+    // Interval x waiting timeout x head count: one line (box colour) per timeout, the head
+    // count at the baseline's 22, named in the subtitle; the 18-agent configurations are not drawn.
+    let dir = tempfile::tempdir().expect("a temp dir should be creatable");
+    let extra = ["--vary", "agents.team.count=18,22", "--baseline", "interval=25m,waiting=2h,count=22"];
+    let folder = grid_folder(dir.path(), "grid3", &extra);
+    let r = loaded(&folder);
+    let g = grid::prepare(&r).expect("a grid chart");
+    assert_eq!(g.series, ["waiting=2h", "waiting=1d"]);
+    assert!(g.subtitle.contains("at count=22, overall"), "{}", g.subtitle);
+    assert_eq!(g.zombie.len(), 4);
+    assert!(g.zombie.iter().all(|p| p.config.ends_with("count=22")), "{:?}", g.zombie);
+    let lat = latency::prepare(&r).expect("a latency chart");
+    assert_eq!(lat.series, ["waiting=2h", "waiting=1d"]);
+    assert!(lat.boxes.iter().all(|b| b.source.ends_with("count=22")) && lat.boxes.len() == 4);
+    assert!(lat.subtitle.contains("at count=22"), "{}", lat.subtitle);
+}

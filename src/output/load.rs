@@ -296,6 +296,38 @@ impl Grid {
     pub fn config_index(&self, config: &str) -> Option<usize> {
         self.configs.iter().position(|c| c == config)
     }
+
+    /// How a chart along axis `x` splits the rest: the axes its lines (or box colours) follow,
+    /// and those held at the baseline's value. With a timeout axis varied, a line per timeout
+    /// (several timeout axes: per combination) and every other axis held; without one, a
+    /// line per combination of the other axes, none held.
+    pub fn split_along(&self, x: usize) -> (Vec<usize>, Vec<usize>) {
+        let others: Vec<usize> = (0..self.axes.len()).filter(|&i| i != x).collect();
+        let (timeouts, rest): (Vec<usize>, Vec<usize>) =
+            others.iter().partition(|&&i| self.axes[i].role == AxisRole::Timeout);
+        if timeouts.is_empty() {
+            (others, Vec::new())
+        } else {
+            (timeouts, rest)
+        }
+    }
+
+    /// Whether configuration `c` has the baseline's (`base`) value on every axis of `held`.
+    pub fn at_baseline(&self, c: usize, base: usize, held: &[usize]) -> bool {
+        held.iter().all(|&i| self.axes[i].values[c] == self.axes[i].values[base])
+    }
+
+    /// `key=value, ...` of the baseline on the axes of `held`, for a chart's subtitle; empty
+    /// when none is held.
+    pub fn held_note(&self, base: usize, held: &[usize]) -> String {
+        let parts: Vec<String> =
+            held.iter().map(|&i| format!("{}={}", self.axes[i].short(), self.axes[i].values[base].label)).collect();
+        if parts.is_empty() {
+            String::new()
+        } else {
+            format!("at {}", parts.join(", "))
+        }
+    }
 }
 
 /// One bucket of one replication in timeseries.csv.

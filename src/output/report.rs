@@ -260,7 +260,7 @@ pub fn context(r: &LoadedResults, charts: Vec<ReportChart>) -> ReportContext {
 /// the agents needed, and each target's figure at the plan and with one agent fewer (which
 /// is why the plan stops there).
 pub fn plan_table(p: &Plan) -> Table {
-    let hourly = p.rows.iter().any(|r| r.hour.is_some());
+    let (hourly, week) = (p.rows.iter().any(|r| r.hour.is_some()), weekly(p));
     let mut headers = vec!["configuration".to_string()];
     headers.extend(p.axes.iter().map(|a| a.key.clone()));
     headers.push("group".into());
@@ -284,7 +284,7 @@ pub fn plan_table(p: &Plan) -> Table {
             cells.extend(p.axes.iter().map(|a| a.values[k].label.clone()));
             cells.push(row.group.clone());
             if hourly {
-                cells.push(row.hour.map_or(String::new(), hour_label));
+                cells.push(row.hour.map_or(String::new(), |h| hour_label(h, week)));
             }
             cells.push(row.agents_needed.map_or("not met".into(), |a| format!("{a:.0}")));
             for f in &row.figures {
@@ -301,9 +301,10 @@ pub fn plan_table(p: &Plan) -> Table {
 /// tried, with the hours where it was not, for an intraday plan.
 fn plan_warnings(p: &Plan) -> Vec<String> {
     let mut out: Vec<(String, Vec<String>)> = Vec::new();
+    let week = weekly(p);
     for row in p.rows.iter().filter(|r| r.agents_needed.is_none()) {
         let key = format!("{}, group {}", row.config, row.group);
-        let at = row.hour.map(hour_label);
+        let at = row.hour.map(|h| hour_label(h, week));
         match out.iter_mut().find(|(k, _)| *k == key) {
             Some((_, hours)) => hours.extend(at),
             None => out.push((key, at.into_iter().collect())),
@@ -321,13 +322,19 @@ fn plan_warnings(p: &Plan) -> Vec<String> {
         .collect()
 }
 
-/// An hour bucket of an intraday plan: `07:00` of the day, `Tue 07:00` of the week.
-fn hour_label(h: usize) -> String {
-    if h < 24 {
-        format!("{h:02}:00")
-    } else {
+/// An hour bucket of an intraday plan: `07:00` of the day, `Tue 07:00` of the week (`weekly`:
+/// a `--by week-hour` plan, whose Monday hours are 0 to 23 too).
+fn hour_label(h: usize, weekly: bool) -> String {
+    if weekly {
         format!("{} {:02}:00", WEEKDAYS[(h / 24) % 7], h % 24)
+    } else {
+        format!("{h:02}:00")
     }
+}
+
+/// Whether a plan's hour buckets are a week's (some bucket past the first day).
+fn weekly(p: &Plan) -> bool {
+    p.rows.iter().filter_map(|r| r.hour).any(|h| h >= 24)
 }
 
 /// A target's column stem as words: `service_level_60s_skill_billing_share` is

@@ -32,21 +32,25 @@ pub struct GridData {
     pub wait: Vec<GridPoint>,
 }
 
-/// Categories from the interval axis, series from the others (sorted by the timeout axis).
+/// Categories from the interval axis, series from the timeout axes (sorted by them), other
+/// axes held at the baseline (`Grid::split_along`).
 pub struct Layout {
     pub x_axis: usize,
     pub categories: Vec<String>,
     pub series: Vec<String>,
     pub heading: String,
-    /// Per configuration: (category, series).
-    pub position: Vec<(usize, usize)>,
+    /// Per configuration: (category, series), `None` for one off the baseline's held values.
+    pub position: Vec<Option<(usize, usize)>>,
+    /// The held axes' baseline values (`at count=22`), empty when none is held.
+    pub held: String,
 }
 
 impl Layout {
-    pub fn of(g: &Grid) -> Option<Layout> {
+    pub fn of(g: &Grid, base: usize) -> Option<Layout> {
         let xi = g.interval_axis()?;
         let categories: Vec<String> = g.axes[xi].distinct().into_iter().map(|v| v.label).collect();
-        let others: Vec<usize> = (0..g.axes.len()).filter(|&i| i != xi).collect();
+        let (others, held) = g.split_along(xi);
+        let shown = |c: usize| g.at_baseline(c, base, &held);
         let label = |c: usize| {
             others
                 .iter()
@@ -55,7 +59,7 @@ impl Layout {
                 .join(",")
         };
         let mut keyed: Vec<(Vec<f64>, String)> = Vec::new();
-        for c in 0..g.configs.len() {
+        for c in (0..g.configs.len()).filter(|&c| shown(c)) {
             let l = label(c);
             if !keyed.iter().any(|(_, s)| *s == l) {
                 keyed.push((others.iter().map(|&i| g.axes[i].values[c].sort_key()).collect(), l));
@@ -71,13 +75,21 @@ impl Layout {
                     .iter()
                     .position(|l| *l == g.axes[xi].values[c].label)
                     .expect("a config's value should be among the axis values");
-                let ser =
-                    series.iter().position(|s| *s == label(c)).expect("a config's label should be among the series");
-                (cat, ser)
+                let ser = series.iter().position(|s| *s == label(c));
+                ser.filter(|_| shown(c)).map(|ser| (cat, ser))
             })
             .collect();
         let heading = others.iter().map(|&i| g.axes[i].key.clone()).collect::<Vec<_>>().join(", ");
-        Some(Layout { x_axis: xi, categories, series, heading, position })
+        Some(Layout { x_axis: xi, categories, series, heading, position, held: g.held_note(base, &held) })
+    }
+}
+
+/// A subtitle's description after the held axes' values, if any.
+pub fn with_held(held: &str, what: &str) -> String {
+    if held.is_empty() {
+        what.to_string()
+    } else {
+        format!("{held}, {what}")
     }
 }
 
@@ -87,14 +99,15 @@ pub fn prepare(r: &LoadedResults) -> Option<GridData> {
         return None;
     }
     let g = r.grid.as_ref()?;
-    let lay = Layout::of(g)?;
+    let base = r.baseline().and_then(|b| g.config_index(&b)).unwrap_or(0);
+    let lay = Layout::of(g, base)?;
     let points = |column: &str| -> Vec<GridPoint> {
         g.configs
             .iter()
             .enumerate()
             .filter_map(|(c, config)| {
+                let (category, series) = lay.position[c]?;
                 let estimate = r.summary.estimate(config, "overall", "all", column)?;
-                let (category, series) = lay.position[c];
                 Some(GridPoint { category, series, config: config.clone(), estimate })
             })
             .collect()
@@ -105,7 +118,7 @@ pub fn prepare(r: &LoadedResults) -> Option<GridData> {
     }
     Some(GridData {
         title: "Zombie capacity and queue wait by sweep interval and timeout".into(),
-        subtitle: scenario_line(r, "overall, mean and 95% interval over replications"),
+        subtitle: scenario_line(r, &with_held(&lay.held, "overall, mean and 95% interval over replications")),
         x_desc: format!("sweep interval ({})", g.axes[lay.x_axis].key),
         categories: lay.categories,
         series_heading: lay.heading,
@@ -170,8 +183,11 @@ pub fn draw<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &GridData) -> 
         false,
     )?;
     panel(&right, d, &d.wait, "Mean queue wait (Open to Active)", "mean queue wait", true)?;
-    let mut entries: Vec<LegendEntry> =
-        d.series.iter().enumerate().map(|(i, s)| LegendEntry::new(s.clone(), colour(i), Mark::Line)).collect();
+    // A grid along the interval alone has one unnamed line: no legend entry for it.
+    let mut entries: Vec<LegendEntry> = (d.series.iter().enumerate())
+        .filter(|(_, s)| !s.is_empty())
+        .map(|(i, s)| LegendEntry::new(s.clone(), colour(i), Mark::Line))
+        .collect();
     entries.push(LegendEntry::new("bars: 95% interval over replications", GREY, Mark::Line));
     draw_legend(&legend, &d.series_heading, &entries)
 }

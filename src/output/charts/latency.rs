@@ -72,20 +72,19 @@ pub fn prepare(r: &LoadedResults) -> Option<LatencyData> {
             let categories: Vec<String> = distinct.iter().map(|v| v.label.clone()).collect();
             let is_interval = g.axes[xi].role == AxisRole::SweepInterval;
             let intervals_s = distinct.iter().map(|v| v.number.filter(|_| is_interval)).collect();
+            let base = r.baseline().and_then(|b| g.config_index(&b)).unwrap_or(0);
+            let (coloured, held) = g.split_along(xi);
+            let shown: Vec<usize> = (0..g.configs.len()).filter(|&c| g.at_baseline(c, base, &held)).collect();
             let series_of = |c: usize| {
-                g.axes
-                    .iter()
-                    .enumerate()
-                    .filter(|(i, _)| *i != xi)
-                    .map(|(_, a)| format!("{}={}", a.short(), a.values[c].label))
+                (coloured.iter())
+                    .map(|&i| format!("{}={}", g.axes[i].short(), g.axes[i].values[c].label))
                     .collect::<Vec<_>>()
                     .join(",")
             };
             let mut series: Vec<String> = Vec::new();
             let mut order: Vec<(f64, String)> = Vec::new();
-            for c in 0..g.configs.len() {
-                let key =
-                    g.axes.iter().enumerate().find(|(i, _)| *i != xi).map_or(0.0, |(_, a)| a.values[c].sort_key());
+            for &c in &shown {
+                let key = coloured.first().map_or(0.0, |&i| g.axes[i].values[c].sort_key());
                 let s = series_of(c);
                 if !order.iter().any(|(_, l)| *l == s) {
                     order.push((key, s));
@@ -94,16 +93,18 @@ pub fn prepare(r: &LoadedResults) -> Option<LatencyData> {
             order.sort_by(|a, b| a.0.total_cmp(&b.0));
             series.extend(order.into_iter().map(|(_, s)| s));
             let mut boxes = Vec::new();
-            for (c, config) in g.configs.iter().enumerate() {
+            for &c in &shown {
+                let config = &g.configs[c];
                 let Some(p) = percentiles(r, config, "overall", "all") else { continue };
                 let cat = categories.iter().position(|l| *l == g.axes[xi].values[c].label)?;
                 let ser = series.iter().position(|s| *s == series_of(c))?;
                 boxes.push(make_box(cat, ser, config.clone(), p));
             }
-            let heading = g.axes.iter().enumerate().filter(|(i, _)| *i != xi).map(|(_, a)| a.key.clone());
+            let heading = coloured.iter().map(|&i| g.axes[i].key.clone());
+            let what = super::grid::with_held(&g.held_note(base, &held), "overall, means over replications");
             LatencyData {
                 title: "Closure latency by sweep interval".into(),
-                subtitle: scenario_line(r, "overall, means over replications"),
+                subtitle: scenario_line(r, &what),
                 x_desc: format!("sweep interval ({})", g.axes[xi].key),
                 categories,
                 intervals_s,
