@@ -174,3 +174,42 @@ fn by_hour_figures_fall_in_the_hour_of_queue_entry() {
     let total: f64 = (0..24).map(|b| rep.by_hour[b][0].get(Metric::QueueAssigned).expect("counted")).sum();
     assert_eq!(Some(total), rep.overall().get(Metric::QueueAssigned));
 }
+
+#[test]
+fn the_flat_comparison_counts_only_the_hours_the_horizon_reaches() {
+    // 18 hours: the profile's other 6 hours get 0 agents, so the flat answer is counted over 18.
+    let dir = out_dir("flat");
+    let o = Command::new(BIN)
+        .args(["plan", "scenarios/quickstart.toml", "--target", "service_level(60s)>=0.80", "--groups"])
+        .args(["generalists", "--by", "hour", "--set", "scenario.horizon=18h", "--set", "scenario.warmup=2h"])
+        .args(["--replications", "3", "--no-charts", "--out", dir.to_str().expect("UTF-8 path")])
+        .output()
+        .expect("the binary should start");
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8_lossy(&o.stdout);
+    let line = text.lines().find(|l| l.contains("by hour:")).expect("the profile line");
+    let counts: Vec<u32> = line
+        .split(": ")
+        .nth(1)
+        .expect("counts")
+        .split(" (")
+        .next()
+        .expect("counts")
+        .split(' ')
+        .map(|c| c.parse().expect("a count"))
+        .collect();
+    assert_eq!(counts.len(), 24);
+    assert!(counts[18..].iter().all(|&c| c == 0), "{counts:?}");
+    let flat: u32 = text
+        .lines()
+        .find_map(|l| l.trim_start().strip_prefix("base"))
+        .expect("the table row")
+        .split_whitespace()
+        .nth(1)
+        .expect("agents")
+        .parse()
+        .expect("a count");
+    let sum: u32 = counts.iter().sum();
+    assert!(line.ends_with(&format!("({sum} agent-hours against {} flat)", flat * 18)), "{line}");
+    let _ = fs::remove_dir_all(&dir);
+}

@@ -275,7 +275,9 @@ fn table(rows: &[PlanRow], targets: &[Target]) -> String {
         let (Some(ip), &[g]) = (&r.plan.intraday, r.plan.groups.as_slice()) else { continue };
         let (profile, met) = ip.answer();
         let hours: u64 = profile.iter().map(|&c| u64::from(c)).sum();
-        let flat = answer(r.plan).0[0] as u64 * profile.len() as u64;
+        // The flat count over the buckets the horizon reaches (the others get 0 agents).
+        let kind = if profile.len() == HourKind::Week.buckets() { HourKind::Week } else { HourKind::Day };
+        let flat = answer(r.plan).0[0] as u64 * kind.reached(r.scenario.horizon.ms()) as u64;
         let _ = writeln!(
             out,
             "  {} {} by hour{}: {} ({hours} agent-hours against {flat} flat)",

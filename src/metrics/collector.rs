@@ -243,6 +243,21 @@ impl HourKind {
             HourKind::Week => 168,
         }
     }
+
+    /// The bucket of instant `t_ms` of a run starting on weekday `weekday0` (0 = Monday).
+    pub fn bucket_of(self, weekday0: usize, t_ms: u64) -> usize {
+        let h = (t_ms / MS_PER_HOUR) as usize;
+        match self {
+            HourKind::Day => h % 24,
+            HourKind::Week => (weekday0 * 24 + h) % 168,
+        }
+    }
+
+    /// How many buckets the hours of a horizon of `horizon_ms` reach: consecutive hours fall
+    /// in consecutive buckets (modulo their count), so as many as the hours, at most all.
+    pub fn reached(self, horizon_ms: u64) -> usize {
+        horizon_ms.div_ceil(MS_PER_HOUR).min(self.buckets() as u64) as usize
+    }
 }
 
 /// The time-series integrals, per bucket, computed at the end.
@@ -294,11 +309,7 @@ struct HourFigures {
 impl HourFigures {
     /// The bucket of an instant.
     fn bucket(&self, t: u64) -> usize {
-        let h = (t / MS_PER_HOUR) as usize;
-        match self.kind {
-            HourKind::Day => h % 24,
-            HourKind::Week => (self.weekday0 * 24 + h) % 168,
-        }
+        self.kind.bucket_of(self.weekday0, t)
     }
 
     fn change_capacity(&mut self, t_ms: u64, delta: i64) {
