@@ -419,3 +419,12 @@ fn exit_codes_are_the_documented_ones() {
     assert!(!docs.contains("2 on a usage error"), "the docs should say what exit code 2 means exactly");
     assert!(docs.contains("2 when the command line cannot be parsed"), "docs/check.md should document exit code 2");
 }
+
+#[test]
+fn little_refuses_a_scenario_whose_load_varies() {
+    // docs/check.md: `little` needs constant rates and staffing; quickstart's arrivals follow
+    // an intraday and a weekly profile, so nothing is run and the reason is given.
+    let (code, out) = autoclose(&["check", "--quick", "--checks", "little", "scenarios/quickstart.toml"]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("little: arrivals.0: needs a constant rate (intraday and weekly multipliers all 1)"), "{out}");
+}

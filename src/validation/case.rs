@@ -216,6 +216,28 @@ impl Case {
         }
     }
 
+    /// Whether the scenario is stationary, as Little's law over a window needs (its two sides
+    /// have the same expectation only then): constant staffing and constant arrival rates,
+    /// drawn, not replayed; or why not.
+    pub fn stationary(&self) -> Result<(), CheckError> {
+        let s = &self.scenario;
+        let mut why: Vec<String> = Vec::new();
+        for g in s.agent_groups.iter().filter(|g| matches!(g.staffing, Staffing::Weekly(_))) {
+            why.push(format!("agents.{}: needs a constant count, not a staffing profile", g.name));
+        }
+        for (i, a) in s.arrivals.iter().enumerate() {
+            if a.replay.is_some() {
+                why.push(format!("arrivals.{i}: needs drawn arrivals, not a replay"));
+            } else if a.intraday.iter().chain(a.weekly.iter()).any(|&m| m != 1.0) {
+                why.push(format!("arrivals.{i}: needs a constant rate (intraday and weekly multipliers all 1)"));
+            }
+        }
+        match why.is_empty() {
+            true => Ok(()),
+            false => Err(self.unfit(Some(CheckKind::Little), why.join("; "))),
+        }
+    }
+
     /// The M/M/c(+M) model this scenario is, or why it is not one.
     pub fn queue_model(&self, kind: CheckKind) -> Result<QueueModel, CheckError> {
         queue_model(&self.scenario, kind == CheckKind::ErlangA).map_err(|r| self.unfit(Some(kind), r))

@@ -195,6 +195,11 @@ pub fn plan(case: &Case) -> Result<Plan, Vec<CheckError>> {
             problems.push(e);
         }
     }
+    if case.checks.contains(&CheckKind::Little) {
+        if let Err(e) = case.stationary() {
+            problems.push(e);
+        }
+    }
     match window {
         Some(window) if problems.is_empty() => Ok(Plan { window, queue, sweep }),
         _ => Err(problems),
