@@ -222,6 +222,16 @@ fn policies_the_sql_cannot_express_and_bad_options_are_refused_with_the_fix() {
     let e = fails(&[&["loadtest", &scenario("quickstart.toml"), "--out", o][..], &short, &park].concat());
     assert!(e.contains("state active parks (action = \"park\", a two-stage platform)"), "{e}");
     let e = fails(&["loadtest", &scenario("exact.toml"), "--out", o]);
+    assert!(
+        e.contains(
+            "the rule of channel whatsapp, skill service, state active runs on the exact scheduler exact: a timer per \
+             conversation is not a job, and no sweep scheduler has a rule"
+        ),
+        "{e}"
+    );
+    // Without any timeout at all the message says so.
+    let off = ["--set", "policy.channels.webchat.timeouts={}", "--set", "policy.channels.whatsapp.timeouts={}"];
+    let e = fails(&[&["loadtest", &scenario("quickstart.toml"), "--out", o][..], &short, &off].concat());
     assert!(e.contains("no sweep scheduler has a rule with a timeout"), "{e}");
     let e = fails(&["loadtest", &scenario("quickstart.toml"), "--out", o, "--index", "btree"]);
     assert!(

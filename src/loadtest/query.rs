@@ -268,6 +268,26 @@ pub fn jobs(s: &Scenario) -> Result<Vec<JobQuery>, LoadtestError> {
         });
     }
     if jobs.is_empty() {
+        // Rules on exact schedulers only: name the first, as when a sweep shares the policy.
+        // In the order `terms_of` reads them: by state, then channel, then skill.
+        let (n_ch, n_sk) = (s.channels.len(), s.skills.len());
+        for (state, ch, sk) in [State::Open, State::Active, State::Waiting, State::WrapUp]
+            .into_iter()
+            .flat_map(|st| (0..n_ch * n_sk).map(move |k| (st, k / n_sk, k % n_sk)))
+        {
+            let rule = p.rule(ch, sk, state);
+            let sched = &p.schedulers[rule.scheduler];
+            if rule.timeout.is_some() && matches!(sched.kind, SchedulerKind::Exact) {
+                return Err(LoadtestError::Unsupported(format!(
+                    "the rule of channel {}, skill {}, state {} runs on the exact scheduler {}: a timer per \
+                     conversation is not a job, and no sweep scheduler has a rule (put the rules on a sweep scheduler)",
+                    s.channels[ch].name,
+                    s.skills[sk].name,
+                    state.key(),
+                    sched.name
+                )));
+            }
+        }
         return Err(LoadtestError::Unsupported(
             "no sweep scheduler has a rule with a timeout: there is no job to load-test (set a timeout on a sweep \
              scheduler's rule)"
