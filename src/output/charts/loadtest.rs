@@ -3,7 +3,7 @@
 //! sweep interval, the store's beside the simulator's, one line per index choice. Data come
 //! prepared from the load test's measures (`loadtest::summary`), never from files.
 
-use super::{build, colour, draw_legend, frame, mesh, DrawResult, LegendEntry, Mark, Scale, GREY};
+use super::{build, colour, draw_legend, frame, mesh, DrawResult, LegendEntry, Mark, Scale, TimeUnit, GREY};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
@@ -56,19 +56,31 @@ pub fn draw_duration<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &Dura
     draw_legend(&legend, "sweep interval / index", &entries)
 }
 
+/// The races chart's sweep-interval axis over intervals `lo_s` to `hi_s`: log, ticked at human
+/// durations, where they span more than a factor 30 (as every chart's duration axis), else
+/// linear from zero in minutes, hours or days; with its description.
+pub fn interval_axis(lo_s: f64, hi_s: f64) -> (Scale, String) {
+    let (lo, hi) = (lo_s.max(1.0), hi_s.max(1.0));
+    if hi / lo > 30.0 {
+        (Scale::log_duration(lo / 1.6, hi * 1.6), "sweep interval".to_string())
+    } else {
+        let unit = TimeUnit::for_max(hi * 1.1);
+        (Scale::from_zero(hi * 1.1, unit.seconds), format!("sweep interval ({})", unit.name))
+    }
+}
+
 pub fn draw_races<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &RaceData) -> DrawResult<DB> {
     let (plot, legend) = frame(root, &d.title, &d.subtitle)?;
     let all = || d.series.iter().flat_map(|s| s.points.iter());
     let (lo, hi) = all().fold((f64::INFINITY, 0.0f64), |(a, b), p| (a.min(p.0), b.max(p.0)));
-    // Sweep intervals span minutes to a day: a log axis ticked at human durations.
-    let xs = Scale::log_duration(lo.max(1.0) / 1.6, hi.max(1.0) * 1.6);
+    let (xs, x_desc) = interval_axis(lo, hi);
     let max_y = all().map(|p| p.1).fold(0.0, f64::max);
     // Room below zero, so that rings on the zero line (no races, the common case) stay clear
     // of the interval labels under the axis; the ticks still start at zero.
     let mut ys = Scale::from_zero(max_y.max(0.1), 1.0);
     ys.lo = -0.05 * ys.hi;
     let mut chart = build(&plot, "", &xs, &ys)?;
-    mesh(&mut chart, &xs, &ys, "sweep interval", "race closures per run (mean over runs)")?;
+    mesh(&mut chart, &xs, &ys, &x_desc, "race closures per run (mean over runs)")?;
     let mut entries = Vec::new();
     // The simulator's line first and wide, as rings, so that the store's lines and dots on top
     // of it stay visible where they agree.
@@ -91,4 +103,19 @@ pub fn draw_races<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, d: &RaceDat
         entries.push(LegendEntry::new(s.label.clone(), c, if s.dashed { Mark::Dashed } else { Mark::Line }));
     }
     draw_legend(&legend, "", &entries)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_interval_axis_is_logarithmic_only_beyond_a_factor_30() {
+        // 25 minutes to 6 hours (x14.4): linear, in hours; 5 minutes to 12 hours (x144): log.
+        let (s, desc) = interval_axis(1500.0, 21600.0);
+        assert!(!s.log && s.lo == 0.0 && desc == "sweep interval (hours)", "{desc}");
+        let (s, desc) = interval_axis(300.0, 43200.0);
+        assert!(s.log && desc == "sweep interval", "{desc}");
+        assert!(s.ticks.iter().any(|(_, l)| l == "1h"), "{:?}", s.ticks);
+    }
 }
