@@ -464,7 +464,9 @@ fn a_run_whose_channel_uses_two_schedulers_gets_its_latency_box_labelled_with_bo
     assert!(lat.boxes[0].p90_s > 0.0, "the idle job closes conversations late");
 }
 
-/// A plan folder with plan.csv alone: an intraday plan of one group, its third hour not met.
+/// A plan folder with plan.csv alone: an intraday plan of one group whose profile misses in its
+/// third hour, as plan.csv writes one (`write_plan`): every hour's row unreachable with no
+/// answer, the profile's counts as `agents_best_tried`, the verdict per hour in `_holds`.
 fn hourly_plan_folder(dir: &Path) -> PathBuf {
     let folder = dir.join("hourly");
     std::fs::create_dir(&folder).expect("the folder should be creatable");
@@ -476,11 +478,8 @@ fn hourly_plan_folder(dir: &Path) -> PathBuf {
          fewer_service_level_60s_share_holds\n",
     );
     for h in 0..24 {
-        let (needed, tried) = if h == 2 { (String::new(), "9") } else { ((4 + h % 5).to_string(), "") };
-        text.push_str(&format!(
-            "q,base,generalists,{h},{},{needed},{tried},0,40,0.9,0.85,0.95,true,0.7,0.6,0.8,false\n",
-            h != 2
-        ));
+        let (tried, holds, low) = (4 + h % 5, h != 2, if h == 2 { "0.75" } else { "0.85" });
+        text.push_str(&format!("q,base,generalists,{h},false,,{tried},,40,0.9,{low},0.95,{holds},0.7,0.6,0.8,false\n"));
     }
     std::fs::write(folder.join("plan.csv"), text).expect("plan.csv should be writable");
     folder
@@ -496,8 +495,8 @@ fn an_hourly_plan_is_drawn_against_the_hour_and_tabled_with_its_figures() {
     assert_eq!((p.categories.len(), p.categories[7].as_str(), p.tick_step), (24, "07:00", 2));
     assert_eq!(p.series.len(), 1);
     assert_eq!(p.series[0].label, "group generalists");
-    assert_eq!(p.series[0].points.len(), 23);
-    assert_eq!(p.series[0].points[..3], [(0, 4.0), (1, 5.0), (3, 7.0)]);
+    assert_eq!(p.series[0].points.len(), 24);
+    assert_eq!(p.series[0].points[..3], [(0, 4.0), (1, 5.0), (2, 6.0)]);
     assert_eq!(p.series[0].not_met, [2]);
 
     // The report: no headline figures (there is no summary.csv), the plan's own figures in its
@@ -521,11 +520,12 @@ fn an_hourly_plan_is_drawn_against_the_hour_and_tabled_with_its_figures() {
         t.rows[1],
         ["base", "generalists", "01:00", "5", "90.0 % (85.0 % to 95.0 %), holds", "70.0 % (60.0 % to 80.0 %), fails"]
     );
-    assert_eq!(t.rows[2][3], "not met");
+    assert_eq!(t.rows[2][3], "6, not met");
+    assert_eq!(t.rows[2][4], "90.0 % (75.0 % to 95.0 %), fails");
     assert_eq!(
         ctx.warnings,
-        ["Target not met for base, group generalists in hour 02:00 with every head count tried (up to \
-          --max-agents): plan.csv has no answer there."]
+        ["Target not met for base, group generalists in hour 02:00: the profile the search ended at misses there \
+          (its counts are in plan.csv's agents_best_tried, each hour's verdict in its _holds columns)."]
     );
     let page = report::render(&report::context(&r, Vec::new()));
     assert!(!page.contains("Headline figures") && !page.contains("every headline interval"));

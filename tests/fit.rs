@@ -295,3 +295,17 @@ fn messages_csv_is_the_same_at_any_thread_count_and_opens_each_conversation_with
     assert_eq!(n, first.len(), "every conversation of the log is in the export and back");
     assert!(rows > 4 * n, "a dialogue has several messages: {rows} rows for {n} conversations");
 }
+
+#[cfg(unix)]
+#[test]
+fn a_missing_input_or_a_device_is_named_before_anything_else() {
+    let dir = tempfile::tempdir().expect("a temp dir");
+    let out = dir.path().join("fitted.toml");
+    std::fs::write(&out, "").expect("an existing output");
+    let o = autoclose(&["fit", "no/such.csv", "--out", out.to_str().expect("UTF-8")]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(String::from_utf8_lossy(&o.stderr).trim_end(), "Error: no/such.csv: no such file");
+    let o = autoclose(&["fit", "/dev/zero", "--out", dir.path().join("f.toml").to_str().expect("UTF-8")]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).contains("/dev/zero is not a plain file"));
+}

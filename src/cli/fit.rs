@@ -39,6 +39,9 @@ pub struct FitArgs {
 }
 
 fn read(path: &Path) -> anyhow::Result<String> {
+    // A device or a pipe (/dev/zero) would be read without end.
+    autoclose::scenario::reader::plain_file(path, autoclose::scenario::reader::MAX_DATA_BYTES)
+        .map_err(|m| anyhow::anyhow!("cannot read {}: {m}", path.display()))?;
     fs::read_to_string(path).with_context(|| format!("cannot read {}", path.display()))
 }
 

@@ -36,7 +36,9 @@ pub fn overrides(seed: Option<u64>, replications: Option<u32>, set: &[String]) -
     let flags = out.len();
     for s in set {
         let ov = Override::parse(s).map_err(anyhow::Error::msg).with_context(|| format!("--set {s}"))?;
-        if let Some(flag) = out[..flags].iter().find(|f| f.key == ov.key) {
+        // In any spelling (`scenario."seed"`), or through its table (`scenario={seed=7}`).
+        let covers = |f: &Override| autoclose::grid::key_covers(&ov.key, &f.key);
+        if let Some(flag) = out[..flags].iter().find(|f| covers(f)) {
             let name = flag.key.trim_start_matches("scenario.");
             anyhow::bail!("--{name} {} and --set {s} both set {}: give one of them", flag.value, ov.key);
         }

@@ -1,15 +1,15 @@
-//! Ctrl-C (SIGINT), SIGTERM and SIGHUP (the terminal closed) while results are written:
-//! remove the temporary folders being written, then exit with 128 + the signal number (130,
-//! 143, 129), as a shell reports a process killed by it. Owns no folder: the library's registry says which ones are in progress.
+//! Ctrl-C (SIGINT) and SIGTERM while results are written: remove the temporary folders being
+//! written, then exit with 128 + the signal number (130, 143), as a shell reports a process
+//! killed by it. SIGHUP keeps its default (a handler would undo `nohup`, which ignores it); the
+//! folder a hang-up leaves is removed by the next run of the same target. Owns no folder: the library's registry says which ones are in progress.
 
-/// Installs the handler: a thread that waits for any of the three signals. Call once, before any results
+/// Installs the handler: a thread that waits for either signal. Call once, before any results
 /// folder is begun.
 #[cfg(unix)]
 pub fn install() -> anyhow::Result<()> {
     use anyhow::Context;
-    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
-    let mut signals =
-        signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP]).context("installing signal handlers")?;
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM]).context("installing signal handlers")?;
     std::thread::Builder::new()
         .name("signals".into())
         .spawn(move || {

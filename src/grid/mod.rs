@@ -18,7 +18,7 @@ pub use keys::{closest_keys, valid_keys};
 pub use shard::{
     merge, read_shard, ConfigRows, GridArgs, Merged, RowsFile, ShardFolder, ShardInfo, ShardSpec, SHARD_FILES,
 };
-pub use spec::{canonical_key, AxisKind, Config, Grid, Vary};
+pub use spec::{canonical_key, key_covers, AxisKind, Config, Grid, Vary};
 
 use std::path::PathBuf;
 

@@ -298,18 +298,20 @@ impl Grid {
     }
 
     /// How a chart along axis `x` splits the rest: the axes its lines (or box colours) follow,
-    /// and those held at the baseline's value. With a timeout axis varied, a line per timeout
-    /// (several timeout axes: per combination) and every other axis held; without one, a
-    /// line per combination of the other axes, none held.
+    /// and those held at the baseline's value. A line per timeout (several timeout axes: per
+    /// combination), every other axis held; where no axis says `timeout`, the axis the
+    /// trade-off reads as the timeout (`timeout_axis`: the first other axis) takes its place.
     pub fn split_along(&self, x: usize) -> (Vec<usize>, Vec<usize>) {
         let others: Vec<usize> = (0..self.axes.len()).filter(|&i| i != x).collect();
-        let (timeouts, rest): (Vec<usize>, Vec<usize>) =
+        let (mut timeouts, mut rest): (Vec<usize>, Vec<usize>) =
             others.iter().partition(|&&i| self.axes[i].role == AxisRole::Timeout);
         if timeouts.is_empty() {
-            (others, Vec::new())
-        } else {
-            (timeouts, rest)
+            if let Some(t) = others.first() {
+                timeouts.push(*t);
+                rest.retain(|i| i != t);
+            }
         }
+        (timeouts, rest)
     }
 
     /// Whether configuration `c` has the baseline's (`base`) value on every axis of `held`.
@@ -387,11 +389,32 @@ pub struct PlanRow {
     /// 167 from Monday 00:00); `None` in a plan of whole head counts.
     pub hour: Option<usize>,
     pub agents_needed: Option<f64>,
-    /// Whether the target was met within `--max-agents` (plan.csv's `reachable`).
+    /// Where the target was not met: the staffing the search ended at (`agents_best_tried`).
+    pub best_tried: Option<f64>,
+    /// Whether the target was met within `--max-agents` (plan.csv's `reachable`; for an
+    /// intraday plan, of the whole profile: `met` says it of one hour).
     pub reachable: Option<bool>,
     /// The targets' figures at the planned staffing and with one agent fewer, in plan.csv's
     /// column order.
     pub figures: Vec<PlanFigure>,
+}
+
+impl PlanRow {
+    /// Whether this row's targets hold: a plan's, whether it has an answer; an intraday
+    /// plan's hour, whether every target holds in that hour (a profile not met everywhere
+    /// leaves every hour's `agents_needed` empty, though most hours may hold).
+    pub fn met(&self) -> bool {
+        match self.hour {
+            Some(_) if !self.figures.is_empty() => self.figures.iter().all(|f| f.at_plan.holds != Some(false)),
+            _ => self.agents_needed.is_some(),
+        }
+    }
+
+    /// The agents of the row: the answer, or for an intraday plan not met everywhere the
+    /// profile's count in this hour (`agents_best_tried`).
+    pub fn agents(&self) -> Option<f64> {
+        self.agents_needed.or(self.best_tried.filter(|_| self.hour.is_some()))
+    }
 }
 
 /// One target's figure in a plan.csv row: at the plan, and with one agent fewer.
@@ -794,7 +817,7 @@ pub fn read_plan(text: &str, path: &Path) -> Result<Plan, LoadError> {
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let h = Header::of(&mut reader, path)?;
     let (c_config, c_group, c_agents) = (h.require("config")?, h.require("group")?, h.require("agents_needed")?);
-    let (c_hour, c_reachable) = (h.find("hour"), h.find("reachable"));
+    let (c_hour, c_reachable, c_best) = (h.find("hour"), h.find("reachable"), h.find("agents_best_tried"));
     // Each target's four columns at the plan (`<slug>_mean` ...), then with one fewer
     // (`fewer_<slug>_mean` ...); plan.csv files before these columns have none.
     type Stats = [Option<usize>; 4];
@@ -834,6 +857,7 @@ pub fn read_plan(text: &str, path: &Path) -> Result<Plan, LoadError> {
             group: cell(&rec, c_group).to_string(),
             hour: c_hour.and_then(|i| cell(&rec, i).parse().ok()),
             agents_needed: number(cell(&rec, c_agents)),
+            best_tried: c_best.and_then(|i| number(cell(&rec, i))),
             reachable: c_reachable.and_then(|i| cell(&rec, i).parse().ok()),
             figures: (figure_cols.iter())
                 .map(|(slug, at, fewer)| PlanFigure {

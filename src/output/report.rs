@@ -122,21 +122,22 @@ pub fn format_value(v: f64, f: Format) -> String {
     }
 }
 
-/// An interval's ends cut to the range a figure of format `f` can take: a share to [0, 1],
-/// the others (counts, times, capacities) at 0. A Student-t interval of a few replications
-/// can reach past them (a service level of 87 % ± 18), which no figure can.
-pub fn in_range(f: Format, low: f64, high: f64) -> (f64, f64) {
-    let (lo, hi) = match f {
-        Format::Percent => (0.0, 1.0),
-        _ => (0.0, f64::INFINITY),
+/// An interval's ends cut to the range figure `column` (of format `f`) can take: a share to
+/// [0, 1], the others (counts, times, capacities) at 0; occupancy only at 0, since agents who
+/// went off shift finishing their conversations can take it past 1. A Student-t interval of a
+/// few replications can reach past them (a service level of 87 % ± 18), which no figure can.
+pub fn in_range(f: Format, column: &str, low: f64, high: f64) -> (f64, f64) {
+    let hi = match f {
+        Format::Percent if !column.starts_with("occupancy") => 1.0,
+        _ => f64::INFINITY,
     };
-    (low.clamp(lo, hi), high.clamp(lo, hi))
+    (low.clamp(0.0, hi), high.clamp(0.0, hi))
 }
 
 fn headline_of(label: &str, column: &str, f: Format, e: Estimate) -> Headline {
     let interval = match (e.ci95_low, e.ci95_high) {
         (Some(l), Some(h)) => {
-            let (l, h) = in_range(f, l, h);
+            let (l, h) = in_range(f, column, l, h);
             Some(format!("{} to {}", format_value(l, f), format_value(h, f)))
         }
         _ => None,
@@ -286,7 +287,14 @@ pub fn plan_table(p: &Plan) -> Table {
             if hourly {
                 cells.push(row.hour.map_or(String::new(), |h| hour_label(h, week)));
             }
-            cells.push(row.agents_needed.map_or("not met".into(), |a| format!("{a:.0}")));
+            cells.push(match (row.agents(), row.met()) {
+                (Some(a), true) => format!("{a:.0}"),
+                (Some(a), false) => format!("{a:.0}, not met"),
+                (None, _) => match row.best_tried {
+                    Some(b) => format!("not met (best tried {b:.0})"),
+                    None => "not met".into(),
+                },
+            });
             for f in &row.figures {
                 cells.push(plan_cell(&f.slug, &f.at_plan));
                 cells.push(plan_cell(&f.slug, &f.one_fewer));
@@ -302,7 +310,7 @@ pub fn plan_table(p: &Plan) -> Table {
 fn plan_warnings(p: &Plan) -> Vec<String> {
     let mut out: Vec<(String, Vec<String>)> = Vec::new();
     let week = weekly(p);
-    for row in p.rows.iter().filter(|r| r.agents_needed.is_none()) {
+    for row in p.rows.iter().filter(|r| !r.met()) {
         let key = format!("{}, group {}", row.config, row.group);
         let at = row.hour.map(|h| hour_label(h, week));
         match out.iter_mut().find(|(k, _)| *k == key) {
@@ -311,13 +319,16 @@ fn plan_warnings(p: &Plan) -> Vec<String> {
         }
     }
     (out.into_iter())
-        .map(|(key, hours)| {
-            let when = match hours.len() {
-                0 => String::new(),
-                1 => format!(" in hour {}", hours[0]),
-                _ => format!(" in hours {}", hours.join(", ")),
-            };
-            format!("Target not met for {key}{when} with every head count tried (up to --max-agents): plan.csv has no answer there.")
+        .map(|(key, hours)| match hours.len() {
+            0 => format!(
+                "Target not met for {key} with every head count tried (up to --max-agents): plan.csv has no answer there."
+            ),
+            n => format!(
+                "Target not met for {key} in {} {}: the profile the search ended at misses there (its counts are \
+                 in plan.csv's agents_best_tried, each hour's verdict in its _holds columns).",
+                if n == 1 { "hour" } else { "hours" },
+                hours.join(", ")
+            ),
         })
         .collect()
 }
@@ -350,7 +361,7 @@ fn plan_cell(slug: &str, e: &PlanEstimate) -> String {
     let Some(mean) = e.mean else { return "–".into() };
     let mut cell = format_value(mean, f);
     if let (Some(l), Some(h)) = (e.ci95_low, e.ci95_high) {
-        let (l, h) = in_range(f, l, h);
+        let (l, h) = in_range(f, slug, l, h);
         cell.push_str(&format!(" ({} to {})", format_value(l, f), format_value(h, f)));
     }
     match e.holds {
@@ -589,7 +600,9 @@ mod tests {
         assert_eq!(shown, [("mean queue wait", "0 s to 13 min"), ("service level", "69.2 % to 100.0 %")]);
         // The estimate itself stays as summary.csv has it.
         assert_eq!(ctx.headline[1].estimate.ci95_high, Some(1.053));
-        assert_eq!(in_range(Format::Agents, -0.5, 2.0), (0.0, 2.0));
+        assert_eq!(in_range(Format::Agents, "zombie_capacity_agents", -0.5, 2.0), (0.0, 2.0));
+        // Occupancy can pass 1 (off-shift agents finishing): cut at 0 only.
+        assert_eq!(in_range(Format::Percent, "occupancy_share", 1.02, 1.08), (1.02, 1.08));
     }
 
     #[test]

@@ -62,13 +62,22 @@ fn entries(n: usize) -> String {
     }
 }
 
-/// Whether autoclose may have put `name` in a results folder without listing it: the charts
-/// and report `plot` redraws, and the load test's default store with SQLite's side files.
+/// Whether autoclose may have put `name` in a results folder without listing it: a chart or
+/// the report `plot` redraws (by their own names only: a `diagram.png` of the user's is not
+/// one), the temporary file of one that `plot` was interrupted writing (`.report.html.tmp-PID`),
+/// and the load test's default store with SQLite's side files.
 fn written_unlisted(name: &str) -> bool {
-    name.ends_with(".png")
-        || name.ends_with(".svg")
-        || name == "report.html"
-        || ["", "-wal", "-shm", "-journal"].iter().any(|s| name == format!("store.sqlite{s}"))
+    let drawn = |n: &str| {
+        n == "report.html"
+            || crate::output::charts::Chart::STEMS
+                .iter()
+                .any(|stem| n == format!("{stem}.png") || n == format!("{stem}.svg"))
+    };
+    let interrupted = name
+        .strip_prefix('.')
+        .and_then(|n| n.rsplit_once(".tmp-"))
+        .is_some_and(|(file, pid)| drawn(file) && !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()));
+    drawn(name) || interrupted || ["", "-wal", "-shm", "-journal"].iter().any(|s| name == format!("store.sqlite{s}"))
 }
 
 /// The top-level names a marker file lists: a manifest's `files` (first path component) and
@@ -107,8 +116,11 @@ pub fn inspect(target: &Path) -> Result<Existing, OutputError> {
     names.sort();
     if !markers.is_empty() {
         let listed: Vec<String> = markers.iter().flat_map(listed_names).collect();
+        let is_file = |n: &str| fs::symlink_metadata(target.join(n)).is_ok_and(|m| m.is_file());
         let unlisted: Vec<String> = (names.into_iter())
-            .filter(|n| n != "manifest.toml" && n != "shard.toml" && !written_unlisted(n) && !listed.contains(n))
+            .filter(|n| {
+                n != "manifest.toml" && n != "shard.toml" && !(written_unlisted(n) && is_file(n)) && !listed.contains(n)
+            })
             .collect();
         return Ok(if unlisted.is_empty() { Existing::Replaceable } else { Existing::Unlisted(unlisted) });
     }
@@ -135,13 +147,14 @@ pub fn check_replaceable(target: &Path, force: bool) -> Result<Existing, OutputE
     let found = inspect(target)?;
     match &found {
         Existing::Nothing => {}
+        // What --force would refuse too is said at once, not after a useless --force.
+        Existing::Unlisted(names) => {
+            return Err(OutputError::Unlisted { path: target.to_path_buf(), names: names.clone() })
+        }
         _ if !force => return Err(OutputError::Exists(target.to_path_buf())),
         Existing::Replaceable => {}
         Existing::Foreign(what) => {
             return Err(OutputError::NotResults { path: target.to_path_buf(), found: what.clone() })
-        }
-        Existing::Unlisted(names) => {
-            return Err(OutputError::Unlisted { path: target.to_path_buf(), names: names.clone() })
         }
     }
     Ok(found)
@@ -301,12 +314,26 @@ mod tests {
         );
         fs::create_dir(results.join("staffing")).unwrap();
         assert_eq!(inspect(&results).unwrap(), Existing::Replaceable);
+        fs::write(results.join(".report.html.tmp-4242"), "").unwrap();
+        assert_eq!(inspect(&results).unwrap(), Existing::Replaceable, "what an interrupted plot leaves");
         fs::write(results.join("notes.txt"), "mine").unwrap();
+        fs::write(results.join("diagram.png"), "mine").unwrap();
         fs::create_dir(results.join("mydata")).unwrap();
-        assert_eq!(inspect(&results).unwrap(), Existing::Unlisted(vec!["mydata".into(), "notes.txt".into()]));
+        fs::create_dir(results.join("sweep_load.svg")).unwrap();
+        assert_eq!(
+            inspect(&results).unwrap(),
+            Existing::Unlisted(vec![
+                "diagram.png".into(),
+                "mydata".into(),
+                "notes.txt".into(),
+                "sweep_load.svg".into()
+            ])
+        );
+        let err = check_replaceable(&results, false).expect_err("refused without --force, for the same reason");
+        assert!(err.to_string().contains("that autoclose did not write there"), "{err}");
         let err = check_replaceable(&results, true).expect_err("the user's files are never deleted");
         assert!(
-            err.to_string().contains("holds 2 entries that autoclose did not write there (mydata, notes.txt)"),
+            err.to_string().contains("holds 4 entries that autoclose did not write there (diagram.png, mydata,"),
             "{err}"
         );
         fs::remove_dir_all(&results).unwrap();

@@ -77,7 +77,7 @@ pub const MAX_DATA_BYTES: u64 = 4 << 30;
 
 /// Refuses what is not a plain file of at most `max` bytes (a device such as /dev/zero, a
 /// pipe, a folder would be read without end or not at all), with the reason.
-pub(crate) fn plain_file(path: &Path, max: u64) -> Result<(), String> {
+pub fn plain_file(path: &Path, max: u64) -> Result<(), String> {
     let meta = std::fs::metadata(path).map_err(|e| e.to_string())?;
     if !meta.is_file() {
         let what = if meta.is_dir() { "a folder" } else { "not a plain file (a device or a pipe)" };

@@ -101,6 +101,18 @@ pub enum Chart {
 
 impl Chart {
     /// File name without extension (`closure_latency` -> closure_latency.png / .svg).
+    /// Every file stem a chart may have (`file_stem`), for what a results folder may hold.
+    pub const STEMS: [&'static str; 8] = [
+        "closure_latency",
+        "zombie_capacity_queue_wait",
+        "tradeoff",
+        "states_over_time",
+        "sweep_load",
+        "agents_needed",
+        "loadtest_duration",
+        "loadtest_races",
+    ];
+
     pub fn file_stem(&self) -> &'static str {
         match self {
             Chart::Latency(_) => "closure_latency",

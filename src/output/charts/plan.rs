@@ -84,9 +84,13 @@ pub fn prepare(r: &LoadedResults) -> Option<PlanData> {
             (None, Some(i)) => categories.iter().position(|c| *c == p.axes[i].values[k].label)?,
             (None, None) => 0,
         };
-        match row.agents_needed {
-            Some(a) => series[s].points.push((cat, a)),
-            None => series[s].not_met.push(cat),
+        // An intraday plan's hour keeps its point where it misses (its count in the profile
+        // the search ended at), with a cross; a plan without an answer has only the cross.
+        if let Some(a) = row.agents() {
+            series[s].points.push((cat, a));
+        }
+        if !row.met() {
+            series[s].not_met.push(cat);
         }
     }
     let key_of = |l: &str| keyed.iter().find(|(_, s)| s == l).map(|(k, _)| k.clone()).unwrap_or_default();
