@@ -30,22 +30,21 @@ fn autoclose(args: &[&str]) {
     assert!(out.status.success(), "autoclose {args:?} failed: {}", String::from_utf8_lossy(&out.stderr));
 }
 
+/// A run of a bundled scenario into `dir/name`, with `extra` arguments.
+fn run_of(dir: &Path, name: &str, scenario: &str, extra: &[&str]) -> PathBuf {
+    let out = dir.join(name);
+    let scenario = repo(scenario);
+    let mut args =
+        vec!["run", scenario.to_str().expect("path should be UTF-8"), "--out", out.to_str().expect("UTF-8"), "-q"];
+    args.extend(extra);
+    autoclose(&args);
+    out
+}
+
 /// A quickstart run (3 replications) with a per-run limit on its sweep.
 fn run_folder(dir: &Path) -> PathBuf {
-    let out = dir.join("run");
-    let scenario = repo("scenarios/quickstart.toml");
-    autoclose(&[
-        "run",
-        scenario.to_str().expect("path should be UTF-8"),
-        "--out",
-        out.to_str().expect("path should be UTF-8"),
-        "--replications",
-        "3",
-        "--set",
-        "policy.schedulers.main.max_closures_per_run=6",
-        "-q",
-    ]);
-    out
+    let limit = ["--replications", "3", "--set", "policy.schedulers.main.max_closures_per_run=6"];
+    run_of(dir, "run", "scenarios/quickstart.toml", &limit)
 }
 
 /// A 2 x 2 grid of the sweep-frequency study, 3 replications of 2 days.
@@ -440,20 +439,8 @@ fn a_run_whose_channel_uses_two_schedulers_gets_its_latency_box_labelled_with_bo
     // on the one messaging channel; the box is the channel row's, under both schedulers, with
     // no dashed interval (two sweeps, two intervals). This run once drew no latency chart.
     let dir = tempfile::tempdir().expect("a temp dir should be creatable");
-    let out = dir.path().join("servicenow");
-    let scenario = repo("scenarios/servicenow.toml");
-    autoclose(&[
-        "run",
-        scenario.to_str().expect("path should be UTF-8"),
-        "--out",
-        out.to_str().expect("path should be UTF-8"),
-        "--set",
-        "scenario.horizon=3d",
-        "--replications",
-        "2",
-        "--no-charts",
-        "-q",
-    ]);
+    let short = ["--set", "scenario.horizon=3d", "--replications", "2", "--no-charts"];
+    let out = run_of(dir.path(), "servicenow", "scenarios/servicenow.toml", &short);
     let r = loaded(&out);
     let summary = csv_rows(&out.join("summary.csv"));
     let lat = latency::prepare(&r).expect("a run with auto-closures should have a latency chart");
