@@ -95,7 +95,7 @@ impl PageNotes {
     pub fn simulation() -> Self {
         PageNotes {
             headline: "Mean over replications, then its 95% interval (Student t, cut to what the figure can be: a \
-                       share to 0 to 100 %, a time or a count at 0; summary.csv keeps the interval uncut)."
+                       share to 0 to 100 %, occupancy, a time or a count at 0; summary.csv keeps the interval uncut)."
                 .into(),
             no_warnings: "None: no saturated run, every headline interval within ±10% of its mean.".into(),
             comparison: "Mean ± half-width of the 95% interval; Δ: difference to the baseline with its paired 95% \
