@@ -69,8 +69,8 @@ fn figures(out: &mut Vec<String>, e: Option<&Evaluation>, targets: &[Target]) {
 
 /// Like `figures`, for one hour bucket of an intraday evaluation.
 fn hour_figures(out: &mut Vec<String>, e: Option<&HourEvaluation>, b: usize, targets: &[Target]) {
-    for (k, t) in targets.iter().enumerate() {
-        let est = e.and_then(|e| t.row(&e.hour_rows[b])).and_then(|r| r.estimates[t.metric.metric() as usize]);
+    for k in 0..targets.len() {
+        let est = e.and_then(|e| e.hour_figures[b][k]);
         out.push(cell(est.map(|x| x.mean)));
         out.push(cell(est.and_then(|x| x.low())));
         out.push(cell(est.and_then(|x| x.high())));
@@ -216,8 +216,8 @@ pub fn write_plan_runs<W: Write>(out: W, targets: &[Target], rows: &[PlanRow]) -
                 format!("{}=[{}]", r.scenario.agent_groups[g].name, cells.join(" ")),
                 e.profile.iter().map(|&c| u64::from(c)).sum::<u64>().to_string(),
             ];
-            for (k, t) in targets.iter().enumerate() {
-                let est = t.row(&e.rows).and_then(|r| r.estimates[t.metric.metric() as usize]);
+            for (k, est) in e.run_figures.iter().enumerate() {
+                let est = *est;
                 rec.push(cell(est.map(|x| x.mean)));
                 rec.push(cell(est.and_then(|x| x.low())));
                 rec.push(cell(est.and_then(|x| x.high())));
