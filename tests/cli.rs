@@ -547,4 +547,7 @@ fn an_out_whose_folder_cannot_be_written_names_the_out_given() {
             && err.contains("the folder that holds --out must be writable"),
         "{err}"
     );
+    let o = autoclose(&["run", "scenarios/quickstart.toml", "--out", "/proc/a/b", "-q"], &[]);
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(err.starts_with("Error: --out /proc/a/b: cannot create its folder /proc/a ("), "{err}");
 }

@@ -117,7 +117,11 @@ impl ResultsFolder {
         }
         check_replaceable(target, force)?;
         let parent = parent_of(target);
-        fs::create_dir_all(parent).map_err(io_at(parent))?;
+        fs::create_dir_all(parent).map_err(|error| OutputError::Parent {
+            target: target.to_path_buf(),
+            parent: parent.to_path_buf(),
+            error,
+        })?;
         for stale in results::stale_folders(target, Path::new("/proc")) {
             // Litter only: a folder that cannot be removed does not stop this run.
             remove_tree(&stale);

@@ -22,6 +22,8 @@ pub enum OutputError {
     NotResults { path: PathBuf, found: String },
     #[error("{} holds {} that autoclose did not write there ({}), so --force will not replace it: move them out of the folder, or choose another --out", path.display(), entries(names.len()), names.join(", "))]
     Unlisted { path: PathBuf, names: Vec<String> },
+    #[error("--out {}: cannot create its folder {} ({error})", target.display(), parent.display())]
+    Parent { target: PathBuf, parent: PathBuf, error: io::Error },
     #[error("--out {}: cannot create the temporary folder {} beside it ({error}): results are written there first and moved into place, so the folder that holds --out must be writable", target.display(), tmp.display())]
     Staging { target: PathBuf, tmp: PathBuf, error: io::Error },
     #[error("`{0}` is not a file name inside a results folder (no absolute path, no `..`, no empty part)")]
