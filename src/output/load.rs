@@ -319,15 +319,15 @@ impl Grid {
         held.iter().all(|&i| self.axes[i].values[c] == self.axes[i].values[base])
     }
 
-    /// `key=value, ...` of the baseline on the axes of `held`, for a chart's subtitle; empty
-    /// when none is held.
-    pub fn held_note(&self, base: usize, held: &[usize]) -> String {
+    /// A chart's description `what` after the baseline's values on the axes of `held`
+    /// (`at count=22, what`), or `what` alone when none is held.
+    pub fn held_note(&self, base: usize, held: &[usize], what: &str) -> String {
         let parts: Vec<String> =
             held.iter().map(|&i| format!("{}={}", self.axes[i].short(), self.axes[i].values[base].label)).collect();
         if parts.is_empty() {
-            String::new()
+            what.to_string()
         } else {
-            format!("at {}", parts.join(", "))
+            format!("at {}, {what}", parts.join(", "))
         }
     }
 }
@@ -391,9 +391,6 @@ pub struct PlanRow {
     pub agents_needed: Option<f64>,
     /// Where the target was not met: the staffing the search ended at (`agents_best_tried`).
     pub best_tried: Option<f64>,
-    /// Whether the target was met within `--max-agents` (plan.csv's `reachable`; for an
-    /// intraday plan, of the whole profile: `met` says it of one hour).
-    pub reachable: Option<bool>,
     /// The targets' figures at the planned staffing and with one agent fewer, in plan.csv's
     /// column order.
     pub figures: Vec<PlanFigure>,
@@ -442,6 +439,14 @@ pub struct Plan {
     pub rows: Vec<PlanRow>,
 }
 
+impl Plan {
+    /// An intraday plan's bucket count: 24 (`--by hour`) or 168 (`--by week-hour`, some
+    /// bucket past the first day); `None` for a plan of whole head counts.
+    pub fn hour_buckets(&self) -> Option<usize> {
+        self.rows.iter().filter_map(|row| row.hour).max().map(|h| if h < 24 { 24 } else { 168 })
+    }
+}
+
 /// Everything the charts and the report may show, read from one results folder.
 #[derive(Debug, Clone)]
 pub struct LoadedResults {
@@ -478,6 +483,12 @@ impl LoadedResults {
     /// The baseline configuration: comparison.csv's `baseline`, else the first.
     pub fn baseline(&self) -> Option<String> {
         self.comparison.first().map(|r| r.baseline.clone()).or_else(|| self.configs().into_iter().next())
+    }
+
+    /// The baseline's index among the grid's configurations (0 without a grid or a match).
+    pub fn baseline_index(&self) -> usize {
+        let grid = self.grid.as_ref();
+        self.baseline().and_then(|b| grid.and_then(|g| g.config_index(&b))).unwrap_or(0)
     }
 
     /// Whether the folder is a grid of several configurations.
@@ -817,7 +828,7 @@ pub fn read_plan(text: &str, path: &Path) -> Result<Plan, LoadError> {
     let mut reader = csv::Reader::from_reader(text.as_bytes());
     let h = Header::of(&mut reader, path)?;
     let (c_config, c_group, c_agents) = (h.require("config")?, h.require("group")?, h.require("agents_needed")?);
-    let (c_hour, c_reachable, c_best) = (h.find("hour"), h.find("reachable"), h.find("agents_best_tried"));
+    let (c_hour, c_best) = (h.find("hour"), h.find("agents_best_tried"));
     // Each target's four columns at the plan (`<slug>_mean` ...), then with one fewer
     // (`fewer_<slug>_mean` ...); plan.csv files before these columns have none.
     type Stats = [Option<usize>; 4];
@@ -858,7 +869,6 @@ pub fn read_plan(text: &str, path: &Path) -> Result<Plan, LoadError> {
             hour: c_hour.and_then(|i| cell(&rec, i).parse().ok()),
             agents_needed: number(cell(&rec, c_agents)),
             best_tried: c_best.and_then(|i| number(cell(&rec, i))),
-            reachable: c_reachable.and_then(|i| cell(&rec, i).parse().ok()),
             figures: (figure_cols.iter())
                 .map(|(slug, at, fewer)| PlanFigure {
                     slug: slug.clone(),

@@ -261,7 +261,7 @@ pub fn context(r: &LoadedResults, charts: Vec<ReportChart>) -> ReportContext {
 /// the agents needed, and each target's figure at the plan and with one agent fewer (which
 /// is why the plan stops there).
 pub fn plan_table(p: &Plan) -> Table {
-    let (hourly, week) = (p.rows.iter().any(|r| r.hour.is_some()), weekly(p));
+    let (hourly, week) = (p.hour_buckets().is_some(), p.hour_buckets() == Some(168));
     let mut headers = vec!["configuration".to_string()];
     headers.extend(p.axes.iter().map(|a| a.key.clone()));
     headers.push("group".into());
@@ -309,7 +309,7 @@ pub fn plan_table(p: &Plan) -> Table {
 /// tried, with the hours where it was not, for an intraday plan.
 fn plan_warnings(p: &Plan) -> Vec<String> {
     let mut out: Vec<(String, Vec<String>)> = Vec::new();
-    let week = weekly(p);
+    let week = p.hour_buckets() == Some(168);
     for row in p.rows.iter().filter(|r| !r.met()) {
         let key = format!("{}, group {}", row.config, row.group);
         let at = row.hour.map(|h| hour_label(h, week));
@@ -341,11 +341,6 @@ fn hour_label(h: usize, weekly: bool) -> String {
     } else {
         format!("{h:02}:00")
     }
-}
-
-/// Whether a plan's hour buckets are a week's (some bucket past the first day).
-fn weekly(p: &Plan) -> bool {
-    p.rows.iter().filter_map(|r| r.hour).any(|h| h >= 24)
 }
 
 /// A target's column stem as words: `service_level_60s_skill_billing_share` is

@@ -41,8 +41,8 @@ pub struct Layout {
     pub heading: String,
     /// Per configuration: (category, series), `None` for one off the baseline's held values.
     pub position: Vec<Option<(usize, usize)>>,
-    /// The held axes' baseline values (`at count=22`), empty when none is held.
-    pub held: String,
+    /// The chart's description after the held axes' baseline values (`Grid::held_note`).
+    pub subtitle: String,
 }
 
 impl Layout {
@@ -80,16 +80,14 @@ impl Layout {
             })
             .collect();
         let heading = others.iter().map(|&i| g.axes[i].key.clone()).collect::<Vec<_>>().join(", ");
-        Some(Layout { x_axis: xi, categories, series, heading, position, held: g.held_note(base, &held) })
-    }
-}
-
-/// A subtitle's description after the held axes' values, if any.
-pub fn with_held(held: &str, what: &str) -> String {
-    if held.is_empty() {
-        what.to_string()
-    } else {
-        format!("{held}, {what}")
+        Some(Layout {
+            x_axis: xi,
+            categories,
+            series,
+            heading,
+            position,
+            subtitle: g.held_note(base, &held, "overall, mean and 95% interval over replications"),
+        })
     }
 }
 
@@ -99,7 +97,7 @@ pub fn prepare(r: &LoadedResults) -> Option<GridData> {
         return None;
     }
     let g = r.grid.as_ref()?;
-    let base = r.baseline().and_then(|b| g.config_index(&b)).unwrap_or(0);
+    let base = r.baseline_index();
     let lay = Layout::of(g, base)?;
     let points = |column: &str| -> Vec<GridPoint> {
         g.configs
@@ -118,7 +116,7 @@ pub fn prepare(r: &LoadedResults) -> Option<GridData> {
     }
     Some(GridData {
         title: "Zombie capacity and queue wait by sweep interval and timeout".into(),
-        subtitle: scenario_line(r, &with_held(&lay.held, "overall, mean and 95% interval over replications")),
+        subtitle: scenario_line(r, &lay.subtitle),
         x_desc: format!("sweep interval ({})", g.axes[lay.x_axis].key),
         categories: lay.categories,
         series_heading: lay.heading,

@@ -72,7 +72,7 @@ pub fn prepare(r: &LoadedResults) -> Option<LatencyData> {
             let categories: Vec<String> = distinct.iter().map(|v| v.label.clone()).collect();
             let is_interval = g.axes[xi].role == AxisRole::SweepInterval;
             let intervals_s = distinct.iter().map(|v| v.number.filter(|_| is_interval)).collect();
-            let base = r.baseline().and_then(|b| g.config_index(&b)).unwrap_or(0);
+            let base = r.baseline_index();
             let (coloured, held) = g.split_along(xi);
             let shown: Vec<usize> = (0..g.configs.len()).filter(|&c| g.at_baseline(c, base, &held)).collect();
             let series_of = |c: usize| {
@@ -101,7 +101,7 @@ pub fn prepare(r: &LoadedResults) -> Option<LatencyData> {
                 boxes.push(make_box(cat, ser, config.clone(), p));
             }
             let heading = coloured.iter().map(|&i| g.axes[i].key.clone());
-            let what = super::grid::with_held(&g.held_note(base, &held), "overall, means over replications");
+            let what = g.held_note(base, &held, "overall, means over replications");
             LatencyData {
                 title: "Closure latency by sweep interval".into(),
                 subtitle: scenario_line(r, &what),

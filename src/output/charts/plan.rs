@@ -36,7 +36,7 @@ pub fn prepare(r: &LoadedResults) -> Option<PlanData> {
     let p = r.plan.as_ref()?;
     // An intraday plan's x axis is its hour buckets (a day's or a week's); the axes of the
     // grid, if any, then name the lines.
-    let buckets = p.rows.iter().filter_map(|row| row.hour).max().map(|h| if h < 24 { 24 } else { 168 });
+    let buckets = p.hour_buckets();
     let xi = match buckets {
         Some(_) => None,
         None => p.axes.iter().position(|a| a.role == AxisRole::SweepInterval).or((!p.axes.is_empty()).then_some(0)),

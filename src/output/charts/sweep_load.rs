@@ -65,7 +65,7 @@ pub fn prepare(r: &LoadedResults) -> Option<SweepLoadData> {
     let series: Vec<SweepSeries> = match (&r.grid, r.is_grid()) {
         (Some(g), true) => {
             let xi = g.interval_axis()?;
-            let base = r.baseline().and_then(|b| g.config_index(&b)).unwrap_or(0);
+            let base = r.baseline_index();
             let mut along: Vec<usize> = (0..g.configs.len())
                 .filter(|&c| g.axes.iter().enumerate().all(|(i, a)| i == xi || a.values[c] == a.values[base]))
                 .collect();

@@ -46,7 +46,7 @@ pub fn prepare(r: &LoadedResults) -> Option<TradeoffData> {
     let (configs, point_heading, extra): (Vec<(String, String)>, String, String) = match (&r.grid, r.is_grid()) {
         (Some(g), true) => {
             let ti = g.timeout_axis().or(g.interval_axis())?;
-            let base = r.baseline().and_then(|b| g.config_index(&b)).unwrap_or(0);
+            let base = r.baseline_index();
             let mut along: Vec<usize> = (0..g.configs.len())
                 .filter(|&c| g.axes.iter().enumerate().all(|(i, a)| i == ti || a.values[c] == a.values[base]))
                 .collect();
